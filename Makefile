@@ -1,0 +1,90 @@
+# memsnap: one build for everything.  `make`, `make check`, `make static`,
+# `make demo`, `make asan-check`, `make fuzz`, `make bench`.
+#
+# Missing Debian packages are installed by scripts/deps.sh (as root or via
+# sudo); every target that compiles depends on it.
+
+CC       ?= cc
+VERSION  := 0.1.0
+CPPFLAGS += -D_GNU_SOURCE -DMEMSNAP_VERSION='"$(VERSION)"' -Iformats
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 -pthread -Wall -Wextra -Werror -Wshadow -Wformat=2 \
+            -Wstrict-prototypes -Wmissing-prototypes -Wvla -Wwrite-strings \
+            -Wpointer-arith -Wundef -Wimplicit-fallthrough -fno-common
+LDFLAGS  += -pthread
+
+FMT_LIBS  := -lzstd -lyaml -lnettle -lxxhash
+CAP_LIBS  := $(FMT_LIBS)
+ANA_LIBS  := $(FMT_LIBS) -lelf -ljansson -lcapstone
+TEST_LIBS := $(ANA_LIBS) -lcmocka
+
+FMT_SRC  := $(sort $(wildcard formats/*.c))
+CAP_SRC  := $(sort $(wildcard capture/*.c))
+ANA_SRC  := $(sort $(wildcard analyze/*.c))
+FMT_OBJ  := $(FMT_SRC:.c=.o)
+CAP_OBJ  := $(CAP_SRC:.c=.o)
+ANA_OBJ  := $(ANA_SRC:.c=.o)
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(UNIT_SRC:.c=)
+SAMPLE_SRC := $(sort $(wildcard samples/*.c))
+SAMPLE_BIN := $(SAMPLE_SRC:.c=)
+
+DEPS_STAMP := .deps-ok
+
+all: capture/memsnap analyze/memsnap-analyze samples
+
+$(DEPS_STAMP): scripts/deps.sh
+	@sh scripts/deps.sh
+	@touch $@
+
+%.o: %.c $(DEPS_STAMP)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+formats/libmsnap.a: $(FMT_OBJ)
+	$(AR) rcs $@ $^
+
+capture/memsnap: $(CAP_OBJ) formats/libmsnap.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(CAP_LIBS)
+
+analyze/memsnap-analyze: $(ANA_OBJ) formats/libmsnap.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(ANA_LIBS)
+
+# A fully static capture binary for hosts we do not own.
+static: capture/memsnap-static
+capture/memsnap-static: $(CAP_OBJ) formats/libmsnap.a
+	$(CC) $(LDFLAGS) -static -o $@ $^ $(CAP_LIBS)
+
+samples: $(SAMPLE_BIN)
+samples/%: samples/%.c $(DEPS_STAMP)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -O1 -o $@ $< -ldl $(LDFLAGS) $(SAMPLE_LDLIBS_$(notdir $@))
+
+tests/unit/test_%: tests/unit/test_%.c formats/libmsnap.a $(DEPS_STAMP)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests/unit -o $@ $< formats/libmsnap.a $(TEST_LIBS) $(LDFLAGS)
+
+unit: $(UNIT_BIN)
+
+check: all unit
+	@sh tests/run.sh
+
+# Sanitizer build of the format code, its unit tests and the analyzer, in a
+# separate tree so it never mixes objects with the normal build.
+asan-check: $(DEPS_STAMP)
+	$(MAKE) -s O=1 BUILD_SAN=1 -C . -f Makefile san-unit
+
+fuzz: $(DEPS_STAMP)
+	@sh tests/fuzz/build.sh
+
+bench: all
+	@sh tests/bench/run.sh
+
+demo: all
+	@sh scripts/demo.sh
+
+clean:
+	rm -f formats/*.o formats/*.d formats/libmsnap.a capture/*.o capture/*.d \
+	      analyze/*.o analyze/*.d capture/memsnap capture/memsnap-static \
+	      analyze/memsnap-analyze $(UNIT_BIN) $(SAMPLE_BIN)
+	rm -rf build-san build-fuzz
+
+.PHONY: all static samples unit check asan-check fuzz bench demo clean
+-include $(FMT_OBJ:.o=.d) $(CAP_OBJ:.o=.d) $(ANA_OBJ:.o=.d)

@@ -1,0 +1,301 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * msnap.h - the .msnap snapshot container: writer, reader, errors.
+ *
+ * This is the only header of formats/ that capture/ and analyze/ need for
+ * the container itself (yaml_out.h and yaml_tree.h serve the manifest).
+ * formats/FORMAT.md is the normative description of the bytes.
+ *
+ * Conventions: functions return 0 on success and a negative MSNAP_E_* code
+ * on failure, filling the caller's struct msnap_error (which may be NULL)
+ * with a message that names the file offset where one applies.  Nothing in
+ * formats/ prints or exits.
+ */
+#ifndef MSNAP_H
+#define MSNAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define MSNAP_FORMAT_MAJOR 1
+#define MSNAP_FORMAT_MINOR 0
+
+/* Limits a reader enforces on untrusted files (FORMAT.md, "Limits"). */
+#define MSNAP_MAX_CHUNK_RAW    (16u << 20)   /* raw bytes in one data chunk */
+#define MSNAP_MAX_RUNS         65536u        /* page runs in one record */
+#define MSNAP_MAX_REGIONS      (1u << 20)
+#define MSNAP_MAX_CHUNKS       (1u << 26)
+#define MSNAP_MAX_MANIFEST     (256u << 20)  /* decompressed YAML bytes */
+#define MSNAP_MIN_PAGE_SIZE    4096u
+#define MSNAP_MAX_PAGE_SIZE    (1u << 21)
+
+/* ---- errors ------------------------------------------------------------ */
+
+#define MSNAP_ERROR_LIST(X)                                                  \
+	X(OK, "no error")                                                    \
+	X(ERRNO, "system error")                                             \
+	X(NOMEM, "out of memory")                                            \
+	X(INVAL, "invalid argument")                                         \
+	X(BAD_MAGIC, "not a memsnap snapshot")                               \
+	X(VERSION, "unsupported format version")                             \
+	X(RESERVED, "reserved field is not zero")                            \
+	X(TRUNCATED, "snapshot is cut short")                                \
+	X(CORRUPT, "snapshot structure is damaged")                          \
+	X(CHECKSUM, "checksum mismatch")                                     \
+	X(LIMIT, "value exceeds a format limit")                             \
+	X(ZSTD, "zstd error")                                                \
+	X(YAML, "manifest error")                                            \
+	X(NOT_FOUND, "not found")                                            \
+	X(STATE, "call out of order")
+
+enum msnap_errcode {
+#define MSNAP_ENUM(name, text) MSNAP_E_##name,
+	MSNAP_ERROR_LIST(MSNAP_ENUM)
+#undef MSNAP_ENUM
+	MSNAP_E_COUNT
+};
+
+struct msnap_error {
+	int code;            /* MSNAP_E_*, positive */
+	int sys_errno;       /* errno for MSNAP_E_ERRNO, else 0 */
+	int64_t offset;      /* file offset the problem is at, -1 if none */
+	char msg[512];       /* full human message, lowercase, no final period */
+};
+
+const char *msnap_strerror(int code);
+
+/*
+ * Fill err (if not NULL) and return -code.  offset < 0 means "no offset".
+ * The message is built as: "<text>" or "at offset N: <text>".
+ */
+int msnap_fail(struct msnap_error *err, int code, int64_t offset,
+	       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Same, for a failed system call: appends strerror(errno) and keeps errno. */
+int msnap_fail_errno(struct msnap_error *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* ---- page states --------------------------------------------------------- */
+
+enum msnap_page_state {
+	MSNAP_PAGE_ABSENT = 0,     /* not present: never touched, or file page not in memory; not read */
+	MSNAP_PAGE_DATA = 1,       /* read and stored in a data chunk */
+	MSNAP_PAGE_ZERO = 2,       /* read, all zero bytes: recorded, not stored */
+	MSNAP_PAGE_SWAPPED = 3,    /* swapped out, not read */
+	MSNAP_PAGE_UNREADABLE = 4, /* the read failed (reason in the manifest) */
+	MSNAP_PAGE_NSTATES
+};
+
+const char *msnap_page_state_name(enum msnap_page_state s);
+
+/* One run of pages in the same state, page numbers relative to the region start. */
+struct msnap_run {
+	uint64_t first;
+	uint64_t count;
+	uint8_t state;
+};
+
+/* ---- writer ---------------------------------------------------------------- */
+
+struct msnap_writer;
+
+struct msnap_writer_opts {
+	int fd;                  /* written front to back, never seeked: a pipe is fine */
+	int level;               /* zstd level (0 means 1) */
+	unsigned threads;        /* compression workers, >= 1 (0 means 1) */
+	uint32_t chunk_bytes;    /* max raw bytes read into one chunk (0: 2 MiB) */
+	uint32_t page_size;      /* target's page size (0: 4096) */
+	uint8_t capture_id[16];  /* random id of this capture */
+	uint64_t created_ns;     /* UTC nanoseconds since the epoch */
+	uint32_t flags;          /* MSNAP_HDR_* */
+};
+
+#define MSNAP_HDR_LAYOUT_ONLY 0x1u  /* no memory contents were captured */
+#define MSNAP_HDR_LIVE        0x2u  /* read without freezing the target */
+
+/* What end_region() reported once the region's page table was written. */
+struct msnap_region_summary {
+	uint64_t start, end;
+	uint64_t pages[MSNAP_PAGE_NSTATES];
+	uint64_t stored_bytes;       /* raw bytes of DATA pages */
+	uint64_t compressed_bytes;   /* zstd frame bytes of its chunks */
+	uint32_t chunks;
+	uint8_t sha256[32];          /* of the region's stored bytes, in address order */
+};
+
+int msnap_writer_create(struct msnap_writer **out,
+			const struct msnap_writer_opts *opts,
+			struct msnap_error *err);
+
+/*
+ * Begin the next region [start, end), page aligned, in any order but never
+ * overlapping a region already begun.  Regions get indexes 0, 1, 2, ...
+ */
+int msnap_writer_begin_region(struct msnap_writer *w, uint64_t start,
+			      uint64_t end, struct msnap_error *err);
+
+/*
+ * Record pages [first, first+count) of the current region (page numbers
+ * relative to its start) in the given state; calls must go in ascending page
+ * order, without overlap; pages never mentioned are ABSENT.  For DATA, data
+ * points to count pages of content: the writer finds zero pages among them
+ * itself (they become ZERO), and reads data from worker threads until
+ * msnap_writer_sync() or msnap_writer_finish() returns, so the caller must
+ * keep it unchanged until then.
+ */
+int msnap_writer_add(struct msnap_writer *w, uint64_t first, uint64_t count,
+		     enum msnap_page_state state, const void *data,
+		     struct msnap_error *err);
+
+/* End the current region; its page table follows its last chunk. */
+int msnap_writer_end_region(struct msnap_writer *w, struct msnap_error *err);
+
+/* Wait until everything added so far is compressed and written. */
+int msnap_writer_sync(struct msnap_writer *w, struct msnap_error *err);
+
+/* After sync: the summary of region `index`; NULL if not yet written. */
+const struct msnap_region_summary *
+msnap_writer_region(const struct msnap_writer *w, uint32_t index);
+
+/* Bytes written so far (after sync: exact). */
+uint64_t msnap_writer_bytes(const struct msnap_writer *w);
+
+/*
+ * Write the manifest (YAML text), the index and the trailer.  On success,
+ * file_sha256 (may be NULL) receives the SHA-256 of every byte written,
+ * trailer included, i.e. what sha256sum prints for the file.
+ */
+int msnap_writer_finish(struct msnap_writer *w, const char *manifest,
+			size_t manifest_len, uint8_t file_sha256[32],
+			struct msnap_error *err);
+
+/*
+ * Stop early (error, signal): waits for the workers, writes nothing more.
+ * What was written stays readable up to its last whole chunk.
+ */
+void msnap_writer_abort(struct msnap_writer *w);
+void msnap_writer_free(struct msnap_writer *w);
+
+/* ---- reader ---------------------------------------------------------------- */
+
+struct msnap_reader;
+
+#define MSNAP_OPEN_SCAN 0x1u     /* ignore the trailer: scan frames from the front */
+
+struct msnap_file_info {
+	uint16_t major, minor;
+	uint32_t page_size;
+	uint32_t flags;              /* MSNAP_HDR_* */
+	uint8_t capture_id[16];
+	uint64_t created_ns;
+	uint64_t file_size;
+	bool complete;               /* trailer found and consistent */
+	bool recovered;              /* opened by scanning (no usable trailer) */
+	uint64_t valid_end;          /* scan: end of the last whole record; else file_size */
+	char stop_reason[256];       /* scan: why the scan stopped, "" if at EOF */
+	uint8_t content_sha256[32];  /* trailer: SHA-256 of bytes before the trailer */
+	uint64_t trailer_offset;     /* complete files: where the trailer starts */
+	uint32_t region_count;
+	uint64_t chunk_count;
+};
+
+struct msnap_region_info {
+	uint32_t index;
+	uint64_t start, end;
+	bool has_table;              /* its page table record was read */
+	uint64_t pages[MSNAP_PAGE_NSTATES];
+	uint64_t stored_bytes;
+	uint64_t compressed_bytes;
+	uint32_t chunks;
+	uint8_t sha256[32];          /* valid if has_table */
+	const struct msnap_run *runs;   /* page-state runs covering [start,end) */
+	size_t nruns;
+	const uint64_t *hashes;      /* XXH3-64 per DATA page in address order */
+	uint64_t nhashes;
+};
+
+struct msnap_chunk_info {
+	uint32_t region;
+	uint64_t seq;                /* 0, 1, 2, ... in file order */
+	uint64_t header_offset;      /* file offset of its chunk record */
+	uint64_t frame_offset;       /* file offset of its zstd frame */
+	uint64_t frame_size;
+	uint64_t raw_size;
+	const struct msnap_run *runs;   /* DATA pages held, in order */
+	size_t nruns;
+	uint64_t first_addr, end_addr;  /* address span covered */
+};
+
+int msnap_open(struct msnap_reader **out, int fd, unsigned flags,
+	       struct msnap_error *err);
+int msnap_open_path(struct msnap_reader **out, const char *path,
+		    unsigned flags, struct msnap_error *err);
+void msnap_close(struct msnap_reader *r);
+
+const struct msnap_file_info *msnap_info(const struct msnap_reader *r);
+/* The manifest's YAML text (NUL-terminated), or NULL if the file has none. */
+const char *msnap_manifest(const struct msnap_reader *r, size_t *len);
+
+uint32_t msnap_region_count(const struct msnap_reader *r);
+const struct msnap_region_info *msnap_region(const struct msnap_reader *r,
+					     uint32_t index);
+/* Index of the region that holds addr, or -1. */
+int64_t msnap_find_region(const struct msnap_reader *r, uint64_t addr);
+
+uint64_t msnap_chunk_count(const struct msnap_reader *r);
+const struct msnap_chunk_info *msnap_chunk(const struct msnap_reader *r,
+					   uint64_t i);
+/*
+ * Decompress chunk i into buf (at least raw_size bytes), checking its zstd
+ * checksum.  Returns 0 or -MSNAP_E_*.
+ */
+int msnap_chunk_read(struct msnap_reader *r, uint64_t i, void *buf,
+		     struct msnap_error *err);
+
+/*
+ * Copy [addr, addr+len) into buf.  Pages not stored come out as zeros; if
+ * states is not NULL it receives one MSNAP_PAGE_* per page touched (the
+ * first page is the one that holds addr); pages outside every region are
+ * reported as ABSENT.  Decompresses only the chunks needed (one chunk is
+ * cached).  Returns 0 or -MSNAP_E_*.
+ */
+int msnap_read(struct msnap_reader *r, uint64_t addr, void *buf, size_t len,
+	       uint8_t *states, struct msnap_error *err);
+
+/* State of one page, and its XXH3-64 when DATA (0 otherwise). */
+int msnap_page_state(const struct msnap_reader *r, uint32_t region,
+		     uint64_t page, uint64_t *hash);
+
+/* ---- verification ------------------------------------------------------------ */
+
+struct msnap_verify_report {
+	uint64_t chunks_ok, chunks_bad;
+	uint64_t regions_ok, regions_bad, regions_unchecked;
+	uint64_t pages_checked, pages_bad;
+	bool file_hash_ok;           /* content SHA-256 matches the trailer */
+	bool file_hash_checked;
+	uint8_t file_sha256[32];     /* of the whole file, as sha256sum prints */
+	uint64_t bytes_read;
+};
+
+/* Called once per problem found; message is one line, no newline. */
+typedef void (*msnap_problem_fn)(void *arg, int64_t offset, const char *message);
+
+/*
+ * Check everything: every record checksum, every chunk's zstd checksum,
+ * every page hash, every region's SHA-256, the trailer's content SHA-256.
+ * Returns 0 when all is intact, -MSNAP_E_CHECKSUM / -MSNAP_E_TRUNCATED when
+ * something is not (the report says what), other negatives on I/O errors.
+ * threads: decompression workers (0 means 1).
+ */
+int msnap_verify(struct msnap_reader *r, unsigned threads,
+		 struct msnap_verify_report *rep, msnap_problem_fn problem,
+		 void *arg, struct msnap_error *err);
+
+/* ---- small shared helpers ------------------------------------------------------ */
+
+/* Lowercase hex of n bytes into out (2n+1 bytes). */
+void msnap_hex(const uint8_t *in, size_t n, char *out);
+
+#endif /* MSNAP_H */
