@@ -61,6 +61,15 @@ samples/%: samples/%.c $(DEPS_STAMP)
 tests/unit/test_%: tests/unit/test_%.c formats/libmsnap.a $(DEPS_STAMP)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests/unit -o $@ $< formats/libmsnap.a $(TEST_LIBS) $(LDFLAGS)
 
+# Unit tests of capture/ (test_cap_*) and analyze/ (test_ana_*) link that
+# program's objects without its main.c.
+CAP_LIB_OBJ := $(filter-out capture/main.o,$(CAP_OBJ))
+ANA_LIB_OBJ := $(filter-out analyze/main.o,$(ANA_OBJ))
+tests/unit/test_cap_%: tests/unit/test_cap_%.c $(CAP_LIB_OBJ) formats/libmsnap.a $(DEPS_STAMP)
+	$(CC) $(CPPFLAGS) -Icapture $(CFLAGS) -o $@ $< $(CAP_LIB_OBJ) formats/libmsnap.a $(TEST_LIBS) $(LDFLAGS)
+tests/unit/test_ana_%: tests/unit/test_ana_%.c $(ANA_LIB_OBJ) formats/libmsnap.a $(DEPS_STAMP)
+	$(CC) $(CPPFLAGS) -Ianalyze $(CFLAGS) -o $@ $< $(ANA_LIB_OBJ) formats/libmsnap.a $(TEST_LIBS) $(LDFLAGS)
+
 unit: $(UNIT_BIN)
 
 check: all unit
@@ -69,10 +78,12 @@ check: all unit
 # Sanitizer build of the format code, its unit tests and the analyzer, in a
 # separate tree so it never mixes objects with the normal build.
 asan-check: $(DEPS_STAMP)
-	$(MAKE) -s O=1 BUILD_SAN=1 -C . -f Makefile san-unit
+	@sh scripts/asan-check.sh
 
+# libFuzzer targets (clang), each run for FUZZ_SECONDS.
+FUZZ_SECONDS ?= 60
 fuzz: $(DEPS_STAMP)
-	@sh tests/fuzz/build.sh
+	@sh tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 bench: all
 	@sh tests/bench/run.sh
