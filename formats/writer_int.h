@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: MIT */
+/* writer_int.h - state shared by the writer's files (not a public API). */
+#ifndef MSNAP_WRITER_INT_H
+#define MSNAP_WRITER_INT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <nettle/sha2.h>
+
+#include "msnap.h"
+
+#define JOB_MAX_SEGMENTS 1024u
+
+struct segment {
+	uint64_t first, count;      /* region-relative pages */
+	const uint8_t *data;        /* DATA only */
+	uint8_t state;
+};
+
+enum job_kind { JOB_PAGES };
+
+/* One unit of work: at most chunk_bytes of input pages, one zstd frame out. */
+struct job {
+	enum job_kind kind;
+	uint32_t region;
+	bool ends_region;
+	struct segment seg[JOB_MAX_SEGMENTS];
+	size_t nseg;
+	uint64_t npages;            /* DATA pages given */
+	/* set by the worker */
+	bool queued, claimed, done, failed;
+	char errmsg[128];
+	uint8_t *zero;              /* per DATA page: 1 if all zero */
+	uint64_t *hashes;           /* per DATA page: XXH3-64 (if not zero) */
+	uint8_t *stage;             /* non-zero pages gathered, when needed */
+	const uint8_t *raw;         /* what was compressed */
+	size_t raw_len;
+	uint8_t *cbuf;
+	size_t ccap, clen;
+};
+
+struct region_acc {
+	struct msnap_region_summary sum;
+	uint64_t npages;
+	uint64_t covered;           /* pages [0, covered) have runs */
+	struct msnap_run *runs;
+	size_t nruns, runs_cap;
+	uint64_t *hashes;
+	uint64_t nhashes, hashes_cap;
+	struct sha256_ctx sha;
+	uint64_t pages_offset;      /* of its PAGES record */
+	uint32_t pages_frame;
+	bool written;
+};
+
+struct index_entry {
+	uint64_t header_offset, frame_size, raw_size, first_addr, end_addr;
+	uint32_t region, header_frame;
+};
+
+struct msnap_writer {
+	struct msnap_writer_opts opts;
+	int fd;
+	uint64_t offset;
+	bool broken;
+	struct sha256_ctx file_sha;
+	uint64_t chunk_pages;
+
+	struct region_acc *regions;
+	size_t nregions, regions_cap;
+	int64_t cur_region;
+	uint64_t next_page;
+
+	struct index_entry *index;
+	uint64_t nindex, index_cap;
+
+	/* pool (writer_pool.c) */
+	struct job *slots;
+	unsigned nslots, head, count;
+	struct job *filling;
+	pthread_t *workers;
+	unsigned nworkers;
+	pthread_mutex_t lock;
+	pthread_cond_t work_cv, done_cv;
+	bool stopping, pool_up;
+};
+
+/* writer_pool.c */
+int pool_start(struct msnap_writer *w, struct msnap_error *err);
+void pool_stop(struct msnap_writer *w);
+bool pool_full(const struct msnap_writer *w);
+bool pool_empty(const struct msnap_writer *w);
+struct job *pool_tail(struct msnap_writer *w);
+void pool_submit(struct msnap_writer *w, struct job *j);
+struct job *pool_wait_head(struct msnap_writer *w);
+void pool_release_head(struct msnap_writer *w);
+
+/* writer_emit.c */
+int emit_job(struct msnap_writer *w, struct job *j, struct msnap_error *err);
+int emit_record(struct msnap_writer *w, uint8_t *payload, size_t len,
+		struct msnap_error *err);
+int emit_raw(struct msnap_writer *w, const void *hdr, size_t hlen,
+	     const void *data, size_t dlen, struct msnap_error *err);
+
+#endif

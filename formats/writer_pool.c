@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: MIT
+/*
+ * writer_pool.c - compression workers of the writer.
+ *
+ * Jobs live in a ring of slots.  The caller fills the tail slot, submits
+ * it, and retires the head slot once its worker is done, so output order is
+ * submission order whatever order the workers finish in.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <zstd.h>
+
+#include "layout.h"
+#include "writer_int.h"
+
+struct worker_arg {
+	struct msnap_writer *w;
+	ZSTD_CCtx *cctx;
+};
+
+static bool page_is_zero(const uint8_t *p, size_t len)
+{
+	/* memcmp against itself shifted by one byte is vectorised by libc */
+	return p[0] == 0 && memcmp(p, p + 1, len - 1) == 0;
+}
+
+/* Find zero pages, hash the others, gather and compress them. */
+static void run_job(struct msnap_writer *w, ZSTD_CCtx *cctx, struct job *j)
+{
+	const size_t ps = w->opts.page_size;
+	uint64_t k = 0, nonzero = 0;
+	size_t i, data_segs = 0;
+	size_t c;
+
+	for (i = 0; i < j->nseg; i++) {
+		const struct segment *s = &j->seg[i];
+		uint64_t p;
+
+		if (s->state != MSNAP_PAGE_DATA)
+			continue;
+		data_segs++;
+		for (p = 0; p < s->count; p++, k++) {
+			const uint8_t *page = s->data + p * ps;
+
+			j->zero[k] = page_is_zero(page, ps);
+			if (!j->zero[k]) {
+				j->hashes[k] = page_hash(page, ps);
+				nonzero++;
+			}
+		}
+	}
+	j->raw_len = nonzero * ps;
+	j->clen = 0;
+	if (!nonzero)
+		return;
+	if (data_segs == 1 && nonzero == j->npages) {
+		for (i = 0; j->seg[i].state != MSNAP_PAGE_DATA; i++)
+			;
+		j->raw = j->seg[i].data;
+	} else {
+		uint8_t *dst = j->stage;
+
+		k = 0;
+		for (i = 0; i < j->nseg; i++) {
+			const struct segment *s = &j->seg[i];
+			uint64_t p;
+
+			if (s->state != MSNAP_PAGE_DATA)
+				continue;
+			for (p = 0; p < s->count; p++, k++) {
+				if (j->zero[k])
+					continue;
+				memcpy(dst, s->data + p * ps, ps);
+				dst += ps;
+			}
+		}
+		j->raw = j->stage;
+	}
+	c = ZSTD_compress2(cctx, j->cbuf, j->ccap, j->raw, j->raw_len);
+	if (ZSTD_isError(c)) {
+		j->failed = true;
+		snprintf(j->errmsg, sizeof(j->errmsg), "%s", ZSTD_getErrorName(c));
+		return;
+	}
+	j->clen = c;
+}
+
+/* The first queued, unclaimed job in ring order, or NULL. */
+static struct job *next_queued(struct msnap_writer *w)
+{
+	unsigned i;
+
+	for (i = 0; i < w->count; i++) {
+		struct job *j = &w->slots[(w->head + i) % w->nslots];
+
+		if (j->queued && !j->claimed)
+			return j;
+	}
+	return NULL;
+}
+
+static void *worker_main(void *p)
+{
+	struct worker_arg *a = p;
+	struct msnap_writer *w = a->w;
+
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		struct job *j;
+
+		while (!w->stopping && !(j = next_queued(w)))
+			pthread_cond_wait(&w->work_cv, &w->lock);
+		if (w->stopping)
+			break;
+		j->claimed = true;
+		pthread_mutex_unlock(&w->lock);
+		run_job(w, a->cctx, j);
+		pthread_mutex_lock(&w->lock);
+		j->done = true;
+		pthread_cond_broadcast(&w->done_cv);
+	}
+	pthread_mutex_unlock(&w->lock);
+	ZSTD_freeCCtx(a->cctx);
+	free(a);
+	return NULL;
+}
+
+static int alloc_slot(struct msnap_writer *w, struct job *j)
+{
+	const size_t bytes = (size_t)w->chunk_pages * w->opts.page_size;
+
+	j->zero = malloc(w->chunk_pages);
+	j->hashes = malloc(w->chunk_pages * sizeof(*j->hashes));
+	j->stage = malloc(bytes);
+	j->ccap = ZSTD_compressBound(bytes);
+	j->cbuf = malloc(j->ccap);
+	return j->zero && j->hashes && j->stage && j->cbuf ? 0 : -1;
+}
+
+static ZSTD_CCtx *make_cctx(int level)
+{
+	ZSTD_CCtx *c = ZSTD_createCCtx();
+
+	if (!c)
+		return NULL;
+	if (ZSTD_isError(ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, level)) ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 1)) ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(c, ZSTD_c_contentSizeFlag, 1))) {
+		ZSTD_freeCCtx(c);
+		return NULL;
+	}
+	return c;
+}
+
+int pool_start(struct msnap_writer *w, struct msnap_error *err)
+{
+	unsigned i;
+
+	w->nslots = 2 * w->opts.threads + 2;
+	w->slots = calloc(w->nslots, sizeof(*w->slots));
+	w->workers = calloc(w->opts.threads, sizeof(*w->workers));
+	if (!w->slots || !w->workers)
+		return msnap_fail(err, MSNAP_E_NOMEM, -1, "out of memory");
+	for (i = 0; i < w->nslots; i++)
+		if (alloc_slot(w, &w->slots[i]))
+			return msnap_fail(err, MSNAP_E_NOMEM, -1,
+					  "out of memory for chunk buffers");
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->work_cv, NULL);
+	pthread_cond_init(&w->done_cv, NULL);
+	w->pool_up = true;
+	for (i = 0; i < w->opts.threads; i++) {
+		struct worker_arg *a = malloc(sizeof(*a));
+
+		if (!a)
+			return msnap_fail(err, MSNAP_E_NOMEM, -1, "out of memory");
+		a->w = w;
+		a->cctx = make_cctx(w->opts.level);
+		if (!a->cctx) {
+			free(a);
+			return msnap_fail(err, MSNAP_E_ZSTD, -1,
+					  "cannot set up zstd level %d", w->opts.level);
+		}
+		if (pthread_create(&w->workers[i], NULL, worker_main, a)) {
+			ZSTD_freeCCtx(a->cctx);
+			free(a);
+			return msnap_fail(err, MSNAP_E_ERRNO, -1,
+					  "cannot start compression thread");
+		}
+		w->nworkers++;
+	}
+	return 0;
+}
+
+void pool_stop(struct msnap_writer *w)
+{
+	unsigned i;
+
+	if (w->pool_up) {
+		pthread_mutex_lock(&w->lock);
+		/* let running jobs finish: their data may be the caller's */
+		while (w->count) {
+			struct job *j = &w->slots[w->head];
+
+			if (j->claimed && !j->done) {
+				pthread_cond_wait(&w->done_cv, &w->lock);
+				continue;
+			}
+			w->head = (w->head + 1) % w->nslots;
+			w->count--;
+		}
+		w->stopping = true;
+		pthread_cond_broadcast(&w->work_cv);
+		pthread_mutex_unlock(&w->lock);
+		for (i = 0; i < w->nworkers; i++)
+			pthread_join(w->workers[i], NULL);
+		w->nworkers = 0;
+		pthread_mutex_destroy(&w->lock);
+		pthread_cond_destroy(&w->work_cv);
+		pthread_cond_destroy(&w->done_cv);
+		w->pool_up = false;
+	}
+	w->filling = NULL;
+	for (i = 0; w->slots && i < w->nslots; i++) {
+		free(w->slots[i].zero);
+		free(w->slots[i].hashes);
+		free(w->slots[i].stage);
+		free(w->slots[i].cbuf);
+	}
+	free(w->slots);
+	free(w->workers);
+	w->slots = NULL;
+	w->workers = NULL;
+	w->nslots = 0;
+}
+
+bool pool_full(const struct msnap_writer *w)
+{
+	return w->count == w->nslots;
+}
+
+bool pool_empty(const struct msnap_writer *w)
+{
+	return w->count == 0;
+}
+
+/* Claim the next free slot for filling (caller checked !pool_full). */
+struct job *pool_tail(struct msnap_writer *w)
+{
+	struct job *j;
+
+	pthread_mutex_lock(&w->lock);
+	j = &w->slots[(w->head + w->count) % w->nslots];
+	w->count++;
+	pthread_mutex_unlock(&w->lock);
+	return j;
+}
+
+void pool_submit(struct msnap_writer *w, struct job *j)
+{
+	pthread_mutex_lock(&w->lock);
+	j->queued = true;
+	pthread_cond_signal(&w->work_cv);
+	pthread_mutex_unlock(&w->lock);
+}
+
+struct job *pool_wait_head(struct msnap_writer *w)
+{
+	struct job *j = &w->slots[w->head];
+
+	pthread_mutex_lock(&w->lock);
+	while (!j->done)
+		pthread_cond_wait(&w->done_cv, &w->lock);
+	pthread_mutex_unlock(&w->lock);
+	return j;
+}
+
+void pool_release_head(struct msnap_writer *w)
+{
+	struct job *j = &w->slots[w->head];
+
+	pthread_mutex_lock(&w->lock);
+	j->queued = false;
+	j->claimed = false;
+	j->done = false;
+	w->head = (w->head + 1) % w->nslots;
+	w->count--;
+	pthread_mutex_unlock(&w->lock);
+}
