@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cli.h - what every subcommand shares: its entry points, messages on
+ * stderr, exit codes and the parsing of numbers given on the command line.
+ */
+#ifndef ANA_CLI_H
+#define ANA_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "msnap.h"
+
+/* Exit codes of every subcommand (verify adds EXIT_DAMAGED). */
+#define ANA_EXIT_OK       0
+#define ANA_EXIT_DAMAGED  1
+#define ANA_EXIT_ERROR    2
+
+/* Subcommands: argv[0] is the subcommand's name; return the exit code. */
+int cmd_info(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_extract(int argc, char **argv);
+int cmd_export_core(int argc, char **argv);
+
+/* "memsnap-analyze: <cmd>: <message>\n" on stderr. */
+void ana_err(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Same, with the reader's message (it names the offset). */
+void ana_err_msnap(const char *cmd, const struct msnap_error *err);
+/* "memsnap-analyze: <cmd>: warning: <message>\n". */
+void ana_warn(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
+ * A number from the command line: decimal or 0x hex.  With suffixes
+ * allowed, K, M, G, T (binary: 1024...) multiply it.  Overflow, trailing
+ * garbage and empty strings are refused (returns -1).
+ */
+int ana_parse_u64(const char *s, bool suffixes, uint64_t *v);
+
+/* True for "-h"/"--help" anywhere in argv (before a "--"). */
+bool ana_wants_help(int argc, char **argv);
+
+#endif
