@@ -1,0 +1,331 @@
+// SPDX-License-Identifier: MIT
+/*
+ * cmd_info.c - memsnap-analyze info: what a snapshot holds.
+ *
+ * Reads only the trailer, the manifest and the page tables (what
+ * msnap_open() loads): never a memory chunk, so it stays fast on snapshots
+ * of any size.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "output.h"
+#include "snapshot.h"
+
+static const char cmd[] = "info";
+
+static void info_usage(FILE *fp)
+{
+	fprintf(fp,
+		"usage: memsnap-analyze info [--regions] [--threads] [--format text|json|yaml] FILE\n"
+		"\n"
+		"  -r, --regions      list every region with its page counts\n"
+		"  -t, --threads      list every thread with rip and rsp\n"
+		"  -a, --all          both\n"
+		"  -f, --format F     text (default), json or yaml\n");
+}
+
+/* Copy a string or !!binary fact, if present. */
+static void put_fact(const struct snap *s, struct onode *o, const char *key,
+		     const char *dotted)
+{
+	struct snap_bytes b;
+
+	if (snap_fact_bytes(s, dotted, &b) == 0) {
+		out_bytes(o, key, b.s, b.len);
+		snap_bytes_free(&b);
+	}
+}
+
+static void put_fact_u64(const struct snap *s, struct onode *o,
+			 const char *key, const char *dotted)
+{
+	uint64_t v;
+
+	if (snap_fact_u64(s, dotted, &v) == 0)
+		out_u64(o, key, v);
+}
+
+static void put_container(const struct snap *s, struct onode *root)
+{
+	const struct msnap_file_info *fi = s->info;
+	struct onode *o = out_map(root, "snapshot");
+	uint64_t i, n = msnap_chunk_count(s->rd), raw = 0, packed = 0;
+	char id[33], ver[16];
+	const struct msnap_chunk_info *c;
+
+	snprintf(ver, sizeof(ver), "%u.%u", fi->major, fi->minor);
+	out_str(o, "format_version", ver);
+	out_u64(o, "file_size", fi->file_size);
+	msnap_hex(fi->capture_id, sizeof(fi->capture_id), id);
+	out_str(o, "capture_id", id);
+	out_u64(o, "page_size", fi->page_size);
+	if (fi->flags & MSNAP_HDR_LAYOUT_ONLY)
+		out_bool(o, "layout_only", true);
+	out_u64(o, "regions", msnap_region_count(s->rd));
+	out_u64(o, "chunks", n);
+	/* Chunk sizes come from the index: no chunk is decompressed. */
+	for (i = 0; i < n; i++) {
+		c = msnap_chunk(s->rd, i);
+		if (!c)
+			continue;
+		raw += c->raw_size;
+		packed += c->frame_size;
+	}
+	out_u64(o, "stored_bytes", raw);
+	out_u64(o, "compressed_bytes", packed);
+	if (packed)
+		out_fixed(o, "compression_ratio", (double)raw / (double)packed,
+			  2);
+}
+
+/* complete / partial / incomplete, and why. */
+static void put_status(const struct snap *s, struct onode *root)
+{
+	const struct msnap_file_info *fi = s->info;
+	const struct ynode *errs = snap_fact(s, "errors");
+	size_t nerr = errs && ynode_kind(errs) == YNODE_SEQ ? ynode_len(errs) : 0;
+	bool complete = false;
+	char why[1024];
+
+	if (!fi->complete || fi->recovered) {
+		snprintf(why, sizeof(why),
+			 "incomplete: cut short at offset %llu: %s",
+			 (unsigned long long)fi->valid_end,
+			 fi->stop_reason[0] ? fi->stop_reason :
+			 s->scanned_after_error ? s->trailer_error.msg :
+			 "no trailer");
+		out_str(root, "status", why);
+		return;
+	}
+	if (!s->root) {
+		snprintf(why, sizeof(why), "partial: %s",
+			 s->manifest_problem[0] ? s->manifest_problem
+						: "no manifest");
+		out_str(root, "status", why);
+		return;
+	}
+	snap_fact_bool(s, "capture.complete", &complete);
+	if (complete && nerr == 0) {
+		out_str(root, "status", "complete");
+		return;
+	}
+	snprintf(why, sizeof(why), "partial: %zu error%s recorded", nerr,
+		 nerr == 1 ? "" : "s");
+	out_str(root, "status", why);
+}
+
+static void put_capture(const struct snap *s, struct onode *root)
+{
+	struct onode *o = out_map(root, "capture");
+	uint64_t ns;
+
+	put_fact(s, o, "mode", "capture.mode");
+	put_fact(s, o, "started", "capture.started");
+	put_fact(s, o, "frozen_at", "capture.frozen_at");
+	put_fact(s, o, "thawed_at", "capture.thawed_at");
+	put_fact(s, o, "ended", "capture.ended");
+	if (snap_fact_u64(s, "capture.frozen_ns", &ns) == 0)
+		out_fixed(o, "frozen_ms", (double)ns / 1e6, 3);
+	put_fact(s, o, "tool_version", "memsnap.version");
+}
+
+static void put_process(const struct snap *s, struct onode *root)
+{
+	const struct ynode *cl = snap_fact(s, "process.cmdline");
+	struct onode *o = out_map(root, "process"), *seq;
+	struct snap_bytes b;
+	size_t i;
+
+	put_fact_u64(s, o, "pid", "process.pid");
+	put_fact_u64(s, o, "ppid", "process.ppid");
+	put_fact(s, o, "comm", "process.comm");
+	put_fact(s, o, "exe", "process.exe.path");
+	if (cl && ynode_kind(cl) == YNODE_SEQ) {
+		seq = out_seq(o, "cmdline");
+		for (i = 0; i < ynode_len(cl); i++) {
+			if (snap_node_bytes(ynode_at(cl, i), &b))
+				continue;
+			out_bytes(seq, NULL, b.s, b.len);
+			snap_bytes_free(&b);
+		}
+	}
+}
+
+static void put_host(const struct snap *s, struct onode *root)
+{
+	struct onode *o = out_map(root, "host");
+
+	put_fact(s, o, "hostname", "host.hostname");
+	put_fact(s, o, "release", "host.release");
+	put_fact(s, o, "machine", "host.machine");
+	put_fact_u64(s, o, "page_size", "host.page_size");
+}
+
+static void put_errors(const struct snap *s, struct onode *root)
+{
+	const struct ynode *errs = snap_fact(s, "errors"), *e;
+	struct onode *seq, *row;
+	struct snap_bytes b;
+	size_t i;
+
+	if (!errs || ynode_kind(errs) != YNODE_SEQ || ynode_len(errs) == 0)
+		return;
+	seq = out_seq(root, "errors");
+	for (i = 0; i < ynode_len(errs); i++) {
+		e = ynode_at(errs, i);
+		row = out_map(seq, NULL);
+		if (snap_node_bytes(ynode_get(e, "what"), &b) == 0) {
+			out_bytes(row, "what", b.s, b.len);
+			snap_bytes_free(&b);
+		}
+		if (snap_node_bytes(ynode_get(e, "message"), &b) == 0) {
+			out_bytes(row, "message", b.s, b.len);
+			snap_bytes_free(&b);
+		}
+	}
+}
+
+static void put_regions(const struct snap *s, struct onode *root)
+{
+	struct onode *seq = out_seq(root, "regions"), *row;
+	const struct snap_region *g;
+	uint32_t i;
+	int k;
+
+	for (i = 0; i < s->nregions; i++) {
+		g = &s->regions[i];
+		if (!g->ri && !g->in_manifest)
+			continue;
+		row = out_map(seq, NULL);
+		out_u64(row, "index", g->index);
+		out_hex(row, "start", g->start);
+		out_hex(row, "end", g->end);
+		out_str(row, "perms", g->in_manifest ? g->perms : NULL);
+		if (g->in_manifest)
+			out_hex(row, "offset", g->offset);
+		else
+			out_null(row, "offset");
+		for (k = 0; k < MSNAP_PAGE_NSTATES; k++) {
+			const char *name = msnap_page_state_name(k);
+
+			if (g->ri && g->ri->has_table)
+				out_u64(row, name, g->ri->pages[k]);
+			else
+				out_null(row, name);
+		}
+		if (i >= s->manifest_regions && s->manifest_regions)
+			out_str(row, "kind", "stored_file");
+		else
+			out_bytes(row, "kind", g->kind.s, g->kind.len);
+		out_bytes(row, "path", g->path.s ? g->path.s : "",
+			  g->path.len);
+	}
+}
+
+static void put_threads(const struct snap *s, struct onode *root)
+{
+	struct onode *seq = out_seq(root, "threads"), *row;
+	const struct snap_thread *t;
+	size_t i;
+
+	for (i = 0; i < s->nthreads; i++) {
+		t = &s->threads[i];
+		row = out_map(seq, NULL);
+		out_u64(row, "tid", t->tid);
+		out_bytes(row, "name", t->name.s, t->name.len);
+		out_str(row, "state", t->state[0] ? t->state : NULL);
+		if (t->has_regs) {
+			out_hex(row, "rip", t->regs.rip);
+			out_hex(row, "rsp", t->regs.rsp);
+		} else {
+			out_null(row, "rip");
+			out_null(row, "rsp");
+		}
+	}
+}
+
+int cmd_info(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "regions", no_argument, NULL, 'r' },
+		{ "threads", no_argument, NULL, 't' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum out_format fmt = OUT_TEXT;
+	bool regions = false, threads = false;
+	struct msnap_error err = { 0 };
+	struct odoc *doc = NULL;
+	struct onode *root;
+	struct snap s;
+	int c, ret = ANA_EXIT_ERROR;
+
+	while ((c = getopt_long(argc, argv, "rtaf:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r': regions = true; break;
+		case 't': threads = true; break;
+		case 'a': regions = threads = true; break;
+		case 'f':
+			if (out_parse_format(optarg, &fmt)) {
+				ana_err(cmd, "unknown format '%s' (text, json or yaml)",
+					optarg);
+				return ANA_EXIT_ERROR;
+			}
+			break;
+		case 'h':
+			info_usage(stdout);
+			return ANA_EXIT_OK;
+		default:
+			info_usage(stderr);
+			return ANA_EXIT_ERROR;
+		}
+	}
+	if (optind != argc - 1) {
+		info_usage(stderr);
+		return ANA_EXIT_ERROR;
+	}
+	if (snap_open(&s, argv[optind], &err)) {
+		ana_err_msnap(cmd, &err);
+		return ANA_EXIT_ERROR;
+	}
+	if (s.manifest_problem[0])
+		ana_warn(cmd, "%s", s.manifest_problem);
+	if (snap_load_regions(&s, &err) || snap_load_threads(&s, &err)) {
+		ana_err_msnap(cmd, &err);
+		goto out;
+	}
+	doc = odoc_new();
+	root = odoc_root(doc);
+	if (!doc) {
+		ana_err(cmd, "out of memory");
+		goto out;
+	}
+	out_str(root, "file", s.path);
+	put_status(&s, root);
+	put_container(&s, root);
+	if (s.root) {
+		put_capture(&s, root);
+		put_process(&s, root);
+		put_host(&s, root);
+		out_u64(root, "threads_count", s.nthreads);
+		put_errors(&s, root);
+	}
+	if (regions)
+		put_regions(&s, root);
+	if (threads && s.root)
+		put_threads(&s, root);
+	if (odoc_print(doc, fmt, stdout, &err)) {
+		ana_err_msnap(cmd, &err);
+		goto out;
+	}
+	ret = ANA_EXIT_OK;
+out:
+	odoc_free(doc);
+	snap_close(&s);
+	return ret;
+}
