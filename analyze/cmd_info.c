@@ -55,6 +55,7 @@ static void put_container(const struct snap *s, struct onode *root)
 	uint64_t i, n = msnap_chunk_count(s->rd), raw = 0, packed = 0;
 	char id[33], ver[16];
 	const struct msnap_chunk_info *c;
+	const struct msnap_region_info *r;
 
 	snprintf(ver, sizeof(ver), "%u.%u", fi->major, fi->minor);
 	out_str(o, "format_version", ver);
@@ -66,13 +67,28 @@ static void put_container(const struct snap *s, struct onode *root)
 		out_bool(o, "layout_only", true);
 	out_u64(o, "regions", msnap_region_count(s->rd));
 	out_u64(o, "chunks", n);
-	/* Chunk sizes come from the index: no chunk is decompressed. */
-	for (i = 0; i < n; i++) {
-		c = msnap_chunk(s->rd, i);
-		if (!c)
+	/*
+	 * Sizes from the page tables; only a file cut short (regions without
+	 * a table) needs its chunk records.  Nothing is decompressed.
+	 */
+	for (i = 0; i < msnap_region_count(s->rd); i++) {
+		r = msnap_region(s->rd, (uint32_t)i);
+		if (!r)
 			continue;
-		raw += c->raw_size;
-		packed += c->frame_size;
+		if (!r->has_table)
+			break;
+		raw += r->stored_bytes;
+		packed += r->compressed_bytes;
+	}
+	if (i < msnap_region_count(s->rd)) {
+		raw = packed = 0;
+		for (i = 0; i < n; i++) {
+			c = msnap_chunk(s->rd, i);
+			if (!c)
+				continue;
+			raw += c->raw_size;
+			packed += c->frame_size;
+		}
 	}
 	out_u64(o, "stored_bytes", raw);
 	out_u64(o, "compressed_bytes", packed);

@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: MIT
+/*
+ * cmd_verify.c - memsnap-analyze verify: is this snapshot intact?
+ *
+ * Exit 0: every checksum, hash and digest matches and the file is whole.
+ * Exit 1: something is damaged or the file is cut short (the summary says
+ * what can still be trusted).  Exit 2: the file cannot be read at all.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "escape.h"
+#include "output.h"
+#include "snapshot.h"
+
+static const char cmd[] = "verify";
+
+/* Problems kept for JSON/YAML; beyond this only counted. */
+#define MAX_KEPT_PROBLEMS 10000u
+
+struct problems {
+	pthread_mutex_t lock;      /* the reader may call from its workers */
+	enum out_format fmt;
+	struct onode *seq;
+	uint64_t count;
+};
+
+static void verify_usage(FILE *fp)
+{
+	fprintf(fp,
+		"usage: memsnap-analyze verify [--threads N] [--format text|json|yaml] FILE\n"
+		"\n"
+		"  -j, --threads N    decompression workers (default 1)\n"
+		"  -f, --format F     text (default), json or yaml\n"
+		"\n"
+		"exit status: 0 intact, 1 damaged or cut short, 2 unreadable\n");
+}
+
+static void on_problem(void *arg, int64_t offset, const char *message)
+{
+	struct problems *p = arg;
+	struct onode *row;
+
+	pthread_mutex_lock(&p->lock);
+	p->count++;
+	if (p->fmt == OUT_TEXT) {
+		/* As found: a long verify shows its problems early. */
+		if (offset >= 0)
+			printf("problem at offset %" PRId64 ": ", offset);
+		else
+			printf("problem: ");
+		esc_fputs(stdout, message, strlen(message));
+		putchar('\n');
+		fflush(stdout);
+	} else if (p->count <= MAX_KEPT_PROBLEMS) {
+		row = out_map(p->seq, NULL);
+		if (offset >= 0)
+			out_i64(row, "offset", offset);
+		else
+			out_null(row, "offset");
+		out_str(row, "message", message);
+	}
+	pthread_mutex_unlock(&p->lock);
+}
+
+static const char *verdict(int r, const struct msnap_file_info *fi,
+			   uint64_t problems)
+{
+	if (!fi->complete || fi->recovered)
+		return "cut short";
+	if (r || problems)
+		return "damaged";
+	return "intact";
+}
+
+static void put_summary(struct onode *root, const struct snap *s,
+			const struct msnap_verify_report *rep)
+{
+	const struct msnap_file_info *fi = s->info;
+	char hex[65], what[1024];
+
+	msnap_hex(rep->file_sha256, 32, hex);
+	out_str(root, "file_sha256", hex);
+	if (!rep->file_hash_checked)
+		out_str(root, "content_hash", "not checked (no trailer)");
+	else
+		out_str(root, "content_hash",
+			rep->file_hash_ok ? "matches the trailer"
+					  : "DOES NOT match the trailer");
+	out_u64(root, "chunks_ok", rep->chunks_ok);
+	out_u64(root, "chunks_bad", rep->chunks_bad);
+	out_u64(root, "regions_ok", rep->regions_ok);
+	out_u64(root, "regions_bad", rep->regions_bad);
+	out_u64(root, "regions_unchecked", rep->regions_unchecked);
+	out_u64(root, "pages_checked", rep->pages_checked);
+	out_u64(root, "pages_bad", rep->pages_bad);
+	out_u64(root, "bytes_read", rep->bytes_read);
+	if (!fi->complete || fi->recovered) {
+		snprintf(what, sizeof(what),
+			 "cut short at offset %" PRIu64 "%s%s; %" PRIu64
+			 " chunks and %" PRIu64 " regions intact before it",
+			 fi->valid_end, fi->stop_reason[0] ? ": " : "",
+			 fi->stop_reason, rep->chunks_ok, rep->regions_ok);
+		out_str(root, "recoverable", what);
+	} else if (rep->chunks_bad || rep->regions_bad) {
+		snprintf(what, sizeof(what),
+			 "%" PRIu64 " of %" PRIu64 " chunks and %" PRIu64
+			 " of %" PRIu64 " regions intact",
+			 rep->chunks_ok, rep->chunks_ok + rep->chunks_bad,
+			 rep->regions_ok,
+			 rep->regions_ok + rep->regions_bad +
+			 rep->regions_unchecked);
+		out_str(root, "recoverable", what);
+	}
+}
+
+int cmd_verify(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "threads", required_argument, NULL, 'j' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct problems probs = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	struct msnap_verify_report rep;
+	struct msnap_error err = { 0 }, lerr = { 0 };
+	enum out_format fmt = OUT_TEXT;
+	struct odoc *doc = NULL;
+	struct onode *root;
+	uint64_t threads = 1;
+	struct snap s;
+	int c, r, ret = ANA_EXIT_ERROR;
+
+	while ((c = getopt_long(argc, argv, "j:f:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			if (ana_parse_u64(optarg, false, &threads) ||
+			    threads < 1 || threads > 1024) {
+				ana_err(cmd, "--threads wants 1 to 1024, not '%s'",
+					optarg);
+				return ANA_EXIT_ERROR;
+			}
+			break;
+		case 'f':
+			if (out_parse_format(optarg, &fmt)) {
+				ana_err(cmd, "unknown format '%s' (text, json or yaml)",
+					optarg);
+				return ANA_EXIT_ERROR;
+			}
+			break;
+		case 'h':
+			verify_usage(stdout);
+			return ANA_EXIT_OK;
+		default:
+			verify_usage(stderr);
+			return ANA_EXIT_ERROR;
+		}
+	}
+	if (optind != argc - 1) {
+		verify_usage(stderr);
+		return ANA_EXIT_ERROR;
+	}
+	if (snap_open(&s, argv[optind], &err)) {
+		ana_err_msnap(cmd, &err);
+		return ANA_EXIT_ERROR;
+	}
+	doc = odoc_new();
+	root = odoc_root(doc);
+	if (!doc) {
+		ana_err(cmd, "out of memory");
+		goto out;
+	}
+	out_str(root, "file", s.path);
+	probs.fmt = fmt;
+	if (fmt != OUT_TEXT)
+		probs.seq = out_seq(root, "problems");
+	if (s.scanned_after_error)
+		on_problem(&probs, s.trailer_error.offset, s.trailer_error.msg);
+	r = msnap_verify(s.rd, (unsigned)threads, &rep, on_problem, &probs,
+			 &err);
+	if (r && r != -MSNAP_E_CHECKSUM && r != -MSNAP_E_TRUNCATED) {
+		ana_err_msnap(cmd, &err);
+		goto out;
+	}
+	/* The manifest must parse and agree with the container. */
+	if (s.manifest_problem[0])
+		on_problem(&probs, -1, s.manifest_problem);
+	else if (!s.root && s.info->complete)
+		on_problem(&probs, -1, "the snapshot has no manifest");
+	else if (s.root && snap_load_regions(&s, &lerr))
+		on_problem(&probs, lerr.offset, lerr.msg);
+	out_str(root, "result", verdict(r, s.info, probs.count));
+	out_u64(root, "problems_found", probs.count);
+	put_summary(root, &s, &rep);
+	if (odoc_print(doc, fmt, stdout, &err)) {
+		ana_err_msnap(cmd, &err);
+		goto out;
+	}
+	ret = strcmp(verdict(r, s.info, probs.count), "intact")
+	      ? ANA_EXIT_DAMAGED : ANA_EXIT_OK;
+out:
+	odoc_free(doc);
+	snap_close(&s);
+	return ret;
+}
