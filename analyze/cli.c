@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 /* cli.c - messages, exit codes and number parsing shared by subcommands. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -90,4 +92,36 @@ bool ana_wants_help(int argc, char **argv)
 			return true;
 	}
 	return false;
+}
+
+int ana_create_output(const char *cmd, const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+			    O_CLOEXEC, 0600);
+
+	if (fd < 0) {
+		if (errno == EEXIST)
+			ana_err(cmd, "%s: already exists (never overwritten)",
+				path);
+		else
+			ana_err(cmd, "%s: %s", path, strerror(errno));
+	}
+	return fd;
+}
+
+int ana_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	ssize_t n;
+
+	while (len) {
+		n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
 }

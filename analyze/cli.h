@@ -7,6 +7,7 @@
 #define ANA_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "msnap.h"
@@ -37,6 +38,16 @@ void ana_warn(const char *cmd, const char *fmt, ...)
  * garbage and empty strings are refused (returns -1).
  */
 int ana_parse_u64(const char *s, bool suffixes, uint64_t *v);
+
+/*
+ * Create an output file for evidence: a new regular file, mode 0600, never
+ * through a symlink, never over an existing file.  Returns the fd, or -1
+ * after printing why.
+ */
+int ana_create_output(const char *cmd, const char *path);
+
+/* Write all of buf at the current position; 0 or -1 (errno set). */
+int ana_write_all(int fd, const void *buf, size_t len);
 
 /* True for "-h"/"--help" anywhere in argv (before a "--"). */
 bool ana_wants_help(int argc, char **argv);
