@@ -193,7 +193,7 @@ struct msnap_file_info {
 	bool complete;               /* trailer found and consistent */
 	bool recovered;              /* opened by scanning (no usable trailer) */
 	uint64_t valid_end;          /* scan: end of the last whole record; else file_size */
-	char stop_reason[256];       /* scan: why the scan stopped, "" if at EOF */
+	char stop_reason[512];       /* scan: why the scan stopped, "" if at EOF */
 	uint8_t content_sha256[32];  /* trailer: SHA-256 of bytes before the trailer */
 	uint64_t trailer_offset;     /* complete files: where the trailer starts */
 	uint32_t region_count;
@@ -244,8 +244,12 @@ const struct msnap_region_info *msnap_region(const struct msnap_reader *r,
 int64_t msnap_find_region(const struct msnap_reader *r, uint64_t addr);
 
 uint64_t msnap_chunk_count(const struct msnap_reader *r);
-const struct msnap_chunk_info *msnap_chunk(const struct msnap_reader *r,
-					   uint64_t i);
+/*
+ * Chunk i in file order.  Its runs are read from the chunk record on first
+ * use (opening by trailer reads only the index); NULL if i is out of range
+ * or the record is damaged (msnap_chunk_read() then says why).
+ */
+const struct msnap_chunk_info *msnap_chunk(struct msnap_reader *r, uint64_t i);
 /*
  * Decompress chunk i into buf (at least raw_size bytes), checking its zstd
  * checksum.  Returns 0 or -MSNAP_E_*.

@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: MIT
+/*
+ * reader.c - open a snapshot: by its trailer when it has a sound one,
+ * otherwise by scanning frames from the front (a capture cut short).
+ * Shared bookkeeping of regions and chunks, and the accessors.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include "layout.h"
+#include "reader_int.h"
+
+int rd_region_slot(struct msnap_reader *r, uint32_t index, struct msnap_error *err)
+{
+	uint32_t i;
+	void *p;
+
+	if (index < r->nregions)
+		return 0;
+	if (index >= MSNAP_MAX_REGIONS)
+		return msnap_fail(err, MSNAP_E_LIMIT, -1, "region index %u too large", index);
+	p = realloc(r->regions, ((size_t)index + 1) * sizeof(*r->regions));
+	if (!p)
+		return msnap_fail(err, MSNAP_E_NOMEM, -1, "out of memory");
+	r->regions = p;
+	for (i = r->nregions; i <= index; i++) {
+		memset(&r->regions[i], 0, sizeof(r->regions[i]));
+		r->regions[i].info.index = i;
+	}
+	r->nregions = index + 1;
+	return 0;
+}
+
+int rd_region_bounds(struct msnap_reader *r, uint32_t index, uint64_t start,
+		     uint64_t end, uint64_t off, struct msnap_error *err)
+{
+	struct region_slot *reg;
+	int ret = rd_region_slot(r, index, err);
+
+	if (ret)
+		return ret;
+	reg = &r->regions[index];
+	if (!reg->seen) {
+		reg->seen = true;
+		reg->info.start = start;
+		reg->info.end = end;
+		return 0;
+	}
+	if (reg->info.start != start || reg->info.end != end)
+		return msnap_fail(err, MSNAP_E_CORRUPT, (int64_t)off,
+				  "region %u bounds disagree between records", index);
+	return 0;
+}
+
+int rd_push_chunk(struct msnap_reader *r, struct msnap_error *err)
+{
+	void *p;
+	uint64_t cap;
+
+	if (r->nchunks >= MSNAP_MAX_CHUNKS)
+		return msnap_fail(err, MSNAP_E_LIMIT, -1, "too many chunks");
+	if (r->nchunks < r->chunks_cap)
+		goto out;
+	cap = r->chunks_cap ? r->chunks_cap * 2 : 64;
+	p = realloc(r->chunks, cap * sizeof(*r->chunks));
+	if (!p)
+		return msnap_fail(err, MSNAP_E_NOMEM, -1, "out of memory");
+	r->chunks = p;
+	r->chunks_cap = cap;
+out:
+	memset(&r->chunks[r->nchunks], 0, sizeof(r->chunks[0]));
+	r->chunks[r->nchunks].info.seq = r->nchunks;
+	r->nchunks++;
+	return 0;
+}
+
+/* qsort helpers need the reader: keep it in a file-local pointer. */
+static const struct msnap_reader *sort_reader;
+
+static int by_region_start(const void *a, const void *b)
+{
+	const struct msnap_region_info *x = &sort_reader->regions[*(const uint32_t *)a].info;
+	const struct msnap_region_info *y = &sort_reader->regions[*(const uint32_t *)b].info;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+static int by_chunk_addr(const void *a, const void *b)
+{
+	const struct msnap_chunk_info *x = &sort_reader->chunks[*(const uint64_t *)a].info;
+	const struct msnap_chunk_info *y = &sort_reader->chunks[*(const uint64_t *)b].info;
+
+	if (x->region != y->region)
+		return x->region < y->region ? -1 : 1;
+	return x->first_addr < y->first_addr ? -1 : x->first_addr > y->first_addr;
+}
+
+/*
+ * Cross-check regions and chunks: regions must not overlap, chunks must lie
+ * inside their region and not overlap each other.  Builds the sorted views
+ * used for lookups.
+ */
+int rd_finalize(struct msnap_reader *r, struct msnap_error *err)
+{
+	uint64_t i;
+	uint32_t n = 0;
+
+	r->by_start = malloc(((size_t)r->nregions + 1) * sizeof(*r->by_start));
+	r->by_addr = malloc((r->nchunks + 1) * sizeof(*r->by_addr));
+	if (!r->by_start || !r->by_addr)
+		return msnap_fail(err, MSNAP_E_NOMEM, -1, "out of memory");
+	for (i = 0; i < r->nregions; i++)
+		if (r->regions[i].seen)
+			r->by_start[n++] = (uint32_t)i;
+	r->nsorted = n;
+	sort_reader = r;
+	qsort(r->by_start, n, sizeof(*r->by_start), by_region_start);
+	for (i = 1; i < n; i++) {
+		const struct msnap_region_info *a = &r->regions[r->by_start[i - 1]].info;
+		const struct msnap_region_info *b = &r->regions[r->by_start[i]].info;
+
+		if (b->start < a->end)
+			return msnap_fail(err, MSNAP_E_CORRUPT, -1,
+					  "regions %u and %u overlap", a->index, b->index);
+	}
+	for (i = 0; i < r->nchunks; i++) {
+		const struct msnap_chunk_info *c = &r->chunks[i].info;
+		const struct region_slot *reg;
+
+		if (c->region >= r->nregions || !r->regions[c->region].seen)
+			return msnap_fail(err, MSNAP_E_CORRUPT, (int64_t)c->header_offset,
+					  "chunk %llu names unknown region %u",
+					  (unsigned long long)i, c->region);
+		reg = &r->regions[c->region];
+		if (c->first_addr < reg->info.start || c->end_addr > reg->info.end ||
+		    c->first_addr >= c->end_addr)
+			return msnap_fail(err, MSNAP_E_CORRUPT, (int64_t)c->header_offset,
+					  "chunk %llu lies outside region %u",
+					  (unsigned long long)i, c->region);
+		r->by_addr[i] = i;
+	}
+	qsort(r->by_addr, r->nchunks, sizeof(*r->by_addr), by_chunk_addr);
+	for (i = 0; i < r->nchunks; i++) {
+		const struct msnap_chunk_info *c = &r->chunks[r->by_addr[i]].info;
+		struct region_slot *reg = &r->regions[c->region];
+
+		if (i && r->chunks[r->by_addr[i - 1]].info.region == c->region &&
+		    r->chunks[r->by_addr[i - 1]].info.end_addr > c->first_addr)
+			return msnap_fail(err, MSNAP_E_CORRUPT, (int64_t)c->header_offset,
+					  "chunk %llu overlaps another chunk",
+					  (unsigned long long)r->by_addr[i]);
+		if (!reg->nchunks)
+			reg->first_chunk = i;
+		reg->nchunks++;
+	}
+	for (i = 0; i < r->nregions; i++) {
+		struct region_slot *reg = &r->regions[i];
+
+		if (reg->info.has_table && reg->nchunks != reg->info.chunks)
+			return msnap_fail(err, MSNAP_E_CORRUPT, -1,
+					  "region %llu: page table counts %u chunks, "
+					  "found %llu", (unsigned long long)i,
+					  reg->info.chunks,
+					  (unsigned long long)reg->nchunks);
+		if (!reg->info.has_table)
+			reg->info.chunks = (uint32_t)reg->nchunks;
+	}
+	r->info.region_count = r->nregions;
+	r->info.chunk_count = r->nchunks;
+	return 0;
+}
+
+int msnap_open(struct msnap_reader **out, int fd, unsigned flags,
+	       struct msnap_error *err)
+{
+	struct msnap_reader *r;
+	struct stat st;
+	int ret;
+
+	*out = NULL;
+	if (fstat(fd, &st))
+		return msnap_fail_errno(err, "cannot stat snapshot");
+	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
+		return msnap_fail(err, MSNAP_E_INVAL, -1,
+				  "snapshot must be a regular file (copy a stream to a file first)");
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return msnap_fail(err, MSNAP_E_NOMEM, -1, "out of memory");
+	r->fd = fd;
+	r->cached = -1;
+	r->info.file_size = (uint64_t)st.st_size;
+	r->dctx = ZSTD_createDCtx();
+	if (!r->dctx) {
+		ret = msnap_fail(err, MSNAP_E_NOMEM, -1, "out of memory");
+		goto fail;
+	}
+	/* chunks are at most 16 MiB, so a larger window can only be an attack */
+	ZSTD_DCtx_setParameter(r->dctx, ZSTD_d_windowLogMax, 25);
+	ret = rd_header(r, err);
+	if (ret)
+		goto fail;
+	ret = -1;
+	if (!(flags & MSNAP_OPEN_SCAN))
+		ret = rd_open_trailer(r, err);
+	if (ret) {
+		char why[sizeof(r->info.stop_reason)];
+
+		snprintf(why, sizeof(why), "%s",
+			 flags & MSNAP_OPEN_SCAN ? "scan requested" :
+			 err ? err->msg : "no usable trailer");
+		ret = rd_scan(r, err);
+		if (ret)
+			goto fail;
+		if (!r->info.stop_reason[0] && !(flags & MSNAP_OPEN_SCAN))
+			snprintf(r->info.stop_reason, sizeof(r->info.stop_reason),
+				 "%s", why);
+	}
+	*out = r;
+	return 0;
+fail:
+	msnap_close(r);
+	return ret;
+}
+
+int msnap_open_path(struct msnap_reader **out, const char *path,
+		    unsigned flags, struct msnap_error *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int ret;
+
+	*out = NULL;
+	if (fd < 0)
+		return msnap_fail_errno(err, "cannot open '%s'", path);
+	ret = msnap_open(out, fd, flags, err);
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	(*out)->own_fd = true;
+	return 0;
+}
+
+void rd_reset(struct msnap_reader *r)
+{
+	uint64_t i;
+
+	for (i = 0; i < r->nregions; i++) {
+		free(r->regions[i].runs);
+		free(r->regions[i].hashes);
+		free(r->regions[i].hash_base);
+	}
+	for (i = 0; i < r->nchunks; i++) {
+		free(r->chunks[i].runs);
+		free(r->chunks[i].run_pos);
+	}
+	free(r->regions);
+	free(r->chunks);
+	free(r->by_start);
+	free(r->by_addr);
+	free(r->manifest);
+	r->regions = NULL;
+	r->chunks = NULL;
+	r->by_start = NULL;
+	r->by_addr = NULL;
+	r->manifest = NULL;
+	r->manifest_len = 0;
+	r->nregions = r->nsorted = 0;
+	r->nchunks = r->chunks_cap = 0;
+	r->cached = -1;
+}
+
+void msnap_close(struct msnap_reader *r)
+{
+	if (!r)
+		return;
+	rd_reset(r);
+	free(r->cache);
+	free(r->zbuf);
+	ZSTD_freeDCtx(r->dctx);
+	if (r->own_fd)
+		close(r->fd);
+	free(r);
+}
+
+const struct msnap_file_info *msnap_info(const struct msnap_reader *r)
+{
+	return &r->info;
+}
+
+const char *msnap_manifest(const struct msnap_reader *r, size_t *len)
+{
+	if (len)
+		*len = r->manifest_len;
+	return r->manifest;
+}
+
+uint32_t msnap_region_count(const struct msnap_reader *r)
+{
+	return r->nregions;
+}
+
+const struct msnap_region_info *msnap_region(const struct msnap_reader *r,
+					     uint32_t index)
+{
+	if (index >= r->nregions)
+		return NULL;
+	return &r->regions[index].info;
+}
+
+int64_t msnap_find_region(const struct msnap_reader *r, uint64_t addr)
+{
+	uint32_t lo = 0, hi = r->nsorted;
+
+	while (lo < hi) {
+		const uint32_t mid = lo + (hi - lo) / 2;
+		const struct msnap_region_info *ri = &r->regions[r->by_start[mid]].info;
+
+		if (addr < ri->start)
+			hi = mid;
+		else if (addr >= ri->end)
+			lo = mid + 1;
+		else
+			return ri->index;
+	}
+	return -1;
+}
+
+uint64_t msnap_chunk_count(const struct msnap_reader *r)
+{
+	return r->nchunks;
+}

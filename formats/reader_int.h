@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: MIT */
+/* reader_int.h - state shared by the reader's files (not a public API). */
+#ifndef MSNAP_READER_INT_H
+#define MSNAP_READER_INT_H
+
+#define ZSTD_STATIC_LINKING_ONLY  /* ZSTD_getFrameHeader: frame checks on hostile input */
+#include <zstd.h>
+#include <zstd_errors.h>
+
+#include "msnap.h"
+
+struct chunk_slot {
+	struct msnap_chunk_info info;
+	uint32_t header_frame;       /* bytes of its CHUNK record frame */
+	bool loaded;                 /* runs read and checked */
+	struct msnap_run *runs;      /* owned */
+	uint64_t *run_pos;           /* per run: its first page's index in the raw data */
+};
+
+struct region_slot {
+	struct msnap_region_info info;
+	struct msnap_run *runs;      /* owned */
+	uint64_t *hashes;            /* owned */
+	uint64_t *hash_base;         /* per run: index of its first hash (DATA runs) */
+	uint64_t first_chunk, nchunks;  /* its chunks: [first, first+n) in by_addr order */
+	bool seen;
+};
+
+struct msnap_reader {
+	int fd;
+	bool own_fd;
+	struct msnap_file_info info;
+	char *manifest;
+	size_t manifest_len;
+	struct region_slot *regions;
+	uint32_t nregions;
+	uint32_t *by_start;          /* region indexes sorted by start */
+	uint32_t nsorted;
+	struct chunk_slot *chunks;
+	uint64_t nchunks, chunks_cap;
+	uint64_t *by_addr;           /* chunk indexes sorted by (region, first_addr) */
+	ZSTD_DCtx *dctx;
+	int64_t cached;              /* chunk held in cache, -1 if none */
+	uint8_t *cache;
+	uint8_t *zbuf;
+	size_t zbuf_cap;
+	uint64_t bytes_read;         /* for measuring what info/read cost */
+	uint64_t data_start;         /* first byte after the HEADER record */
+};
+
+/* reader_io.c */
+int rd_pread(struct msnap_reader *r, void *buf, size_t len, uint64_t off,
+	     struct msnap_error *err);
+/* Read a whole record frame at off of frame_size bytes (or discover it when
+ * frame_size is 0); checks magic, tag, size bounds and checksum.  *payload
+ * is malloc'd. */
+int rd_record(struct msnap_reader *r, uint64_t off, uint64_t frame_size,
+	      uint32_t tag, uint64_t max_payload, uint8_t **payload,
+	      size_t *len, struct msnap_error *err);
+int rd_header(struct msnap_reader *r, struct msnap_error *err);
+int rd_parse_chunk(struct msnap_reader *r, const uint8_t *p, size_t len,
+		   uint64_t off, struct chunk_slot *c, struct msnap_error *err);
+int rd_parse_pages(struct msnap_reader *r, const uint8_t *p, size_t len,
+		   uint64_t off, struct region_slot *reg, struct msnap_error *err);
+int rd_parse_manifest(struct msnap_reader *r, const uint8_t *p, size_t len,
+		      uint64_t off, struct msnap_error *err);
+int rd_region_slot(struct msnap_reader *r, uint32_t index, struct msnap_error *err);
+/* Set a region's bounds the first time they are seen; later sightings must agree. */
+int rd_region_bounds(struct msnap_reader *r, uint32_t index, uint64_t start,
+		     uint64_t end, uint64_t off, struct msnap_error *err);
+int rd_push_chunk(struct msnap_reader *r, struct msnap_error *err);
+int rd_finalize(struct msnap_reader *r, struct msnap_error *err);
+/* Drop every region, chunk and the manifest (before a rescan). */
+void rd_reset(struct msnap_reader *r);
+/* Read and check chunk i's record (once); compares it with the index. */
+int rd_load_chunk(struct msnap_reader *r, uint64_t i, struct msnap_error *err);
+
+/* reader_scan.c */
+int rd_scan(struct msnap_reader *r, struct msnap_error *err);
+/* reader_trailer.c */
+int rd_open_trailer(struct msnap_reader *r, struct msnap_error *err);
+
+#endif
