@@ -42,13 +42,16 @@ _e2e_cleanup() {
 }
 trap _e2e_cleanup EXIT
 trap 'exit 130' INT TERM HUP
+trap 'exit 1' USR2
 
 log() {
 	echo "# $*"
 }
 
+# Also from inside $(...): the subshell tells the test's shell to stop.
 fail() {
-	echo "FAIL: $*"
+	echo "FAIL: $*" >&2
+	[ "$BASHPID" = "$$" ] || kill -USR2 "$$"
 	exit 1
 }
 
@@ -251,4 +254,53 @@ unused_pid() {
 		[ -e "/proc/$p" ] || { echo "$p"; return 0; }
 	done
 	fail "no unused pid found"
+}
+
+# tracer_of PID: TracerPid of PID's main thread (no fork: polled often).
+tracer_of() {
+	local k v
+	while read -r k v; do
+		if [ "$k" = TracerPid: ]; then
+			echo "$v"
+			return 0
+		fi
+	done <"/proc/$1/status"
+	echo 0
+}
+
+# wait_traced PID BGPID: wait until PID has a tracer (memsnap froze it);
+# returns 1 if BGPID ended first or after 60 s.
+wait_traced() {
+	local n=0
+	while [ "$(tracer_of "$1")" = 0 ]; do
+		kill -0 "$2" 2>/dev/null || return 1
+		[ $n -lt 60000 ] || return 1
+		n=$((n + 1))
+		sleep 0.001
+	done
+}
+
+# wait_size FILE BYTES BGPID: wait until FILE holds at least BYTES; returns
+# 1 if BGPID ended first or after 120 s.
+wait_size() {
+	local n=0 sz
+	while :; do
+		sz=$(stat -c %s "$1" 2>/dev/null || echo 0)
+		[ "$sz" -ge "$2" ] && return 0
+		kill -0 "$3" 2>/dev/null || return 1
+		[ $n -lt 12000 ] || return 1
+		n=$((n + 1))
+		sleep 0.01
+	done
+}
+
+# ticker_alive: big_victim's ticker thread still ticks.
+ticker_alive() {
+	local a b
+	victim_signal USR2 ticks
+	a=$(victim_value ticks)
+	sleep 0.2
+	victim_signal USR2 ticks
+	b=$(victim_value ticks)
+	[ "$b" -gt "$a" ] || fail "victim's ticker stopped ($a -> $b ticks)"
 }
