@@ -11,6 +11,9 @@
 #include "cli.h"
 
 static void vmessage(const char *cmd, const char *what, const char *fmt,
+		     va_list ap) __attribute__((format(printf, 3, 0)));
+
+static void vmessage(const char *cmd, const char *what, const char *fmt,
 		     va_list ap)
 {
 	fprintf(stderr, "memsnap-analyze: %s: %s", cmd, what);

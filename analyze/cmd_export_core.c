@@ -173,7 +173,7 @@ static int write_chunk(int fd, const struct msnap_chunk_info *c,
 {
 	const uint64_t pages = (g->end - g->start) / ps;
 	struct iovec iov[MAX_IOV];
-	uint64_t pos = 0, span_off = 0, span_len = 0, next_page = 0;
+	uint64_t pos = 0, span_off = 0, next_page = 0;
 	size_t niov = 0, k;
 	ssize_t n;
 	int iovs_left;
@@ -219,7 +219,6 @@ static int write_chunk(int fd, const struct msnap_chunk_info *c,
 				}
 			}
 			niov = 0;
-			span_len = 0;
 			gap = 0;
 		}
 		if (!run)
@@ -229,11 +228,9 @@ static int write_chunk(int fd, const struct msnap_chunk_info *c,
 		if (gap) {
 			iov[niov].iov_base = (void *)zeros;
 			iov[niov++].iov_len = gap;
-			span_len += gap;
 		}
 		iov[niov].iov_base = (void *)(raw + pos);
 		iov[niov++].iov_len = run->count * ps;
-		span_len += run->count * ps;
 		pos += run->count * ps;
 		next_page = run->first + run->count;
 	}
