@@ -85,7 +85,11 @@ FUZZ_SECONDS ?= 60
 fuzz: $(DEPS_STAMP)
 	@sh tests/fuzz/run.sh $(FUZZ_SECONDS)
 
-bench: all
+tests/bench/bench_format: tests/bench/bench_format.c formats/libmsnap.a
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< formats/libmsnap.a $(FMT_LIBS) $(LDFLAGS)
+
+bench: all tests/bench/bench_format
+	tests/bench/bench_format $${BENCH_FORMAT_MIB:-1024} 2 1
 	@sh tests/bench/run.sh
 
 demo: all
@@ -94,7 +98,7 @@ demo: all
 clean:
 	rm -f formats/*.o formats/*.d formats/libmsnap.a capture/*.o capture/*.d \
 	      analyze/*.o analyze/*.d capture/memsnap capture/memsnap-static \
-	      analyze/memsnap-analyze $(UNIT_BIN) $(SAMPLE_BIN)
+	      analyze/memsnap-analyze $(UNIT_BIN) $(SAMPLE_BIN) tests/bench/bench_format
 	rm -rf build-san build-fuzz
 
 .PHONY: all static samples unit check asan-check fuzz bench demo clean
