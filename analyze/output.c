@@ -230,10 +230,10 @@ static bool is_scalar(const struct onode *n)
 	return n->kind != ON_MAP && n->kind != ON_SEQ;
 }
 
+/* Right-aligned in tables (addresses stay left-aligned, like maps). */
 static bool is_number(const struct onode *n)
 {
-	return n->kind == ON_U64 || n->kind == ON_I64 || n->kind == ON_HEX ||
-	       n->kind == ON_FIXED;
+	return n->kind == ON_U64 || n->kind == ON_I64 || n->kind == ON_FIXED;
 }
 
 static bool seq_of_scalars(const struct onode *n)
