@@ -59,8 +59,8 @@ run_one() {
 		if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
 			echo "timed out after ${timeout_s}s (exit $rc)" >>"$log"
 		fi
-		printf 'FAIL %s (see %s) exit %s, %ss\n' "$name" "$log" "$rc" \
-			"$secs"
+		printf 'FAIL %s (see %s)\n' "$name" "$log"
+		printf '    exit %s after %ss; last lines:\n' "$rc" "$secs"
 		tail -n 30 "$log" | sed 's/^/    | /'
 		failed=$((failed + 1))
 		;;
