@@ -19,10 +19,11 @@ snap=$SCRATCH/live.msnap
 		sleep 0.002
 	done
 ) &
-track_bg $!
+watcher=$!
+track_bg "$watcher"
 capture "$snap" --no-freeze
 touch "$SCRATCH/done"
-wait
+wait "$watcher"
 [ ! -s "$SCRATCH/seen" ] || { cat "$SCRATCH/seen"; fail "victim was traced or stopped"; }
 assert_running
 
