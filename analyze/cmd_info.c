@@ -159,6 +159,7 @@ static void put_process(const struct snap *s, struct onode *root)
 	put_fact_u64(s, o, "ppid", "process.ppid");
 	put_fact(s, o, "comm", "process.comm");
 	put_fact(s, o, "exe", "process.exe.path");
+	out_u64(o, "threads", s->nthreads);
 	if (cl && ynode_kind(cl) == YNODE_SEQ) {
 		seq = out_seq(o, "cmdline");
 		for (i = 0; i < ynode_len(cl); i++) {
@@ -204,6 +205,12 @@ static void put_errors(const struct snap *s, struct onode *root)
 	}
 }
 
+/* Page counts in the order an analyst reads them: captured first. */
+static const int state_order[MSNAP_PAGE_NSTATES] = {
+	MSNAP_PAGE_DATA, MSNAP_PAGE_ZERO, MSNAP_PAGE_ABSENT,
+	MSNAP_PAGE_SWAPPED, MSNAP_PAGE_UNREADABLE,
+};
+
 static void put_regions(const struct snap *s, struct onode *root)
 {
 	struct onode *seq = out_seq(root, "regions"), *row;
@@ -225,10 +232,11 @@ static void put_regions(const struct snap *s, struct onode *root)
 		else
 			out_null(row, "offset");
 		for (k = 0; k < MSNAP_PAGE_NSTATES; k++) {
-			const char *name = msnap_page_state_name(k);
+			const int st = state_order[k];
+			const char *name = msnap_page_state_name(st);
 
 			if (g->ri && g->ri->has_table)
-				out_u64(row, name, g->ri->pages[k]);
+				out_u64(row, name, g->ri->pages[st]);
 			else
 				out_null(row, name);
 		}
@@ -328,7 +336,6 @@ int cmd_info(int argc, char **argv)
 		put_capture(&s, root);
 		put_process(&s, root);
 		put_host(&s, root);
-		out_u64(root, "threads_count", s.nthreads);
 		put_errors(&s, root);
 	}
 	if (regions)
