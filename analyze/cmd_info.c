@@ -97,6 +97,19 @@ static void put_container(const struct snap *s, struct onode *root)
 			  2);
 }
 
+/* The scan's reason without its own "at offset N: " (we say it once). */
+static const char *reason_text(const struct msnap_file_info *fi)
+{
+	char prefix[48];
+	size_t n;
+
+	n = (size_t)snprintf(prefix, sizeof(prefix), "at offset %llu: ",
+			     (unsigned long long)fi->valid_end);
+	if (!strncmp(fi->stop_reason, prefix, n))
+		return fi->stop_reason + n;
+	return fi->stop_reason;
+}
+
 /* complete / partial / incomplete, and why. */
 static void put_status(const struct snap *s, struct onode *root)
 {
@@ -110,7 +123,7 @@ static void put_status(const struct snap *s, struct onode *root)
 		snprintf(why, sizeof(why),
 			 "incomplete: cut short at offset %llu: %s",
 			 (unsigned long long)fi->valid_end,
-			 fi->stop_reason[0] ? fi->stop_reason :
+			 fi->stop_reason[0] ? reason_text(fi) :
 			 s->scanned_after_error ? s->trailer_error.msg :
 			 "no trailer");
 		out_str(root, "status", why);

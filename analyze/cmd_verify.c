@@ -102,10 +102,11 @@ static void put_summary(struct onode *root, const struct snap *s,
 	out_u64(root, "bytes_read", rep->bytes_read);
 	if (!fi->complete || fi->recovered) {
 		snprintf(what, sizeof(what),
-			 "cut short at offset %" PRIu64 "%s%s; %" PRIu64
+			 "cut short at offset %" PRIu64 "%s%s%s; %" PRIu64
 			 " chunks and %" PRIu64 " regions intact before it",
-			 fi->valid_end, fi->stop_reason[0] ? ": " : "",
-			 fi->stop_reason, rep->chunks_ok, rep->regions_ok);
+			 fi->valid_end, fi->stop_reason[0] ? " (" : "",
+			 fi->stop_reason, fi->stop_reason[0] ? ")" : "",
+			 rep->chunks_ok, rep->regions_ok);
 		out_str(root, "recoverable", what);
 	} else if (rep->chunks_bad || rep->regions_bad) {
 		snprintf(what, sizeof(what),
