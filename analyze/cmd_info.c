@@ -344,6 +344,8 @@ int cmd_info(int argc, char **argv)
 	}
 	out_str(root, "file", s.path);
 	put_status(&s, root);
+	if (s.root)
+		out_u64(root, "threads_count", s.nthreads);
 	put_container(&s, root);
 	if (s.root) {
 		put_capture(&s, root);
