@@ -18,6 +18,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,7 @@ static const char cmd[] = "export-core";
  * to save a system call; larger ones stay holes. */
 #define ZERO_FILL (64u << 10)
 #define MAX_IOV   512
+#define MAX_THREADS 64
 
 struct load {
 	uint64_t offset;          /* p_offset */
@@ -44,9 +46,10 @@ struct load {
 static void export_usage(FILE *fp)
 {
 	fprintf(fp,
-		"usage: memsnap-analyze export-core FILE -o CORE\n"
+		"usage: memsnap-analyze export-core [--threads N] FILE -o CORE\n"
 		"\n"
 		"  -o, --output CORE  new regular file (mode 0600); then: gdb EXE CORE\n"
+		"  -j, --threads N    decompression threads (default: CPUs, at most 4)\n"
 		"\n"
 		"exit status: 0 written, 1 written with damaged chunks as zeros,\n"
 		"             2 not written\n");
@@ -242,57 +245,127 @@ static int write_chunk(int fd, const struct msnap_chunk_info *c,
 	return 0;
 }
 
-/* Fill every PT_LOAD from the chunks; *damaged counts chunks left out. */
-static int write_data(struct snap *s, int fd, const struct load *ld,
-		      uint64_t *damaged, struct msnap_error *err)
+/* One writer thread: chunks first, first + step, ... with its own reader. */
+struct data_job {
+	struct snap *s;
+	struct msnap_reader *rd;     /* NULL: open one on s->fd */
+	int fd;
+	const struct load *ld;
+	uint64_t first, step;
+	uint64_t damaged;
+	int ret;
+	struct msnap_error err;
+};
+
+static void *data_worker(void *arg)
 {
-	const uint64_t ps = s->info->page_size, n = msnap_chunk_count(s->rd);
+	struct data_job *j = arg;
+	struct snap *s = j->s;
+	const uint64_t ps = s->info->page_size;
+	struct msnap_reader *own = NULL, *rd = j->rd;
 	const struct msnap_chunk_info *c;
 	struct msnap_error cerr;
-	uint8_t *raw, *zeros;
-	uint64_t i;
-	int r = 0;
+	uint8_t *raw = NULL, *zeros = NULL;
+	uint64_t i, n;
 
+	if (!rd) {
+		j->ret = msnap_open(&own, s->fd, s->info->recovered ?
+				    MSNAP_OPEN_SCAN : 0, &j->err);
+		if (j->ret)
+			return NULL;
+		rd = own;
+	}
 	/* One chunk at most: bounded whatever the snapshot says. */
 	raw = malloc(MSNAP_MAX_CHUNK_RAW);
 	zeros = calloc(1, ZERO_FILL);
 	if (!raw || !zeros) {
-		free(raw);
-		free(zeros);
-		return msnap_fail(err, MSNAP_E_NOMEM, -1, "out of memory");
+		j->ret = msnap_fail(&j->err, MSNAP_E_NOMEM, -1, "out of memory");
+		goto out;
 	}
-	for (i = 0; i < n; i++) {
-		c = msnap_chunk(s->rd, i);
+	n = msnap_chunk_count(rd);
+	for (i = j->first; i < n; i += j->step) {
+		memset(&cerr, 0, sizeof(cerr));
+		c = msnap_chunk(rd, i);
 		if (!c) {
 			/* msnap_chunk_read() says why. */
-			memset(&cerr, 0, sizeof(cerr));
-			msnap_chunk_read(s->rd, i, raw, &cerr);
+			msnap_chunk_read(rd, i, raw, &cerr);
 			ana_warn(cmd, "chunk %" PRIu64 " left out (its pages are zeros): %s",
 				 i, cerr.msg);
-			(*damaged)++;
+			j->damaged++;
 			continue;
 		}
-		if (c->region >= s->manifest_regions || !ld[c->region].filesz)
+		if (c->region >= s->manifest_regions || !j->ld[c->region].filesz)
 			continue;
 		if (c->raw_size > MSNAP_MAX_CHUNK_RAW || c->raw_size % ps) {
-			r = msnap_fail(err, MSNAP_E_LIMIT, (int64_t)c->header_offset,
-				       "chunk %" PRIu64 ": bad size %" PRIu64,
-				       i, c->raw_size);
+			j->ret = msnap_fail(&j->err, MSNAP_E_LIMIT,
+					    (int64_t)c->header_offset,
+					    "chunk %" PRIu64 ": bad size %" PRIu64,
+					    i, c->raw_size);
 			break;
 		}
-		if (msnap_chunk_read(s->rd, i, raw, &cerr)) {
+		if (msnap_chunk_read(rd, i, raw, &cerr)) {
 			ana_warn(cmd, "chunk %" PRIu64 " left out (its pages are zeros): %s",
 				 i, cerr.msg);
-			(*damaged)++;
+			j->damaged++;
 			continue;
 		}
-		r = write_chunk(fd, c, &s->regions[c->region],
-				ld[c->region].offset, ps, raw, zeros, err);
-		if (r)
+		j->ret = write_chunk(j->fd, c, &s->regions[c->region],
+				     j->ld[c->region].offset, ps, raw, zeros,
+				     &j->err);
+		if (j->ret)
 			break;
 	}
+out:
 	free(raw);
 	free(zeros);
+	msnap_close(own);
+	return NULL;
+}
+
+/*
+ * Fill every PT_LOAD from the chunks, decompressing on `threads` threads
+ * (each with its own reader: readers are not shared); *damaged counts
+ * chunks left out.
+ */
+static int write_data(struct snap *s, int fd, const struct load *ld,
+		      unsigned threads, uint64_t *damaged,
+		      struct msnap_error *err)
+{
+	struct data_job jobs[MAX_THREADS];
+	pthread_t tids[MAX_THREADS];
+	bool started[MAX_THREADS] = { false };
+	unsigned k;
+	int r = 0;
+
+	if (threads < 1)
+		threads = 1;
+	if (threads > MAX_THREADS)
+		threads = MAX_THREADS;
+	for (k = 0; k < threads; k++) {
+		jobs[k] = (struct data_job){
+			.s = s, .rd = k ? NULL : s->rd, .fd = fd, .ld = ld,
+			.first = k, .step = threads,
+		};
+	}
+	for (k = 1; k < threads; k++)
+		started[k] = pthread_create(&tids[k], NULL, data_worker,
+					    &jobs[k]) == 0;
+	data_worker(&jobs[0]);
+	for (k = 1; k < threads; k++) {
+		if (started[k]) {
+			pthread_join(tids[k], NULL);
+			continue;
+		}
+		/* No thread: do its share here. */
+		data_worker(&jobs[k]);
+	}
+	for (k = 0; k < threads; k++) {
+		*damaged += jobs[k].damaged;
+		if (jobs[k].ret && !r) {
+			r = jobs[k].ret;
+			*err = jobs[k].err;
+		}
+	}
 	return r;
 }
 
@@ -341,8 +414,8 @@ static int check_machine(const struct snap *s, struct msnap_error *err)
 	return 0;
 }
 
-static int export_core(struct snap *s, int fd, uint64_t *damaged,
-		       struct msnap_error *err)
+static int export_core(struct snap *s, int fd, unsigned threads,
+		       uint64_t *damaged, struct msnap_error *err)
 {
 	struct note_sink count = { .fd = -1 }, ns = { .fd = fd };
 	struct load *ld = NULL;
@@ -395,7 +468,7 @@ static int export_core(struct snap *s, int fd, uint64_t *damaged,
 		r = msnap_fail(err, MSNAP_E_STATE, -1,
 			       "notes changed size between passes");
 	if (!r)
-		r = write_data(s, fd, ld, damaged, err);
+		r = write_data(s, fd, ld, threads, damaged, err);
 out:
 	free(ns.buf);
 	free(ld);
@@ -407,6 +480,7 @@ int cmd_export_core(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
+		{ "threads", required_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -416,9 +490,20 @@ int cmd_export_core(int argc, char **argv)
 	struct snap s;
 	int c, fd, r, ret = ANA_EXIT_ERROR;
 
-	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	uint64_t threads = ncpu < 1 ? 1 : ncpu > 4 ? 4 : (uint64_t)ncpu;
+
+	while ((c = getopt_long(argc, argv, "o:j:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': out_path = optarg; break;
+		case 'j':
+			if (ana_parse_u64(optarg, false, &threads) ||
+			    threads < 1 || threads > MAX_THREADS) {
+				ana_err(cmd, "--threads wants 1 to %d, not '%s'",
+					MAX_THREADS, optarg);
+				return ANA_EXIT_ERROR;
+			}
+			break;
 		case 'h':
 			export_usage(stdout);
 			return ANA_EXIT_OK;
@@ -450,7 +535,7 @@ int cmd_export_core(int argc, char **argv)
 	fd = ana_create_output(cmd, out_path);
 	if (fd < 0)
 		goto out;
-	r = export_core(&s, fd, &damaged, &err);
+	r = export_core(&s, fd, (unsigned)threads, &damaged, &err);
 	if (close(fd) && !r)
 		r = msnap_fail_errno(&err, "closing %s", out_path);
 	if (r) {
