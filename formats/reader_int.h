@@ -75,6 +75,12 @@ void rd_reset(struct msnap_reader *r);
 /* Read and check chunk i's record (once); compares it with the index. */
 int rd_load_chunk(struct msnap_reader *r, uint64_t i, struct msnap_error *err);
 
+/* Decompress chunk i (record already loaded) with the caller's buffers:
+ * safe to call from several threads at once. */
+int rd_decompress(struct msnap_reader *r, uint64_t i, void *buf,
+		  uint8_t **zbuf, size_t *zcap, ZSTD_DCtx *dctx,
+		  struct msnap_error *err);
+
 /* reader_scan.c */
 int rd_scan(struct msnap_reader *r, struct msnap_error *err);
 /* reader_trailer.c */

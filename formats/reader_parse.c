@@ -32,7 +32,7 @@ int rd_pread(struct msnap_reader *r, void *buf, size_t len, uint64_t off,
 		if (n == 0)
 			return msnap_fail(err, MSNAP_E_TRUNCATED, (int64_t)off,
 					  "unexpected end of file");
-		r->bytes_read += (uint64_t)n;
+		__atomic_fetch_add(&r->bytes_read, (uint64_t)n, __ATOMIC_RELAXED);
 		p += n;
 		off += (uint64_t)n;
 		len -= (size_t)n;

@@ -54,40 +54,34 @@ const struct msnap_chunk_info *msnap_chunk(struct msnap_reader *r, uint64_t i)
 	return &r->chunks[i].info;
 }
 
-int msnap_chunk_read(struct msnap_reader *r, uint64_t i, void *buf,
-		     struct msnap_error *err)
+int rd_decompress(struct msnap_reader *r, uint64_t i, void *buf,
+		  uint8_t **zbuf, size_t *zcap, ZSTD_DCtx *dctx,
+		  struct msnap_error *err)
 {
-	const struct msnap_chunk_info *c;
+	const struct msnap_chunk_info *c = &r->chunks[i].info;
 	ZSTD_frameHeader zfh;
 	size_t got;
 	int ret;
 
-	if (i >= r->nchunks)
-		return msnap_fail(err, MSNAP_E_INVAL, -1, "no chunk %llu",
-				  (unsigned long long)i);
-	ret = rd_load_chunk(r, i, err);
-	if (ret)
-		return ret;
-	c = &r->chunks[i].info;
-	if (r->zbuf_cap < c->frame_size) {
-		free(r->zbuf);
-		r->zbuf = malloc(c->frame_size);
-		r->zbuf_cap = r->zbuf ? c->frame_size : 0;
-		if (!r->zbuf)
+	if (*zcap < c->frame_size) {
+		free(*zbuf);
+		*zbuf = malloc(c->frame_size);
+		*zcap = *zbuf ? c->frame_size : 0;
+		if (!*zbuf)
 			return msnap_fail(err, MSNAP_E_NOMEM, -1, "out of memory");
 	}
-	ret = rd_pread(r, r->zbuf, c->frame_size, c->frame_offset, err);
+	ret = rd_pread(r, *zbuf, c->frame_size, c->frame_offset, err);
 	if (ret)
 		return ret;
-	if (ZSTD_getFrameHeader(&zfh, r->zbuf, c->frame_size) != 0 ||
+	if (ZSTD_getFrameHeader(&zfh, *zbuf, c->frame_size) != 0 ||
 	    zfh.frameType != ZSTD_frame || zfh.frameContentSize != c->raw_size ||
 	    !zfh.checksumFlag ||
-	    ZSTD_findFrameCompressedSize(r->zbuf, c->frame_size) != c->frame_size)
+	    ZSTD_findFrameCompressedSize(*zbuf, c->frame_size) != c->frame_size)
 		return msnap_fail(err, MSNAP_E_CORRUPT, (int64_t)c->frame_offset,
 				  "data frame of chunk %llu is not one checksummed "
 				  "frame of %llu bytes", (unsigned long long)i,
 				  (unsigned long long)c->raw_size);
-	got = ZSTD_decompressDCtx(r->dctx, buf, c->raw_size, r->zbuf, c->frame_size);
+	got = ZSTD_decompressDCtx(dctx, buf, c->raw_size, *zbuf, c->frame_size);
 	if (ZSTD_isError(got) || got != c->raw_size)
 		return msnap_fail(err, ZSTD_isError(got) &&
 				  ZSTD_getErrorCode(got) == ZSTD_error_checksum_wrong ?
@@ -96,6 +90,20 @@ int msnap_chunk_read(struct msnap_reader *r, uint64_t i, void *buf,
 				  "data frame of chunk %llu: %s", (unsigned long long)i,
 				  ZSTD_isError(got) ? ZSTD_getErrorName(got) : "short");
 	return 0;
+}
+
+int msnap_chunk_read(struct msnap_reader *r, uint64_t i, void *buf,
+		     struct msnap_error *err)
+{
+	int ret;
+
+	if (i >= r->nchunks)
+		return msnap_fail(err, MSNAP_E_INVAL, -1, "no chunk %llu",
+				  (unsigned long long)i);
+	ret = rd_load_chunk(r, i, err);
+	if (ret)
+		return ret;
+	return rd_decompress(r, i, buf, &r->zbuf, &r->zbuf_cap, r->dctx, err);
 }
 
 /* Index of the run holding page, or -1 (runs sorted, non-overlapping). */

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <pthread.h>
 
 #include <nettle/sha2.h>
 
@@ -54,6 +55,8 @@ static int hash_file(struct vctx *v, struct msnap_error *err)
 	uint64_t off = 0;
 	int ret = 0;
 
+	/* runs on its own thread: it reports through v->rep only */
+
 	if (!buf)
 		return msnap_fail(err, MSNAP_E_NOMEM, -1, "out of memory");
 	sha256_init(&all);
@@ -73,8 +76,6 @@ static int hash_file(struct vctx *v, struct msnap_error *err)
 			sha256_digest(&c, 32, content);
 			v->rep->file_hash_checked = true;
 			v->rep->file_hash_ok = !memcmp(content, r->info.content_sha256, 32);
-			if (!v->rep->file_hash_ok)
-				report(v, (int64_t)cut, "content SHA-256 differs from the trailer's");
 		}
 	}
 	sha256_digest(&all, 32, v->rep->file_sha256);
@@ -83,37 +84,192 @@ out:
 	return ret;
 }
 
-/* Check one decompressed chunk's pages against its region's page hashes. */
-static uint64_t check_pages(struct vctx *v, const struct msnap_chunk_info *c,
-			    const uint8_t *raw)
+/* Pages of one decompressed chunk whose XXH3 differs from the page table. */
+static uint64_t check_pages(const struct msnap_reader *r,
+			    const struct msnap_chunk_info *c, const uint8_t *raw,
+			    uint64_t *first_bad)
 {
-	const uint64_t ps = v->r->info.page_size;
+	const uint64_t ps = r->info.page_size;
 	uint64_t bad = 0, pos = 0;
 	size_t i;
 
+	if (!r->regions[c->region].info.has_table)
+		return 0;
 	for (i = 0; i < c->nruns; i++) {
 		uint64_t p;
 
 		for (p = 0; p < c->runs[i].count; p++, pos++) {
 			const uint64_t page = c->runs[i].first + p;
 			uint64_t want;
-			const int st = msnap_page_state(v->r, c->region, page, &want);
+			const int st = msnap_page_state(r, c->region, page, &want);
 
-			if (!v->r->regions[c->region].info.has_table)
+			if (st == MSNAP_PAGE_DATA && page_hash(raw + pos * ps, ps) == want)
 				continue;
-			v->rep->pages_checked++;
-			if (st != MSNAP_PAGE_DATA || page_hash(raw + pos * ps, ps) != want) {
-				bad++;
-				report(v, (int64_t)c->frame_offset,
-				       "region %u page %llu (0x%llx) does not match its hash",
-				       c->region, (unsigned long long)page,
-				       (unsigned long long)(v->r->regions[c->region].info.start +
-							    page * ps));
-			}
+			if (!bad++)
+				*first_bad = page;
 		}
 	}
-	v->rep->pages_bad += bad;
 	return bad;
+}
+
+/*
+ * The pipeline: workers decompress chunks into a ring of slots and check
+ * their page hashes; the caller's thread consumes the slots in file order
+ * and feeds each region's SHA-256, which must see the bytes in order; one
+ * more thread hashes the file itself.
+ */
+struct vslot {
+	uint8_t *raw;
+	bool ready, failed;
+	uint64_t bad_pages, first_bad;
+	struct msnap_error e;
+};
+
+struct vpool {
+	struct msnap_reader *r;
+	pthread_mutex_t lock;
+	pthread_cond_t cv;
+	uint64_t next, head;
+	unsigned nslots;
+	struct vslot *slots;
+	bool stop;
+};
+
+static void *verify_worker(void *p)
+{
+	struct vpool *vp = p;
+	struct msnap_reader *r = vp->r;
+	ZSTD_DCtx *dctx = ZSTD_createDCtx();
+	uint8_t *zbuf = NULL;
+	size_t zcap = 0;
+
+	if (dctx)
+		ZSTD_DCtx_setParameter(dctx, ZSTD_d_windowLogMax, 25);
+	for (;;) {
+		struct vslot *s;
+		uint64_t i;
+
+		pthread_mutex_lock(&vp->lock);
+		while (!vp->stop && vp->next < r->nchunks &&
+		       vp->next - vp->head >= vp->nslots)
+			pthread_cond_wait(&vp->cv, &vp->lock);
+		if (vp->stop || vp->next >= r->nchunks) {
+			pthread_mutex_unlock(&vp->lock);
+			break;
+		}
+		i = vp->next++;
+		pthread_mutex_unlock(&vp->lock);
+
+		s = &vp->slots[i % vp->nslots];
+		s->failed = false;
+		s->bad_pages = 0;
+		if (!dctx)
+			s->failed = msnap_fail(&s->e, MSNAP_E_NOMEM, -1, "out of memory") != 0;
+		else if (!r->chunks[i].loaded)
+			s->failed = msnap_fail(&s->e, MSNAP_E_CORRUPT,
+					       (int64_t)r->chunks[i].info.header_offset,
+					       "chunk record is damaged") != 0;
+		else if (rd_decompress(r, i, s->raw, &zbuf, &zcap, dctx, &s->e))
+			s->failed = true;
+		else
+			s->bad_pages = check_pages(r, &r->chunks[i].info, s->raw,
+						   &s->first_bad);
+		pthread_mutex_lock(&vp->lock);
+		s->ready = true;
+		pthread_cond_broadcast(&vp->cv);
+		pthread_mutex_unlock(&vp->lock);
+	}
+	free(zbuf);
+	ZSTD_freeDCtx(dctx);
+	return NULL;
+}
+
+struct file_job {
+	struct vctx *v;
+	int ret;
+	struct msnap_error e;
+};
+
+static void *file_worker(void *p)
+{
+	struct file_job *fj = p;
+
+	fj->ret = hash_file(fj->v, &fj->e);
+	return NULL;
+}
+
+/* Take chunk i's slot in order and account for it. */
+static void consume(struct vctx *v, struct vpool *vp, uint64_t i,
+		    struct sha256_ctx *rsha, bool *rbad)
+{
+	struct msnap_reader *r = v->r;
+	struct vslot *s = &vp->slots[i % vp->nslots];
+	const struct msnap_chunk_info *c = &r->chunks[i].info;
+
+	pthread_mutex_lock(&vp->lock);
+	while (!s->ready)
+		pthread_cond_wait(&vp->cv, &vp->lock);
+	pthread_mutex_unlock(&vp->lock);
+	if (s->failed) {
+		v->rep->chunks_bad++;
+		rbad[c->region] = true;
+		report(v, s->e.offset, "chunk %llu: %s", (unsigned long long)i, s->e.msg);
+	} else {
+		if (s->bad_pages) {
+			v->rep->chunks_bad++;
+			v->rep->pages_bad += s->bad_pages;
+			rbad[c->region] = true;
+			report(v, (int64_t)c->frame_offset,
+			       "chunk %llu: %llu pages differ from their hashes, first "
+			       "at 0x%llx", (unsigned long long)i,
+			       (unsigned long long)s->bad_pages,
+			       (unsigned long long)(r->regions[c->region].info.start +
+						    s->first_bad * r->info.page_size));
+		} else {
+			v->rep->chunks_ok++;
+		}
+		if (r->regions[c->region].info.has_table)
+			v->rep->pages_checked += c->raw_size / r->info.page_size;
+		sha256_update(&rsha[c->region], c->raw_size, s->raw);
+	}
+	pthread_mutex_lock(&vp->lock);
+	s->ready = false;
+	vp->head++;
+	pthread_cond_broadcast(&vp->cv);
+	pthread_mutex_unlock(&vp->lock);
+}
+
+static void check_regions(struct vctx *v, struct sha256_ctx *rsha, const bool *rbad)
+{
+	struct msnap_reader *r = v->r;
+	uint32_t k;
+
+	for (k = 0; k < r->nregions; k++) {
+		const struct msnap_region_info *ri = &r->regions[k].info;
+		uint8_t d[32];
+
+		if (!ri->has_table) {
+			if (r->regions[k].seen)
+				v->rep->regions_unchecked++;
+			continue;
+		}
+		sha256_digest(&rsha[k], 32, d);
+		if (rbad[k] || memcmp(d, ri->sha256, 32)) {
+			v->rep->regions_bad++;
+			report(v, -1, "region %u [0x%llx, 0x%llx): SHA-256 mismatch",
+			       k, (unsigned long long)ri->start,
+			       (unsigned long long)ri->end);
+		} else {
+			v->rep->regions_ok++;
+		}
+	}
+}
+
+static unsigned default_threads(void)
+{
+	const long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n > 0 ? (unsigned)n : 1;
 }
 
 int msnap_verify(struct msnap_reader *r, unsigned threads,
@@ -121,68 +277,69 @@ int msnap_verify(struct msnap_reader *r, unsigned threads,
 		 void *arg, struct msnap_error *err)
 {
 	struct vctx v = { r, rep, problem, arg };
+	struct vpool vp = { .r = r };
+	struct file_job fj = { .v = &v };
 	struct sha256_ctx *rsha = NULL;
-	bool *rbad = NULL;
-	uint8_t *raw = NULL;
-	uint64_t i, start_read = r->bytes_read;
-	uint32_t k;
-	int ret;
+	pthread_t *tids = NULL, ftid;
+	bool *rbad = NULL, file_started = false;
+	uint64_t i, max_raw = MSNAP_MIN_PAGE_SIZE, start_read = r->bytes_read;
+	unsigned nt = 0, t;
+	int ret = 0;
 
-	(void)threads;
 	memset(rep, 0, sizeof(*rep));
-	ret = hash_file(&v, err);
-	if (ret)
-		return ret;
-	rsha = calloc(r->nregions ? r->nregions : 1, sizeof(*rsha));
-	rbad = calloc(r->nregions ? r->nregions : 1, sizeof(*rbad));
-	raw = malloc(MSNAP_MAX_CHUNK_RAW);
-	if (!rsha || !rbad || !raw) {
-		ret = msnap_fail(err, MSNAP_E_NOMEM, -1, "out of memory");
-		goto out;
-	}
-	for (k = 0; k < r->nregions; k++)
-		sha256_init(&rsha[k]);
-	/* chunks in file order are in address order within each region */
+	if (!threads)
+		threads = default_threads();
+	if (threads > 64)
+		threads = 64;
+	/* chunk records first, on this thread: the reader is not thread-safe */
 	for (i = 0; i < r->nchunks; i++) {
 		struct msnap_error e;
-		const struct msnap_chunk_info *c;
-		uint32_t reg = r->chunks[i].info.region;
 
-		if (msnap_chunk_read(r, i, raw, &e)) {
-			rep->chunks_bad++;
-			rbad[reg] = true;
+		if (rd_load_chunk(r, i, &e))
 			report(&v, e.offset, "chunk %llu: %s", (unsigned long long)i, e.msg);
-			continue;
-		}
-		c = &r->chunks[i].info;
-		if (check_pages(&v, c, raw)) {
-			rep->chunks_bad++;
-			rbad[reg] = true;
-		} else {
-			rep->chunks_ok++;
-		}
-		sha256_update(&rsha[reg], c->raw_size, raw);
+		if (r->chunks[i].info.raw_size > max_raw)
+			max_raw = r->chunks[i].info.raw_size;
 	}
-	for (k = 0; k < r->nregions; k++) {
-		const struct msnap_region_info *ri = &r->regions[k].info;
-		uint8_t d[32];
-
-		if (!ri->has_table) {
-			if (r->regions[k].seen)
-				rep->regions_unchecked++;
-			continue;
-		}
-		sha256_digest(&rsha[k], 32, d);
-		if (rbad[k] || memcmp(d, ri->sha256, 32)) {
-			rep->regions_bad++;
-			report(&v, -1, "region %u [0x%llx, 0x%llx): SHA-256 mismatch",
-			       k, (unsigned long long)ri->start,
-			       (unsigned long long)ri->end);
-		} else {
-			rep->regions_ok++;
-		}
+	vp.nslots = 2 * threads + 2;
+	vp.slots = calloc(vp.nslots, sizeof(*vp.slots));
+	rsha = calloc(r->nregions ? r->nregions : 1, sizeof(*rsha));
+	rbad = calloc(r->nregions ? r->nregions : 1, sizeof(*rbad));
+	tids = calloc(threads, sizeof(*tids));
+	if (!vp.slots || !rsha || !rbad || !tids)
+		goto nomem;
+	for (t = 0; t < vp.nslots; t++)
+		if (!(vp.slots[t].raw = malloc(max_raw)))
+			goto nomem;
+	for (t = 0; t < r->nregions; t++)
+		sha256_init(&rsha[t]);
+	pthread_mutex_init(&vp.lock, NULL);
+	pthread_cond_init(&vp.cv, NULL);
+	file_started = !pthread_create(&ftid, NULL, file_worker, &fj);
+	if (!file_started)
+		fj.ret = hash_file(&v, &fj.e);
+	for (nt = 0; nt < threads; nt++)
+		if (pthread_create(&tids[nt], NULL, verify_worker, &vp))
+			break;
+	if (!nt)
+		verify_worker(&vp);   /* no thread could start: do it here */
+	for (i = 0; i < r->nchunks; i++)
+		consume(&v, &vp, i, rsha, rbad);
+	for (t = 0; t < nt; t++)
+		pthread_join(tids[t], NULL);
+	if (file_started)
+		pthread_join(ftid, NULL);
+	pthread_mutex_destroy(&vp.lock);
+	pthread_cond_destroy(&vp.cv);
+	if (fj.ret) {
+		ret = fj.ret;
+		if (err)
+			*err = fj.e;
+		goto out;
 	}
-	ret = 0;
+	if (rep->file_hash_checked && !rep->file_hash_ok)
+		report(&v, (int64_t)r->info.trailer_offset,
+		       "content SHA-256 differs from the trailer's");
+	check_regions(&v, rsha, rbad);
 	if (rep->chunks_bad || rep->regions_bad || rep->pages_bad ||
 	    (rep->file_hash_checked && !rep->file_hash_ok))
 		ret = msnap_fail(err, MSNAP_E_CHECKSUM, -1,
@@ -192,10 +349,16 @@ int msnap_verify(struct msnap_reader *r, unsigned threads,
 	else if (!r->info.complete)
 		ret = msnap_fail(err, MSNAP_E_TRUNCATED, (int64_t)r->info.valid_end,
 				 "snapshot is incomplete: %s", r->info.stop_reason);
+	goto out;
+nomem:
+	ret = msnap_fail(err, MSNAP_E_NOMEM, -1, "out of memory");
 out:
 	rep->bytes_read = r->bytes_read - start_read;
+	for (t = 0; vp.slots && t < vp.nslots; t++)
+		free(vp.slots[t].raw);
+	free(vp.slots);
+	free(tids);
 	free(rsha);
 	free(rbad);
-	free(raw);
 	return ret;
 }
