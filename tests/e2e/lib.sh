@@ -9,8 +9,8 @@
 set -u
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-MEMSNAP=$ROOT/capture/memsnap
-ANALYZE=$ROOT/analyze/memsnap-analyze
+MEMSNAP=${MEMSNAP:-$ROOT/capture/memsnap}     # or memsnap-static
+ANALYZE=${ANALYZE:-$ROOT/analyze/memsnap-analyze}
 SAMPLES=$ROOT/samples
 E2E=$ROOT/tests/e2e
 PATTERN="python3 $E2E/pattern.py"
