@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * maps.h - the target's region list: every mapping with its identity
+ * (PROCMAP_QUERY where the kernel has it, else the text of smaps), the
+ * smaps figures and VmFlags, what kind it is and whether it is read at all.
+ */
+#ifndef CAPTURE_MAPS_H
+#define CAPTURE_MAPS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "target.h"
+
+enum region_kind {
+	KIND_FILE, KIND_HEAP, KIND_STACK, KIND_THREAD_STACK, KIND_VDSO,
+	KIND_VVAR, KIND_VSYSCALL, KIND_ANON, KIND_SHMEM, KIND_MEMFD,
+	KIND_DELETED, KIND_GUARD, KIND_OTHER,
+};
+
+struct smaps_field {
+	char key[40];           /* lowercased, with "_kb" when in kB */
+	uint64_t value;
+};
+
+struct region {
+	uint64_t start, end;
+	uint64_t offset;
+	char perms[5];          /* "rwxp" as in maps */
+	uint32_t dev_major, dev_minor;
+	uint64_t inode;
+	char *path;             /* raw pathname column, NUL-terminated */
+	size_t path_len;
+	const char *name;       /* points into path: [anon:NAME] */
+	size_t name_len;
+	enum region_kind kind;
+	const char *skip;       /* why its contents are not read, or NULL */
+	char (*vmflags)[3];
+	size_t nvmflags;
+	struct smaps_field *smaps;
+	size_t nsmaps;
+	uint8_t build_id[64];
+	size_t build_id_len;
+	bool file_ok;           /* file_size and file_mtime are valid */
+	uint64_t file_size;
+	int64_t file_mtime_sec;
+	long file_mtime_nsec;
+};
+
+struct region_list {
+	struct region *v;
+	size_t n, cap;
+	const char *source;     /* "procmap_query" or "smaps" */
+};
+
+/*
+ * Read the region list of the process whose /proc directory is procfd.
+ * Returns 0, or -1 with err filled (errno kept: ESRCH once it is gone).
+ */
+int maps_read(int procfd, struct region_list *out, struct cap_error *err);
+
+/*
+ * Parse the text of /proc/PID/maps or /proc/PID/smaps into out (appending).
+ * Exposed for the unit tests.  Returns 0 or -1.
+ */
+int maps_parse_text(const char *text, size_t len, struct region_list *out,
+		    struct cap_error *err);
+
+/* Decide kind and skip reason of every region. */
+void maps_classify(struct region_list *l, bool layout_only);
+
+/* The region holding addr, or NULL. */
+struct region *maps_find(struct region_list *l, uint64_t addr);
+
+const char *region_kind_name(enum region_kind k);
+bool region_has_vmflag(const struct region *r, const char *flag);
+
+void maps_free(struct region_list *l);
+
+#endif

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/* options.h - what the command line asked for. */
+#ifndef CAPTURE_OPTIONS_H
+#define CAPTURE_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+enum progress_mode { PROGRESS_AUTO, PROGRESS_ON, PROGRESS_OFF };
+
+struct cap_options {
+	pid_t pid;
+	const char *output;         /* "-" means stdout */
+	int level;                  /* zstd level */
+	unsigned threads;           /* compression workers, 0: online CPUs */
+	uint64_t max_buffer;        /* copy buffer budget, 0: automatic */
+	uint32_t chunk_bytes;
+	bool layout_only;
+	bool no_freeze;
+	bool quiet;
+	enum progress_mode progress;
+	int argc;                   /* the whole command line, for the manifest */
+	char *const *argv;
+};
+
+#endif

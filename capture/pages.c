@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: MIT
+/*
+ * pages.c - page classification from the page tables, never by touching.
+ * PAGEMAP_SCAN (6.7) returns runs of present/swapped pages directly; the
+ * fallback reads 8 bytes of /proc/PID/pagemap per page in large batches.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <linux/fs.h>
+
+#include "pages.h"
+
+/* linux/fs.h of kernel 6.7; Debian 12's headers predate it. */
+#ifndef PAGEMAP_SCAN
+struct page_region {
+	uint64_t start;
+	uint64_t end;
+	uint64_t categories;
+};
+
+struct pm_scan_arg {
+	uint64_t size;
+	uint64_t flags;
+	uint64_t start;
+	uint64_t end;
+	uint64_t walk_end;
+	uint64_t vec;
+	uint64_t vec_len;
+	uint64_t max_pages;
+	uint64_t category_inverted;
+	uint64_t category_mask;
+	uint64_t category_anyof_mask;
+	uint64_t return_mask;
+};
+#define PAGEMAP_SCAN _IOWR('f', 16, struct pm_scan_arg)
+#define PAGE_IS_PRESENT (1 << 3)
+#define PAGE_IS_SWAPPED (1 << 4)
+#endif
+
+#define SCAN_VEC 4096                   /* page_region entries per call */
+#define PAGEMAP_BATCH 65536             /* pagemap entries per pread */
+#define PM_PRESENT (1ull << 63)
+#define PM_SWAPPED (1ull << 62)
+
+int page_runs_push(struct page_runs *r, uint64_t first, uint64_t count,
+		   uint8_t state)
+{
+	struct msnap_run *last, *nv;
+	size_t ncap;
+
+	if (!count)
+		return 0;
+	if (r->n) {
+		last = &r->v[r->n - 1];
+		if (last->state == state && last->first + last->count == first) {
+			last->count += count;
+			return 0;
+		}
+	}
+	if (r->n == r->cap) {
+		ncap = r->cap ? r->cap * 2 : 16;
+		nv = realloc(r->v, ncap * sizeof(*nv));
+		if (!nv)
+			return -1;
+		r->v = nv;
+		r->cap = ncap;
+	}
+	r->v[r->n].first = first;
+	r->v[r->n].count = count;
+	r->v[r->n].state = state;
+	r->n++;
+	return 0;
+}
+
+uint64_t page_runs_count(const struct page_runs *r, uint8_t state)
+{
+	uint64_t n = 0;
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (r->v[i].state == state)
+			n += r->v[i].count;
+	return n;
+}
+
+void page_runs_free(struct page_runs *r)
+{
+	free(r->v);
+	memset(r, 0, sizeof(*r));
+}
+
+static long scan(int fd, uint64_t start, uint64_t end, struct page_region *vec,
+		 size_t vec_len, uint64_t *walk_end)
+{
+	struct pm_scan_arg a;
+	long n;
+
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.start = start;
+	a.end = end;
+	a.vec = (uint64_t)(uintptr_t)vec;
+	a.vec_len = vec_len;
+	a.category_anyof_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED;
+	a.return_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED;
+	n = ioctl(fd, PAGEMAP_SCAN, &a);
+	*walk_end = a.walk_end;
+	return n;
+}
+
+int pages_open(struct page_scanner *s, int procfd, struct cap_error *err)
+{
+	struct page_region one;
+	uint64_t walk_end;
+
+	memset(s, 0, sizeof(*s));
+	s->page_size = (uint64_t)sysconf(_SC_PAGESIZE);
+	s->fd = openat(procfd, "pagemap", O_RDONLY | O_CLOEXEC);
+	if (s->fd < 0) {
+		snprintf(err->msg, sizeof(err->msg),
+			 "cannot open /proc/PID/pagemap: %s", strerror(errno));
+		return -1;
+	}
+	/* An empty scan of the first page says whether the ioctl exists. */
+	s->use_scan = scan(s->fd, 0, s->page_size, &one, 1, &walk_end) >= 0;
+	return 0;
+}
+
+void pages_disable_scan(struct page_scanner *s)
+{
+	s->use_scan = false;
+}
+
+const char *pages_method(const struct page_scanner *s)
+{
+	return s->use_scan ? "pagemap_scan" : "pagemap";
+}
+
+static int classify_scan(struct page_scanner *s, uint64_t start, uint64_t end,
+			 struct page_runs *out, struct cap_error *err)
+{
+	const uint64_t ps = s->page_size;
+	struct page_region *vec = malloc(SCAN_VEC * sizeof(*vec));
+	uint64_t at = start, walk_end, done = start;
+	long n, i;
+	uint8_t st;
+
+	if (!vec)
+		goto nomem;
+	while (at < end) {
+		n = scan(s->fd, at, end, vec, SCAN_VEC, &walk_end);
+		if (n < 0) {
+			snprintf(err->msg, sizeof(err->msg),
+				 "PAGEMAP_SCAN of %#llx-%#llx: %s",
+				 (unsigned long long)at,
+				 (unsigned long long)end, strerror(errno));
+			free(vec);
+			return -1;
+		}
+		for (i = 0; i < n; i++) {
+			if (vec[i].start < done || vec[i].end > end ||
+			    vec[i].start >= vec[i].end)
+				continue;       /* never trust, even the kernel */
+			st = (vec[i].categories & PAGE_IS_PRESENT) ?
+				MSNAP_PAGE_DATA : MSNAP_PAGE_SWAPPED;
+			if (page_runs_push(out, (done - start) / ps,
+					   (vec[i].start - done) / ps,
+					   MSNAP_PAGE_ABSENT) ||
+			    page_runs_push(out, (vec[i].start - start) / ps,
+					   (vec[i].end - vec[i].start) / ps, st))
+				goto nomem;
+			done = vec[i].end;
+		}
+		if (walk_end <= at || walk_end > end)
+			break;
+		at = walk_end;
+	}
+	free(vec);
+	if (page_runs_push(out, (done - start) / ps, (end - done) / ps,
+			   MSNAP_PAGE_ABSENT))
+		goto nomem;
+	return 0;
+nomem:
+	free(vec);
+	snprintf(err->msg, sizeof(err->msg), "out of memory");
+	return -1;
+}
+
+static int classify_pagemap(struct page_scanner *s, uint64_t start,
+			    uint64_t end, struct page_runs *out,
+			    struct cap_error *err)
+{
+	const uint64_t ps = s->page_size, npages = (end - start) / ps;
+	uint64_t *ent = malloc(PAGEMAP_BATCH * sizeof(*ent));
+	uint64_t done = 0, want, i, e;
+	ssize_t got;
+	uint8_t st;
+
+	if (!ent) {
+		snprintf(err->msg, sizeof(err->msg), "out of memory");
+		return -1;
+	}
+	while (done < npages) {
+		want = npages - done;
+		if (want > PAGEMAP_BATCH)
+			want = PAGEMAP_BATCH;
+		got = pread(s->fd, ent, want * sizeof(*ent),
+			    (off_t)((start / ps + done) * sizeof(*ent)));
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0 || got % (ssize_t)sizeof(*ent)) {
+			snprintf(err->msg, sizeof(err->msg),
+				 "cannot read pagemap at %#llx: %s",
+				 (unsigned long long)(start + done * ps),
+				 got < 0 ? strerror(errno) : "short read");
+			free(ent);
+			return -1;
+		}
+		want = (uint64_t)got / sizeof(*ent);
+		for (i = 0; i < want; i++) {
+			e = ent[i];
+			st = (e & PM_PRESENT) ? MSNAP_PAGE_DATA :
+				(e & PM_SWAPPED) ? MSNAP_PAGE_SWAPPED :
+				MSNAP_PAGE_ABSENT;
+			if (page_runs_push(out, done + i, 1, st)) {
+				free(ent);
+				snprintf(err->msg, sizeof(err->msg),
+					 "out of memory");
+				return -1;
+			}
+		}
+		done += want;
+	}
+	free(ent);
+	return 0;
+}
+
+int pages_classify(struct page_scanner *s, uint64_t start, uint64_t end,
+		   struct page_runs *out, struct cap_error *err)
+{
+	out->n = 0;
+	if (start >= end || start % s->page_size || end % s->page_size) {
+		snprintf(err->msg, sizeof(err->msg),
+			 "bad range to classify: %#llx-%#llx",
+			 (unsigned long long)start, (unsigned long long)end);
+		errno = EINVAL;
+		return -1;
+	}
+	if (s->use_scan)
+		return classify_scan(s, start, end, out, err);
+	return classify_pagemap(s, start, end, out, err);
+}
+
+void pages_close(struct page_scanner *s)
+{
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+}

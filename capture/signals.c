@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: MIT
+/*
+ * signals.c - every way we can be stopped resumes the target first.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+
+#include "signals.h"
+#include "target.h"
+
+static volatile sig_atomic_t caught;
+
+static void on_stop_signal(int sig)
+{
+	int saved = errno;
+
+	target_emergency_thaw();
+	if (!caught)
+		caught = sig;
+	errno = saved;
+}
+
+/* A crash of ours must not leave the target stopped; then die as usual. */
+static void on_fatal_signal(int sig)
+{
+	target_emergency_thaw();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static int set_handler(int sig, void (*fn)(int), int flags)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = fn;
+	sa.sa_flags = flags;
+	sigfillset(&sa.sa_mask);
+	return sigaction(sig, &sa, NULL);
+}
+
+int signals_install(void)
+{
+	static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	static const int fatal_signals[] = { SIGSEGV, SIGBUS, SIGABRT, SIGFPE,
+					     SIGILL };
+	size_t i;
+
+	for (i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
+		if (set_handler(stop_signals[i], on_stop_signal, 0))
+			return -1;
+	for (i = 0; i < sizeof(fatal_signals) / sizeof(fatal_signals[0]); i++)
+		if (set_handler(fatal_signals[i], on_fatal_signal,
+				SA_RESETHAND | SA_NODEFER))
+			return -1;
+	if (set_handler(SIGPIPE, SIG_IGN, 0))
+		return -1;
+	return 0;
+}
+
+int signals_caught(void)
+{
+	return caught;
+}
