@@ -17,7 +17,7 @@
 set -u
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-MEMSNAP=$ROOT/capture/memsnap
+MEMSNAP=${MEMSNAP:-$ROOT/capture/memsnap}
 ANALYZE=$ROOT/analyze/memsnap-analyze
 VICTIM=$ROOT/samples/big_victim
 RESULTS=$ROOT/tests/bench/results-capture.txt
@@ -247,6 +247,8 @@ for phase, title in (("warm", "warm (after one unmeasured pass)"),
             fmt(med(phase, t, "size"), "MiB"),
             fmt(med(phase, t, "rss_kb"), "kMiB"), verdict))
     print()
+print("frozen: the victim's largest gap between two 1 ms ticks (from inside)")
+print()
 
 print("ratios (warm medians; below 1 means memsnap is better)")
 for label, a, b in (
@@ -275,11 +277,10 @@ for phase in ("warm", "cold"):
         cp = med(phase, t, "copy_ns")
         fz = med(phase, t, "tool_frozen_ns")
         wall = med(phase, t, "wall_ns")
-        parts = ["%s %s:" % (phase, t)]
-        parts.append("frozen (manifest) %s" % fmt(fz, "ms"))
+        parts = ["frozen (manifest) %s" % fmt(fz, "ms")]
         parts.append("copy %s GB/s" % ("%.2f" % (rd / cp) if rd and cp
                                       else "- (no copy_ns)"))
         parts.append("whole capture %s GB/s" % ("%.2f" % (rd / wall)
                                                 if rd and wall else "-"))
-        print("  " + ", ".join(parts))
+        print("  %-18s %s" % ("%s %s:" % (phase, t), ", ".join(parts)))
 PY
