@@ -276,10 +276,17 @@ static int new_node(struct parse *p, const yaml_event_t *ev,
 	f = p->nframes ? &p->frames[p->nframes - 1] : NULL;
 	if (!f && p->t->root)
 		return fail_at(p, &ev->start_mark, "more than one root node");
-	if (f && f->node->kind == YNODE_MAP && (p->nkids - f->base) % 2 == 0 &&
-	    kind != YNODE_SCALAR)
-		return fail_at(p, &ev->start_mark,
-			       "mapping key is not a scalar");
+	if (f && f->node->kind == YNODE_MAP && (p->nkids - f->base) % 2 == 0) {
+		if (kind != YNODE_SCALAR)
+			return fail_at(p, &ev->start_mark,
+				       "mapping key is not a scalar");
+		/* ynode_key_at() hands keys out as C strings. */
+		if (ev->data.scalar.length &&
+		    memchr(ev->data.scalar.value, '\0',
+			   ev->data.scalar.length))
+			return fail_at(p, &ev->start_mark,
+				       "mapping key holds a NUL character");
+	}
 
 	n = arena_alloc(p->t, sizeof(*n));
 	if (!n)

@@ -516,6 +516,7 @@ static void test_refusals(void **state)
 		    "line 2, column 1: more than one document");
 	parse_fails("? [a]\n: b\n", 10, NULL, "mapping key is not a scalar");
 	parse_fails("{a: 1}: b\n", 10, NULL, "mapping key is not a scalar");
+	parse_fails("\"a\\0b\": 1\n", 10, NULL, "NUL character");
 	parse_fails("a: !foo bar\n", 12, NULL, "tag not allowed");
 	parse_fails("a: !!map {}\n", 12, NULL, "tag not allowed");
 	parse_fails("a: ! bar\n", 9, NULL, "tag not allowed");

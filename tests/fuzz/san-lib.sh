@@ -1,0 +1,48 @@
+#!/bin/sh
+# tests/fuzz/san-lib.sh - compile formats/*.c with gcc, ASan and UBSan into
+# build-san/formats/ and archive them as build-san/libmsnap.a.  Shared by
+# tests/fuzz/replay.sh and scripts/asan-check.sh so both use one set of
+# objects.  Objects are rebuilt when their source or any formats/*.h is newer.
+#
+# Sourced, not run: defines SAN_CC, SAN_CFLAGS, SAN_CPPFLAGS, SAN_LIBS and
+# san_build_lib (returns non-zero when a file does not compile).
+
+SAN_CC=${SAN_CC:-gcc}
+SAN_CPPFLAGS="-D_GNU_SOURCE -DMEMSNAP_VERSION=\"0.1.0-san\" -Iformats"
+# The Makefile's warning flags, with the sanitizers.
+SAN_CFLAGS="-std=gnu11 -pthread -Wall -Wextra -Werror -Wshadow -Wformat=2 \
+-Wstrict-prototypes -Wmissing-prototypes -Wvla -Wwrite-strings \
+-Wpointer-arith -Wundef -Wimplicit-fallthrough -fno-common \
+-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
+-g -O1"
+SAN_LIBS="-lzstd -lyaml -lnettle -lxxhash -lm -pthread"
+
+san_build_lib() {
+	mkdir -p build-san/formats || return 1
+	san_ok=0
+	for src in formats/*.c; do
+		obj=build-san/formats/$(basename "$src" .c).o
+		stale=0
+		if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ]; then
+			stale=1
+		else
+			for h in formats/*.h; do
+				[ "$h" -nt "$obj" ] && stale=1 && break
+			done
+		fi
+		[ $stale = 1 ] || continue
+		# shellcheck disable=SC2086
+		if ! $SAN_CC $SAN_CPPFLAGS $SAN_CFLAGS -c "$src" -o "$obj"; then
+			echo "san: $src does not compile" >&2
+			rm -f "$obj"
+			san_ok=1
+		fi
+	done
+	[ $san_ok = 0 ] || return 1
+	# Objects of deleted sources must not linger in the archive.
+	for obj in build-san/formats/*.o; do
+		[ -f "formats/$(basename "$obj" .o).c" ] || rm -f "$obj"
+	done
+	rm -f build-san/libmsnap.a
+	ar rcs build-san/libmsnap.a build-san/formats/*.o
+}
