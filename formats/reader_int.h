@@ -42,6 +42,7 @@ struct msnap_reader {
 	ZSTD_DCtx *dctx;
 	int64_t cached;              /* chunk held in cache, -1 if none */
 	uint8_t *cache;
+	uint64_t cache_cap;
 	uint8_t *zbuf;
 	size_t zbuf_cap;
 	uint64_t bytes_read;         /* for measuring what info/read cost */

@@ -169,10 +169,15 @@ static int cache_chunk(struct msnap_reader *r, uint64_t ci,
 {
 	int ret;
 
+	const uint64_t need = r->chunks[ci].info.raw_size;
+
 	if (r->cached == (int64_t)ci)
 		return 0;
-	if (!r->cache) {
-		r->cache = malloc(MSNAP_MAX_CHUNK_RAW);
+	if (r->cache_cap < need) {
+		/* raw_size was checked against MSNAP_MAX_CHUNK_RAW */
+		free(r->cache);
+		r->cache = malloc(need);
+		r->cache_cap = r->cache ? need : 0;
 		if (!r->cache)
 			return msnap_fail(err, MSNAP_E_NOMEM, -1, "out of memory");
 	}

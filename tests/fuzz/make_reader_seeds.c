@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: MIT
+/*
+ * make_reader_seeds.c - writes the small snapshots that seed fuzz_reader:
+ *   make_reader_seeds DIR
+ * A one-region file, a many-region file with holes and zero pages, a
+ * layout-only file, and a file cut short in its middle.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "msnap.h"
+
+#define PS 4096u
+
+static int seed(const char *dir, const char *name, unsigned nreg, unsigned pages,
+		unsigned flags, unsigned cut_div)
+{
+	struct msnap_writer_opts o = { .threads = 1, .chunk_bytes = 2 * PS,
+				       .page_size = PS, .flags = flags };
+	static uint8_t mem[16 * PS];
+	struct msnap_writer *w;
+	struct msnap_error e;
+	const char *yaml = "memsnap: {schema: \"1.0\", version: seed}\nregions: []\nerrors: []\n";
+	char path[512];
+	unsigned k, p;
+	off_t end;
+
+	for (p = 0; p < sizeof(mem); p++)
+		mem[p] = (uint8_t)(p % 7 == 0 ? 0 : p * 31 + p / PS);
+	memset(mem + 3 * PS, 0, PS);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	o.fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (o.fd < 0 || msnap_writer_create(&w, &o, &e))
+		return 1;
+	for (k = 0; k < nreg; k++) {
+		if (msnap_writer_begin_region(w, 0x400000ull + k * 0x100000ull,
+					      0x400000ull + k * 0x100000ull + pages * PS, &e))
+			return 1;
+		if (!(flags & MSNAP_HDR_LAYOUT_ONLY)) {
+			if (msnap_writer_add(w, 0, pages / 2, MSNAP_PAGE_DATA, mem, &e) ||
+			    msnap_writer_add(w, pages / 2 + 1, 1, MSNAP_PAGE_SWAPPED, NULL, &e) ||
+			    msnap_writer_add(w, pages / 2 + 2, pages - pages / 2 - 2,
+					     MSNAP_PAGE_DATA, mem + 4 * PS, &e))
+				return 1;
+		}
+		if (msnap_writer_end_region(w, &e))
+			return 1;
+	}
+	if (msnap_writer_finish(w, yaml, strlen(yaml), NULL, &e))
+		return 1;
+	msnap_writer_free(w);
+	if (cut_div) {
+		end = lseek(o.fd, 0, SEEK_END);
+		if (ftruncate(o.fd, end / cut_div))
+			return 1;
+	}
+	close(o.fd);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 2)
+		return 2;
+	return seed(argv[1], "one_region.msnap", 1, 6, 0, 0) ||
+	       seed(argv[1], "many_regions.msnap", 5, 9, 0, 0) ||
+	       seed(argv[1], "layout_only.msnap", 3, 4, MSNAP_HDR_LAYOUT_ONLY, 0) ||
+	       seed(argv[1], "cut_short.msnap", 4, 9, 0, 2);
+}
