@@ -183,6 +183,19 @@ const char *output_leftover(const struct output *o)
 	return o->committed ? o->path : o->partial_path;
 }
 
+void output_discard(struct output *o)
+{
+	struct stat ours, there;
+
+	if (o->is_stdout || o->committed || o->fd < 0 || !o->partial_name)
+		return;
+	if (fstat(o->fd, &ours) ||
+	    fstatat(o->dirfd, o->partial_name, &there, AT_SYMLINK_NOFOLLOW) ||
+	    ours.st_dev != there.st_dev || ours.st_ino != there.st_ino)
+		return;
+	(void)unlinkat(o->dirfd, o->partial_name, 0);
+}
+
 void output_close(struct output *o)
 {
 	if (o->fd >= 0 && !o->is_stdout)

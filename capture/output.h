@@ -36,6 +36,12 @@ int output_commit(struct output *o, struct cap_error *err);
 /* What to call the file in a message after a failure. */
 const char *output_leftover(const struct output *o);
 
+/*
+ * Remove NAME.partial when nothing useful went into it (the target was
+ * never touched), and only if it is still the file we created.
+ */
+void output_discard(struct output *o);
+
 /* Close everything; an uncommitted NAME.partial stays as evidence. */
 void output_close(struct output *o);
 

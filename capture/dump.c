@@ -1,0 +1,765 @@
+// SPDX-License-Identifier: MIT
+/*
+ * dump.c - the capture pipeline.  Everything that can be prepared is
+ * prepared before the freeze (output file, writer, a faulted-in copy
+ * buffer); while frozen we only classify pages and copy; compression and
+ * writing happen after the thaw, unless the buffer budget runs out, in
+ * which case the rest streams through the writer while still frozen.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+
+#include "copybuf.h"
+#include "dump.h"
+#include "manifest.h"
+#include "maps.h"
+#include "memread.h"
+#include "msnap.h"
+#include "output.h"
+#include "pages.h"
+#include "progress.h"
+#include "signals.h"
+#include "target.h"
+
+#define MAX_BATCH_SPANS 1024
+#define MAX_BATCH_BYTES (64ull << 20)  /* between two looks at the signal flag */
+#define MAX_PIECE_BYTES (8ull << 20)   /* largest run copied as one piece */
+#define BUFFER_FALLBACK (256ull << 20) /* when MemAvailable is unknown */
+#define BUFFER_MIN (1ull << 20)
+
+struct region_work {
+	struct msnap_run *runs;  /* DATA = present, in pieces of <= piece bytes */
+	size_t nruns;
+	uint8_t **dst;           /* per run: its copy in the buffer, or NULL */
+	struct page_runs bad;    /* pages that could not be read */
+	size_t bad_cursor;
+};
+
+struct dump {
+	const struct cap_options *opt;
+	struct output out;
+	bool out_open;
+	bool keep_partial;       /* the target was touched: the .partial is evidence */
+	struct target t;
+	bool t_open;
+	struct page_scanner ps;
+	bool ps_open;
+	struct mem_reader mr;
+	bool mr_open;
+	struct region_list regions;
+	struct region_work *work;
+	struct copybuf buf;
+	struct msnap_writer *w;
+	struct cap_errors errs;
+	struct capture_facts facts;
+	struct progress prog;
+	uint64_t page_size;
+	uint64_t piece_pages;
+	uint64_t present_bytes;
+	/* what has been handed to the writer so far */
+	size_t feed_region, feed_run;
+	bool feed_open;
+	/* the current batch of reads */
+	struct mem_span spans[MAX_BATCH_SPANS];
+	size_t span_region[MAX_BATCH_SPANS], span_run[MAX_BATCH_SPANS];
+	size_t nspans;
+	uint64_t batch_bytes;
+	uint64_t bad_pages, unread_pages;
+	struct cap_error err;
+	bool write_failed;
+};
+
+static int failf(struct dump *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int failf(struct dump *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(d->err.msg, sizeof(d->err.msg), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int writer_failed(struct dump *d, const struct msnap_error *merr)
+{
+	d->write_failed = true;
+	return failf(d, "%.400s", merr->msg);
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* A capture tool holding another process's secrets must not leak them. */
+static int harden(struct dump *d)
+{
+	const struct rlimit none = { 0, 0 };
+
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))
+		return failf(d, "prctl(PR_SET_DUMPABLE): %s", strerror(errno));
+	if (setrlimit(RLIMIT_CORE, &none))
+		return failf(d, "setrlimit(RLIMIT_CORE): %s", strerror(errno));
+	if (signals_install())
+		return failf(d, "cannot install signal handlers: %s",
+			     strerror(errno));
+	return 0;
+}
+
+/* ---- regions and their pages ---------------------------------------------- */
+
+static void mark_thread_stacks(struct dump *d)
+{
+	struct region *r;
+	size_t i;
+
+	for (i = 0; i < d->t.nthreads; i++) {
+		const struct thread_state *th = &d->t.threads[i];
+
+		if (!th->regs_ok || th->tid == d->t.pid)
+			continue;
+		r = maps_find(&d->regions, th->regs.rsp);
+		if (r && r->kind == KIND_ANON)
+			r->kind = KIND_THREAD_STACK;
+	}
+}
+
+/* Runs of the region, present runs cut into pieces the buffer can hold. */
+static int split_runs(struct dump *d, struct region_work *wk,
+		      const struct page_runs *pr)
+{
+	size_t n = 0, i, k = 0;
+	uint64_t at, left, len;
+
+	for (i = 0; i < pr->n; i++)
+		n += pr->v[i].state == MSNAP_PAGE_DATA ?
+			(size_t)((pr->v[i].count + d->piece_pages - 1) /
+				 d->piece_pages) : 1;
+	wk->runs = calloc(n ? n : 1, sizeof(*wk->runs));
+	wk->dst = calloc(n ? n : 1, sizeof(*wk->dst));
+	if (!wk->runs || !wk->dst)
+		return failf(d, "out of memory");
+	for (i = 0; i < pr->n; i++) {
+		if (pr->v[i].state != MSNAP_PAGE_DATA) {
+			wk->runs[k++] = pr->v[i];
+			continue;
+		}
+		for (at = pr->v[i].first, left = pr->v[i].count; left;
+		     at += len, left -= len) {
+			len = left < d->piece_pages ? left : d->piece_pages;
+			wk->runs[k].first = at;
+			wk->runs[k].count = len;
+			wk->runs[k].state = MSNAP_PAGE_DATA;
+			k++;
+		}
+	}
+	wk->nruns = k;
+	return 0;
+}
+
+/* Classify every region that is read at all; errors make it unreadable. */
+static int classify_all(struct dump *d)
+{
+	struct page_runs pr = { 0 };
+	struct cap_error cerr;
+	size_t i;
+	int ret = -1;
+
+	d->work = calloc(d->regions.n ? d->regions.n : 1, sizeof(*d->work));
+	if (!d->work)
+		return failf(d, "out of memory");
+	d->present_bytes = 0;
+	for (i = 0; i < d->regions.n; i++) {
+		const struct region *r = &d->regions.v[i];
+		const uint64_t npages = (r->end - r->start) / d->page_size;
+
+		if (r->skip)
+			continue;
+		if (pages_classify(&d->ps, r->start, r->end, &pr, &cerr)) {
+			if (errno == ESRCH || !target_same(&d->t)) {
+				d->facts.target_exited = true;
+				break;
+			}
+			errors_add(&d->errs, "procfs", (int)i, r->start, r->end,
+				   errno, 0, "%s", cerr.msg);
+			pr.n = 0;
+			if (page_runs_push(&pr, 0, npages,
+					   MSNAP_PAGE_UNREADABLE)) {
+				failf(d, "out of memory");
+				goto out;
+			}
+			d->bad_pages += npages;
+		}
+		if (split_runs(d, &d->work[i], &pr))
+			goto out;
+		d->present_bytes += page_runs_count(&pr, MSNAP_PAGE_DATA) *
+				    d->page_size;
+	}
+	ret = 0;
+out:
+	page_runs_free(&pr);
+	return ret;
+}
+
+/* ---- reading ------------------------------------------------------------------ */
+
+static void on_bad_pages(void *arg, uint64_t addr, uint64_t len, int err_no)
+{
+	struct dump *d = arg;
+	struct region *r = maps_find(&d->regions, addr);
+	struct cap_error_item *last;
+	size_t idx;
+
+	if (!r)
+		return;
+	idx = (size_t)(r - d->regions.v);
+	d->bad_pages += len / d->page_size;
+	if (page_runs_push(&d->work[idx].bad, (addr - r->start) / d->page_size,
+			   len / d->page_size, MSNAP_PAGE_UNREADABLE))
+		d->facts.complete = false;      /* memory: recorded below anyway */
+	last = d->errs.n ? &d->errs.items[d->errs.n - 1] : NULL;
+	if (last && !strcmp(last->what, "read") && last->region == (int)idx &&
+	    last->end == addr && last->err_no == err_no) {
+		last->end = addr + len;
+		return;
+	}
+	errors_add(&d->errs, "read", (int)idx, addr, addr + len, err_no, 0,
+		   "cannot read target memory: %s", strerror(err_no));
+}
+
+static int flush_batch(struct dump *d)
+{
+	size_t i;
+
+	if (!d->nspans)
+		return 0;
+	if (memread_spans(&d->mr, d->spans, d->nspans, on_bad_pages, d)) {
+		/* gone mid-batch: nothing of this batch is trustworthy */
+		d->facts.target_exited = true;
+		for (i = 0; i < d->nspans; i++)
+			d->work[d->span_region[i]].dst[d->span_run[i]] = NULL;
+	}
+	progress_add(&d->prog, d->batch_bytes);
+	d->nspans = 0;
+	d->batch_bytes = 0;
+	return 0;
+}
+
+/* ---- feeding the writer ------------------------------------------------------ */
+
+static int add(struct dump *d, uint64_t first, uint64_t count, uint8_t state,
+	       const uint8_t *data)
+{
+	struct msnap_error merr;
+
+	if (!count)
+		return 0;
+	if (msnap_writer_add(d->w, first, count, state, data, &merr))
+		return writer_failed(d, &merr);
+	return 0;
+}
+
+/* A present run: its bytes, with the pages that failed cut out. */
+static int feed_data(struct dump *d, struct region_work *wk,
+		     const struct msnap_run *run, const uint8_t *dst)
+{
+	const uint64_t end = run->first + run->count;
+	uint64_t pos = run->first, bs, be, bend;
+	const struct msnap_run *b;
+
+	while (wk->bad_cursor < wk->bad.n) {
+		b = &wk->bad.v[wk->bad_cursor];
+		bend = b->first + b->count;
+		if (b->first >= end)
+			break;
+		if (bend <= pos) {
+			wk->bad_cursor++;
+			continue;
+		}
+		bs = b->first > pos ? b->first : pos;
+		be = bend < end ? bend : end;
+		if (add(d, pos, bs - pos, MSNAP_PAGE_DATA,
+			dst + (pos - run->first) * d->page_size) ||
+		    add(d, bs, be - bs, MSNAP_PAGE_UNREADABLE, NULL))
+			return -1;
+		pos = be;
+		if (be < bend)
+			break;
+		wk->bad_cursor++;
+	}
+	return add(d, pos, end - pos, MSNAP_PAGE_DATA,
+		   dst + (pos - run->first) * d->page_size);
+}
+
+static int feed_run(struct dump *d, size_t ri, size_t k)
+{
+	struct region_work *wk = &d->work[ri];
+	const struct msnap_run *run = &wk->runs[k];
+
+	switch (run->state) {
+	case MSNAP_PAGE_ABSENT:
+		return 0;
+	case MSNAP_PAGE_DATA:
+		if (!wk->dst[k]) {
+			/* never copied: the target went away first */
+			d->unread_pages += run->count;
+			return add(d, run->first, run->count,
+				   MSNAP_PAGE_UNREADABLE, NULL);
+		}
+		progress_add(&d->prog, run->count * d->page_size);
+		return feed_data(d, wk, run, wk->dst[k]);
+	default:
+		return add(d, run->first, run->count, run->state, NULL);
+	}
+}
+
+/* Hand the writer every run before (region, run), in address order. */
+static int feed_to(struct dump *d, size_t region, size_t run)
+{
+	struct msnap_error merr;
+	const struct region *r;
+
+	while (d->feed_region < d->regions.n &&
+	       (d->feed_region < region ||
+		(d->feed_region == region && d->feed_run < run))) {
+		r = &d->regions.v[d->feed_region];
+		if (!d->feed_open) {
+			if (msnap_writer_begin_region(d->w, r->start, r->end,
+						      &merr))
+				return writer_failed(d, &merr);
+			d->feed_open = true;
+			d->feed_run = 0;
+		}
+		while (d->feed_run < d->work[d->feed_region].nruns &&
+		       (d->feed_region < region || d->feed_run < run)) {
+			if (feed_run(d, d->feed_region, d->feed_run))
+				return -1;
+			d->feed_run++;
+		}
+		if (d->feed_region == region)
+			break;
+		if (msnap_writer_end_region(d->w, &merr))
+			return writer_failed(d, &merr);
+		d->feed_open = false;
+		d->feed_region++;
+		d->feed_run = 0;
+		if (signals_caught())
+			return 0;
+	}
+	return 0;
+}
+
+/* The buffer is full while frozen: write out what it holds, then reuse it. */
+static int stream_out(struct dump *d, size_t ri, size_t k)
+{
+	struct msnap_error merr;
+
+	if (flush_batch(d) || feed_to(d, ri, k))
+		return -1;
+	if (msnap_writer_sync(d->w, &merr))
+		return writer_failed(d, &merr);
+	copybuf_reset(&d->buf);
+	d->facts.streamed_while_frozen = true;
+	return 0;
+}
+
+static int copy_all(struct dump *d)
+{
+	const uint64_t t0 = mono_ns();
+	struct region_work *wk;
+	uint64_t len;
+	size_t ri, k;
+	uint8_t *p;
+
+	progress_phase(&d->prog, "copying", d->present_bytes);
+	for (ri = 0; ri < d->regions.n && !d->facts.target_exited; ri++) {
+		wk = &d->work[ri];
+		for (k = 0; k < wk->nruns && !d->facts.target_exited; k++) {
+			if (wk->runs[k].state != MSNAP_PAGE_DATA)
+				continue;
+			len = wk->runs[k].count * d->page_size;
+			p = copybuf_take(&d->buf, len);
+			if (!p) {
+				if (stream_out(d, ri, k))
+					return -1;
+				if (signals_caught())
+					return 0;
+				p = copybuf_take(&d->buf, len);
+				if (!p)
+					return failf(d, "internal error: a %llu-byte piece does not fit the copy buffer",
+						     (unsigned long long)len);
+			}
+			wk->dst[k] = p;
+			d->spans[d->nspans].addr = d->regions.v[ri].start +
+				wk->runs[k].first * d->page_size;
+			d->spans[d->nspans].len = len;
+			d->spans[d->nspans].dst = p;
+			d->span_region[d->nspans] = ri;
+			d->span_run[d->nspans] = k;
+			d->nspans++;
+			d->batch_bytes += len;
+			if (d->nspans == MAX_BATCH_SPANS ||
+			    d->batch_bytes >= MAX_BATCH_BYTES) {
+				if (flush_batch(d))
+					return -1;
+				if (signals_caught())
+					return 0;
+			}
+		}
+	}
+	if (flush_batch(d))
+		return -1;
+	d->facts.copy_ns = mono_ns() - t0;
+	return 0;
+}
+
+/* ---- stages ------------------------------------------------------------------- */
+
+static uint64_t estimate_present(struct dump *d)
+{
+	struct region_list pre = { 0 };
+	struct page_runs pr = { 0 };
+	struct cap_error cerr;
+	uint64_t present = 0;
+	size_t i;
+
+	if (maps_read(d->t.procfd, &pre, &cerr))
+		return 0;
+	maps_classify(&pre, false);
+	for (i = 0; i < pre.n; i++) {
+		if (pre.v[i].skip ||
+		    pages_classify(&d->ps, pre.v[i].start, pre.v[i].end, &pr,
+				   &cerr))
+			continue;
+		present += page_runs_count(&pr, MSNAP_PAGE_DATA);
+	}
+	page_runs_free(&pr);
+	maps_free(&pre);
+	return present * d->page_size;
+}
+
+static int prepare_buffer(struct dump *d, uint64_t estimate)
+{
+	uint64_t budget = d->opt->max_buffer, want;
+
+	if (!budget)
+		budget = copybuf_default_budget();
+	if (!budget)
+		budget = BUFFER_FALLBACK;
+	/* room for what the target may add between the estimate and the freeze */
+	want = estimate + estimate / 8 + (16ull << 20);
+	if (want > budget)
+		want = budget;
+	if (want < BUFFER_MIN && !d->opt->max_buffer)
+		want = BUFFER_MIN;
+	if (want > SIZE_MAX / 2)
+		want = SIZE_MAX / 2;
+	if (copybuf_init(&d->buf, (size_t)want, &d->err))
+		return -1;
+	d->facts.buffer_bytes = d->buf.size;
+	d->piece_pages = (d->buf.size < MAX_PIECE_BYTES ? d->buf.size :
+			  MAX_PIECE_BYTES) / d->page_size;
+	if (!d->piece_pages)
+		return failf(d, "copy buffer smaller than a page");
+	return 0;
+}
+
+static int create_writer(struct dump *d)
+{
+	struct msnap_writer_opts wo;
+	struct msnap_error merr;
+
+	memset(&wo, 0, sizeof(wo));
+	wo.fd = d->out.fd;
+	wo.level = d->opt->level;
+	wo.threads = d->facts.threads;
+	wo.chunk_bytes = d->opt->chunk_bytes;
+	wo.page_size = (uint32_t)d->page_size;
+	memcpy(wo.capture_id, d->facts.id, sizeof(wo.capture_id));
+	wo.created_ns = (uint64_t)d->facts.started.tv_sec * 1000000000ull +
+			(uint64_t)d->facts.started.tv_nsec;
+	if (d->opt->layout_only)
+		wo.flags |= MSNAP_HDR_LAYOUT_ONLY;
+	if (d->opt->no_freeze)
+		wo.flags |= MSNAP_HDR_LIVE;
+	if (msnap_writer_create(&d->w, &wo, &merr))
+		return writer_failed(d, &merr);
+	return 0;
+}
+
+/* Everything before the target is stopped. */
+static int preflight(struct dump *d)
+{
+	const struct cap_options *o = d->opt;
+	uint64_t estimate = 0;
+	long ncpu;
+
+	clock_gettime(CLOCK_REALTIME, &d->facts.started);
+	d->page_size = (uint64_t)sysconf(_SC_PAGESIZE);
+	d->facts.opt = o;
+	d->facts.mode = o->layout_only ? "layout-only" :
+			o->no_freeze ? "live" : "frozen";
+	d->facts.chunk_bytes = o->chunk_bytes;
+	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	d->facts.threads = o->threads ? o->threads :
+			   ncpu > 0 ? (unsigned)ncpu : 1;
+	if (getrandom(d->facts.id, sizeof(d->facts.id), 0) !=
+	    (ssize_t)sizeof(d->facts.id))
+		return failf(d, "getrandom: %s", strerror(errno));
+	if (harden(d))
+		return -1;
+	if (output_open(&d->out, o->output, &d->err))
+		return -1;
+	d->out_open = true;
+	if (target_open(&d->t, o->pid, &d->err))
+		return -1;
+	d->t_open = true;
+	if (pages_open(&d->ps, d->t.procfd, &d->err))
+		return -1;
+	d->ps_open = true;
+	d->facts.page_scan = pages_method(&d->ps);
+	if (!o->layout_only) {
+		if (memread_open(&d->mr, d->t.pid, d->t.procfd, &d->err))
+			return -1;
+		d->mr_open = true;
+		estimate = estimate_present(d);
+	}
+	/* zstd level 1 shrinks real processes well; leave room for worse */
+	if (output_check_space(&d->out, estimate / 10 * 6 + (1 << 20), &d->err))
+		return -1;
+	if (!o->layout_only && prepare_buffer(d, estimate))
+		return -1;
+	return create_writer(d);
+}
+
+static void thaw(struct dump *d)
+{
+	struct timespec now;
+
+	if (!d->t_open || !d->t.frozen)
+		return;
+	target_thaw(&d->t);
+	clock_gettime(CLOCK_REALTIME, &now);
+	d->facts.thawed_at = now;
+}
+
+/* Stop the target, read its layout and memory, resume it. */
+static int frozen_stage(struct dump *d)
+{
+	struct cap_error cerr;
+	uint64_t t0 = 0;
+
+	d->keep_partial = true;
+	if (d->opt->no_freeze) {
+		if (target_list_threads(&d->t, &d->err))
+			return -1;
+	} else {
+		if (target_freeze(&d->t, &d->err))
+			return -1;
+		t0 = mono_ns();
+		clock_gettime(CLOCK_REALTIME, &d->facts.frozen_at);
+		d->facts.was_frozen = true;
+	}
+	if (signals_caught())
+		return 0;
+	if (maps_read(d->t.procfd, &d->regions, &cerr)) {
+		if (errno == ESRCH || !target_same(&d->t))
+			d->facts.target_exited = true;
+		else
+			return failf(d, "%s", cerr.msg);
+	}
+	maps_classify(&d->regions, d->opt->layout_only);
+	mark_thread_stacks(d);
+	if (classify_all(d))
+		return -1;
+	if (!d->opt->layout_only && copy_all(d))
+		return -1;
+	if (!d->facts.target_exited && !target_same(&d->t))
+		d->facts.target_exited = true;
+	if (d->facts.was_frozen) {
+		thaw(d);
+		d->facts.frozen_ns = mono_ns() - t0;
+	}
+	return 0;
+}
+
+/* After the thaw: write everything, then the manifest. */
+static int write_stage(struct dump *d, uint8_t sha[32])
+{
+	struct msnap_error merr;
+	char *yaml = NULL;
+	size_t len = 0;
+
+	progress_phase(&d->prog, "writing", d->present_bytes);
+	if (feed_to(d, d->regions.n, 0))
+		return -1;
+	if (signals_caught())
+		return 0;
+	if (msnap_writer_sync(d->w, &merr))
+		return writer_failed(d, &merr);
+	progress_clear(&d->prog);
+	if (d->facts.target_exited && d->unread_pages)
+		errors_add(&d->errs, "target", -1, 0, 0, ESRCH, 0,
+			   "the target exited during the capture: %llu pages were not read",
+			   (unsigned long long)d->unread_pages);
+	d->facts.complete = !d->facts.target_exited && !d->bad_pages &&
+			    !d->unread_pages;
+	if (manifest_build(&d->facts, &d->t, &d->regions, d->w, &d->errs,
+			   &yaml, &len, &d->err))
+		return -1;
+	if (msnap_writer_finish(d->w, yaml, len, sha, &merr)) {
+		free(yaml);
+		return writer_failed(d, &merr);
+	}
+	free(yaml);
+	return output_commit(&d->out, &d->err);
+}
+
+/* ---- the whole -------------------------------------------------------------- */
+
+static const char *signal_name(int sig)
+{
+	switch (sig) {
+	case SIGINT: return "SIGINT";
+	case SIGTERM: return "SIGTERM";
+	case SIGHUP: return "SIGHUP";
+	case SIGQUIT: return "SIGQUIT";
+	default: return "a signal";
+	}
+}
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("memsnap: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* What is left behind after a failure, for the message. */
+static void say_failure(struct dump *d, const char *what)
+{
+	if (d->out_open && d->keep_partial && !d->out.is_stdout)
+		say("%s; partial snapshot left in %s", what,
+		    output_leftover(&d->out));
+	else if (d->out_open && d->keep_partial)
+		say("%s; the snapshot on standard output is cut short", what);
+	else
+		say("%s", what);
+}
+
+static void discard_unused_output(struct dump *d)
+{
+	if (d->out_open && !d->keep_partial && !d->out.is_stdout)
+		output_discard(&d->out);
+}
+
+static int finish(struct dump *d, int ret, const uint8_t sha[32])
+{
+	char hex[65], what[640];
+	int sig;
+
+	thaw(d);        /* first, whatever happened */
+	progress_clear(&d->prog);
+	sig = signals_caught();
+	if (sig) {
+		if (d->w)
+			msnap_writer_abort(d->w);
+		discard_unused_output(d);
+		snprintf(what, sizeof(what), "interrupted by %s",
+			 signal_name(sig));
+		say_failure(d, what);
+		return 128 + sig;
+	}
+	if (ret) {
+		if (d->w)
+			msnap_writer_abort(d->w);
+		discard_unused_output(d);
+		say_failure(d, d->err.msg);
+		return EXIT_FAILED;
+	}
+	if (!d->facts.complete && !d->opt->quiet) {
+		if (d->facts.target_exited)
+			say("the target exited during the capture; the snapshot is partial");
+		if (d->bad_pages)
+			say("%llu pages could not be read (listed in the manifest errors)",
+			    (unsigned long long)d->bad_pages);
+	}
+	if (!d->opt->quiet) {
+		msnap_hex(sha, 32, hex);
+		fprintf(stderr, "sha256 %s  %s\n", hex, d->out.path);
+	}
+	return d->facts.complete ? EXIT_COMPLETE : EXIT_PARTIAL;
+}
+
+static void cleanup(struct dump *d)
+{
+	size_t i;
+
+	if (d->w)
+		msnap_writer_free(d->w);
+	copybuf_free(&d->buf);
+	if (d->work)
+		for (i = 0; i < d->regions.n; i++) {
+			free(d->work[i].runs);
+			free(d->work[i].dst);
+			page_runs_free(&d->work[i].bad);
+		}
+	free(d->work);
+	maps_free(&d->regions);
+	errors_free(&d->errs);
+	if (d->mr_open)
+		memread_close(&d->mr);
+	if (d->ps_open)
+		pages_close(&d->ps);
+	if (d->t_open)
+		target_close(&d->t);
+	if (d->out_open)
+		output_close(&d->out);
+}
+
+int dump_run(const struct cap_options *opt)
+{
+	uint8_t sha[32] = { 0 };
+	struct dump *d;
+	bool bar;
+	int ret;
+
+	d = calloc(1, sizeof(*d));
+	if (!d) {
+		say("out of memory");
+		return EXIT_FAILED;
+	}
+	d->opt = opt;
+	bar = opt->progress == PROGRESS_ON ||
+	      (opt->progress == PROGRESS_AUTO && !opt->quiet &&
+	       isatty(STDERR_FILENO));
+	progress_init(&d->prog, bar);
+	ret = preflight(d);
+	if (!ret && !signals_caught())
+		ret = frozen_stage(d);
+	if (!ret && !signals_caught())
+		ret = write_stage(d, sha);
+	ret = finish(d, ret, sha);
+	cleanup(d);
+	free(d);
+	return ret;
+}

@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: MIT
+/*
+ * main.c - memsnap's command line.  Parses the options, then one call.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dump.h"
+#include "options.h"
+
+enum {
+	OPT_LEVEL = 256, OPT_THREADS, OPT_MAX_BUFFER, OPT_CHUNK,
+	OPT_LAYOUT_ONLY, OPT_WITH_FILES, OPT_NO_FREEZE, OPT_PROGRESS,
+	OPT_NO_PROGRESS, OPT_VERSION,
+};
+
+static const struct option long_options[] = {
+	{ "pid", required_argument, NULL, 'p' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "level", required_argument, NULL, OPT_LEVEL },
+	{ "threads", required_argument, NULL, OPT_THREADS },
+	{ "max-buffer", required_argument, NULL, OPT_MAX_BUFFER },
+	{ "chunk", required_argument, NULL, OPT_CHUNK },
+	{ "layout-only", no_argument, NULL, OPT_LAYOUT_ONLY },
+	{ "with-files", no_argument, NULL, OPT_WITH_FILES },
+	{ "no-freeze", no_argument, NULL, OPT_NO_FREEZE },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "progress", no_argument, NULL, OPT_PROGRESS },
+	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void usage(FILE *f)
+{
+	fputs("usage: memsnap -p PID -o FILE [options]\n"
+	      "\n"
+	      "Freeze process PID, write a snapshot of its memory and state to\n"
+	      "FILE (\"-\" for standard output), and let it run again.\n"
+	      "\n"
+	      "  -p, --pid PID         process to capture\n"
+	      "  -o, --output FILE     snapshot file (created 0600, never replaced)\n"
+	      "      --level N         zstd level (default 1)\n"
+	      "      --threads N       compression workers (default: online CPUs)\n"
+	      "      --max-buffer SIZE copy buffer budget (K/M/G; default: half of\n"
+	      "                        MemAvailable, leaving at least 256M)\n"
+	      "      --chunk SIZE      raw bytes per compressed chunk (default 2M)\n"
+	      "      --layout-only     record the layout, registers and facts; no memory\n"
+	      "      --no-freeze       read while the process runs (no ptrace)\n"
+	      "  -q, --quiet           no output on success\n"
+	      "      --progress        progress bar on stderr (default: if a terminal)\n"
+	      "      --no-progress     no progress bar\n"
+	      "  -h, --help            this help\n"
+	      "      --version         print the version\n"
+	      "\n"
+	      "Exit status: 0 complete, 1 written but partial, 2 failed.\n", f);
+}
+
+static int usage_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("memsnap: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nmemsnap: try 'memsnap --help'\n", stderr);
+	return EXIT_FAILED;
+}
+
+static bool parse_uint(const char *s, uint64_t max, uint64_t *out)
+{
+	char *end;
+	uintmax_t v;
+
+	if (!*s || *s == '-' || *s == '+')
+		return false;
+	errno = 0;
+	v = strtoumax(s, &end, 10);
+	if (errno || *end || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* "64K", "2M", "1G", or plain bytes. */
+static bool parse_size(const char *s, uint64_t *out)
+{
+	unsigned shift = 0;
+	char *end;
+	uintmax_t v;
+
+	if (!*s || *s == '-' || *s == '+')
+		return false;
+	errno = 0;
+	v = strtoumax(s, &end, 10);
+	if (errno || end == s)
+		return false;
+	switch (*end) {
+	case '\0': break;
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	default: return false;
+	}
+	if (*end == 'i' && shift)
+		end++;
+	if (*end == 'B' && shift)
+		end++;
+	if (*end || v > (UINT64_MAX >> shift))
+		return false;
+	*out = (uint64_t)v << shift;
+	return true;
+}
+
+int main(int argc, char **argv)
+{
+	struct cap_options o = {
+		.level = 1,
+		.chunk_bytes = 2u << 20,
+		.progress = PROGRESS_AUTO,
+		.argc = argc,
+		.argv = argv,
+	};
+	bool have_pid = false;
+	uint64_t v;
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":p:o:qh", long_options, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			if (!parse_uint(optarg, INT_MAX, &v) || !v)
+				return usage_error("invalid pid: %s", optarg);
+			o.pid = (pid_t)v;
+			have_pid = true;
+			break;
+		case 'o':
+			o.output = optarg;
+			break;
+		case OPT_LEVEL:
+			if (!parse_uint(optarg, 22, &v) || !v)
+				return usage_error("invalid zstd level (1-22): %s", optarg);
+			o.level = (int)v;
+			break;
+		case OPT_THREADS:
+			if (!parse_uint(optarg, 256, &v) || !v)
+				return usage_error("invalid thread count (1-256): %s", optarg);
+			o.threads = (unsigned)v;
+			break;
+		case OPT_MAX_BUFFER:
+			if (!parse_size(optarg, &v) || v < (64u << 10))
+				return usage_error("invalid buffer size (at least 64K): %s", optarg);
+			o.max_buffer = v;
+			break;
+		case OPT_CHUNK:
+			if (!parse_size(optarg, &v) || v < 4096 ||
+			    v > (16u << 20))
+				return usage_error("invalid chunk size (4K-16M): %s", optarg);
+			o.chunk_bytes = (uint32_t)v;
+			break;
+		case OPT_LAYOUT_ONLY:
+			o.layout_only = true;
+			break;
+		case OPT_WITH_FILES:
+			fputs("memsnap: --with-files is not implemented yet\n", stderr);
+			return EXIT_FAILED;
+		case OPT_NO_FREEZE:
+			o.no_freeze = true;
+			break;
+		case 'q':
+			o.quiet = true;
+			break;
+		case OPT_PROGRESS:
+			o.progress = PROGRESS_ON;
+			break;
+		case OPT_NO_PROGRESS:
+			o.progress = PROGRESS_OFF;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_COMPLETE;
+		case OPT_VERSION:
+			printf("memsnap %s\n", MEMSNAP_VERSION);
+			return EXIT_COMPLETE;
+		case ':':
+			return usage_error("option needs a value: %s", argv[optind - 1]);
+		default:
+			return usage_error("unknown option: %s", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument: %s", argv[optind]);
+	if (!have_pid)
+		return usage_error("%s", "no process given: use -p PID");
+	if (!o.output)
+		return usage_error("%s", "no output given: use -o FILE (or -o - for standard output)");
+	return dump_run(&o);
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * manifest.h - the YAML manifest: the top level (memsnap, capture,
+ * regions) here, host/process/threads/errors from target.h.
+ */
+#ifndef CAPTURE_MANIFEST_H
+#define CAPTURE_MANIFEST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "maps.h"
+#include "msnap.h"
+#include "options.h"
+#include "target.h"
+
+struct capture_facts {
+	const struct cap_options *opt;
+	uint8_t id[16];
+	const char *mode;               /* frozen, live, layout-only */
+	bool complete;
+	struct timespec started, frozen_at, thawed_at;  /* CLOCK_REALTIME */
+	bool was_frozen;
+	uint64_t frozen_ns, copy_ns;
+	uint64_t buffer_bytes;
+	bool streamed_while_frozen;
+	unsigned threads;
+	uint32_t chunk_bytes;
+	const char *page_scan;
+	bool target_exited;
+};
+
+/*
+ * Build the whole document.  Region i of regions is container region i of
+ * w (after msnap_writer_sync()).  *yaml is malloc'd.  Returns 0 or -1.
+ */
+int manifest_build(const struct capture_facts *c, const struct target *t,
+		   const struct region_list *regions,
+		   const struct msnap_writer *w, struct cap_errors *errs,
+		   char **yaml, size_t *len, struct cap_error *err);
+
+/* RFC 3339 UTC with nanoseconds into buf (at least 32 bytes). */
+void manifest_time(const struct timespec *ts, char *buf, size_t size);
+
+#endif
