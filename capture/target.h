@@ -31,6 +31,11 @@ struct thread_state {
 	size_t xstate_len;
 	uint64_t sigmask;
 	bool sigmask_ok;
+	/* Added by the target half (freeze.c): */
+	bool seized;            /* ptrace-attached, maybe not stopped yet */
+	int resume_sig;         /* held in a signal-delivery-stop: re-sent at detach */
+	bool siginfo_ok;        /* PTRACE_GETSIGINFO of the stop */
+	int si_signo, si_code, si_errno;
 };
 
 struct target {
