@@ -1,7 +1,8 @@
 #!/bin/sh
 # Install the Debian packages memsnap needs to build and test, if any is
-# missing.  As root it runs apt-get itself; otherwise through sudo (never
-# prompting when there is no terminal); failing both, it prints the command.
+# missing.  As root it runs apt-get itself; otherwise through sudo (asking
+# for a password only when there is a terminal to ask on); failing both, it
+# prints the command to run.
 set -eu
 
 pkgs="make gcc clang libzstd-dev zstd libelf-dev libyaml-dev nettle-dev
@@ -21,6 +22,8 @@ if [ "$(id -u)" = 0 ]; then
 	sudo=
 elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
 	sudo="sudo -n"
+elif command -v sudo >/dev/null 2>&1 && [ -t 0 ]; then
+	sudo=sudo
 else
 	echo "deps: missing packages; run as root:" >&2
 	echo "  apt-get update && $cmd" >&2
