@@ -128,8 +128,8 @@ static void test_parse_rejects_garbage(void **state)
 		"4000-5000 r--p zz 00:00 0\n",
 		"4000-5000 r--p 00000000 00:00\n",
 		"Rss: 4 kB\n",                                 /* field first */
-		"4000-5000 r--p 00000000 00:00 0\n"
-		"3000-4000 r--p 00000000 00:00 0\n",           /* out of order */
+		/* out of order */
+		"4000-5000 r--p 00000000 00:00 0\n3000-4000 r--p 00000000 00:00 0\n",
 		"4000-11111111111111111111 r--p 00000000 00:00 0\n",
 	};
 	struct region_list l;
