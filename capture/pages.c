@@ -42,10 +42,16 @@ struct pm_scan_arg {
 #define PAGE_IS_SWAPPED (1 << 4)
 #endif
 
+/* 6.14: pages behind MADV_GUARD_INSTALL; they look swapped otherwise */
+#ifndef PAGE_IS_GUARD
+#define PAGE_IS_GUARD (1 << 8)
+#endif
+
 #define SCAN_VEC 4096                   /* page_region entries per call */
 #define PAGEMAP_BATCH 65536             /* pagemap entries per pread */
 #define PM_PRESENT (1ull << 63)
 #define PM_SWAPPED (1ull << 62)
+#define PM_GUARD_REGION (1ull << 58)   /* 0 on kernels that do not know it */
 
 int page_runs_push(struct page_runs *r, uint64_t first, uint64_t count,
 		   uint8_t state)
@@ -95,7 +101,7 @@ void page_runs_free(struct page_runs *r)
 }
 
 static long scan(int fd, uint64_t start, uint64_t end, struct page_region *vec,
-		 size_t vec_len, uint64_t *walk_end)
+		 size_t vec_len, uint64_t extra, uint64_t *walk_end)
 {
 	struct pm_scan_arg a;
 	long n;
@@ -107,7 +113,7 @@ static long scan(int fd, uint64_t start, uint64_t end, struct page_region *vec,
 	a.vec = (uint64_t)(uintptr_t)vec;
 	a.vec_len = vec_len;
 	a.category_anyof_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED;
-	a.return_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED;
+	a.return_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED | extra;
 	n = ioctl(fd, PAGEMAP_SCAN, &a);
 	*walk_end = a.walk_end;
 	return n;
@@ -127,7 +133,12 @@ int pages_open(struct page_scanner *s, int procfd, struct cap_error *err)
 		return -1;
 	}
 	/* An empty scan of the first page says whether the ioctl exists. */
-	s->use_scan = scan(s->fd, 0, s->page_size, &one, 1, &walk_end) >= 0;
+	s->use_scan = scan(s->fd, 0, s->page_size, &one, 1, 0, &walk_end) >= 0;
+	/* an unknown category bit is EINVAL: ask for guards only if known */
+	if (s->use_scan)
+		s->guard_mask = scan(s->fd, 0, s->page_size, &one, 1,
+				     PAGE_IS_GUARD, &walk_end) >= 0 ?
+				PAGE_IS_GUARD : 0;
 	return 0;
 }
 
@@ -153,7 +164,8 @@ static int classify_scan(struct page_scanner *s, uint64_t start, uint64_t end,
 	if (!vec)
 		goto nomem;
 	while (at < end) {
-		n = scan(s->fd, at, end, vec, SCAN_VEC, &walk_end);
+		n = scan(s->fd, at, end, vec, SCAN_VEC, s->guard_mask,
+			 &walk_end);
 		if (n < 0) {
 			snprintf(err->msg, sizeof(err->msg),
 				 "PAGEMAP_SCAN of %#llx-%#llx: %s",
@@ -167,7 +179,9 @@ static int classify_scan(struct page_scanner *s, uint64_t start, uint64_t end,
 			    vec[i].start >= vec[i].end)
 				continue;       /* never trust, even the kernel */
 			st = (vec[i].categories & PAGE_IS_PRESENT) ?
-				MSNAP_PAGE_DATA : MSNAP_PAGE_SWAPPED;
+				MSNAP_PAGE_DATA :
+				(vec[i].categories & s->guard_mask) ?
+				MSNAP_PAGE_ABSENT : MSNAP_PAGE_SWAPPED;
 			if (page_runs_push(out, (done - start) / ps,
 					   (vec[i].start - done) / ps,
 					   MSNAP_PAGE_ABSENT) ||
@@ -225,6 +239,7 @@ static int classify_pagemap(struct page_scanner *s, uint64_t start,
 		for (i = 0; i < want; i++) {
 			e = ent[i];
 			st = (e & PM_PRESENT) ? MSNAP_PAGE_DATA :
+				(e & PM_GUARD_REGION) ? MSNAP_PAGE_ABSENT :
 				(e & PM_SWAPPED) ? MSNAP_PAGE_SWAPPED :
 				MSNAP_PAGE_ABSENT;
 			if (page_runs_push(out, done + i, 1, st)) {

@@ -16,7 +16,8 @@
 
 /*
  * Runs in the container's terms: DATA means present (to be read), SWAPPED,
- * ABSENT; they cover the region, in order, adjacent runs differ.
+ * ABSENT (guard pages of MADV_GUARD_INSTALL included: nothing is there);
+ * they cover the region, in order, adjacent runs differ.
  */
 struct page_runs {
 	struct msnap_run *v;
@@ -26,6 +27,7 @@ struct page_runs {
 struct page_scanner {
 	int fd;                 /* /proc/PID/pagemap */
 	bool use_scan;          /* PAGEMAP_SCAN works */
+	uint64_t guard_mask;    /* PAGE_IS_GUARD if the kernel reports guards */
 	uint64_t page_size;
 };
 
