@@ -439,6 +439,7 @@ static int close_collection(struct parse *p, const yaml_event_t *ev)
 	struct frame *f;
 	struct ynode *n;
 	const struct ynode **items;
+	struct ynode *const *kids;
 	size_t nkids;
 	int r = 0;
 
@@ -447,15 +448,16 @@ static int close_collection(struct parse *p, const yaml_event_t *ev)
 	f = &p->frames[p->nframes - 1];
 	n = f->node;
 	nkids = p->nkids - f->base;
+	/* No child yet may mean no kids array at all: no NULL + 0. */
+	kids = nkids ? p->kids + f->base : NULL;
 	if (n->kind == YNODE_MAP) {
-		r = close_map(p, n, p->kids + f->base, nkids);
+		r = close_map(p, n, kids, nkids);
 	} else {
 		items = arena_array(p->t, nkids, sizeof(*items));
 		if (!items)
 			return nomem(p);
 		if (nkids)
-			memcpy(items, p->kids + f->base,
-			       nkids * sizeof(*items));
+			memcpy(items, kids, nkids * sizeof(*items));
 		n->u.seq.items = items;
 		n->u.seq.n = nkids;
 	}
