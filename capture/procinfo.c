@@ -435,14 +435,22 @@ static void emit_limits(struct yout *y, const struct target *t,
 		if (!nl)
 			nl = line + strlen(line);
 		llen = (size_t)(nl - line);
-		if (llen > units_col) {
+		/* Units may be empty, and the line then ends before it. */
+		if (llen > hard_col) {
 			const char saved = *nl;
 			const char *units, *hard, *soft, *lname;
 
 			/* right to left: trim() ends each column with a NUL */
 			*nl = '\0';
-			units = trim(line + units_col, llen - units_col);
-			hard = trim(line + hard_col, units_col - hard_col);
+			if (llen > units_col) {
+				units = trim(line + units_col,
+					     llen - units_col);
+				hard = trim(line + hard_col,
+					    units_col - hard_col);
+			} else {
+				units = "";
+				hard = trim(line + hard_col, llen - hard_col);
+			}
 			soft = trim(line + soft_col, hard_col - soft_col);
 			lname = trim(line, soft_col);
 			yout_map_begin(y);
