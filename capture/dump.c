@@ -75,6 +75,7 @@ struct dump {
 	uint64_t bad_pages, unread_pages;
 	struct cap_error err;
 	bool write_failed;
+	bool bad_list_lost;      /* out of memory recording unreadable pages */
 };
 
 static int failf(struct dump *d, const char *fmt, ...)
@@ -229,7 +230,7 @@ static void on_bad_pages(void *arg, uint64_t addr, uint64_t len, int err_no)
 	d->bad_pages += len / d->page_size;
 	if (page_runs_push(&d->work[idx].bad, (addr - r->start) / d->page_size,
 			   len / d->page_size, MSNAP_PAGE_UNREADABLE))
-		d->facts.complete = false;      /* memory: recorded below anyway */
+		d->bad_list_lost = true;        /* fails the capture at write time */
 	last = d->errs.n ? &d->errs.items[d->errs.n - 1] : NULL;
 	if (last && !strcmp(last->what, "read") && last->region == (int)idx &&
 	    last->end == addr && last->err_no == err_no) {
@@ -603,6 +604,8 @@ static int write_stage(struct dump *d, uint8_t sha[32])
 	char *yaml = NULL;
 	size_t len = 0;
 
+	if (d->bad_list_lost)
+		return failf(d, "out of memory recording unreadable pages");
 	progress_phase(&d->prog, "writing", d->present_bytes);
 	if (feed_to(d, d->regions.n, 0))
 		return -1;
