@@ -7,7 +7,8 @@
 # tests/fuzz/regress/NAME/, copied to a temporary directory so the fuzzer's
 # new inputs never land in the repository.  Its maximum input length is the
 # N of a "fuzz-max-len: N" comment in its source, else the larger of 64 KiB
-# and its biggest seed.  Crash inputs are kept in build-fuzz/artifacts/NAME/
+# and its biggest seed.  tests/fuzz/fuzz_NAME.dict, if present, is its
+# libFuzzer dictionary.  Crash inputs are kept in build-fuzz/artifacts/NAME/
 # (copy one to tests/fuzz/regress/NAME/ once it is fixed).
 #
 # Prints one line per target, "fuzz NAME: ok, N runs, cov C" or
@@ -51,9 +52,12 @@ for src in tests/fuzz/fuzz_*.c; do
 			max_len=$biggest
 	fi
 
+	set --
+	[ -f "tests/fuzz/fuzz_$name.dict" ] &&
+		set -- -dict="tests/fuzz/fuzz_$name.dict"
 	"$bin" -max_total_time="$seconds" -rss_limit_mb=2048 \
 		-max_len="$max_len" -timeout=30 -print_final_stats=1 \
-		-artifact_prefix="$artifacts/" "$corpus" >"$log" 2>&1
+		-artifact_prefix="$artifacts/" "$@" "$corpus" >"$log" 2>&1
 	rc=$?
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" |
 	       tail -n 1)
