@@ -62,7 +62,8 @@ command -v strace >/dev/null || fail "strace is not installed"
 strace -p "$VICTIM_PID" -o /dev/null 2>"$SCRATCH/strace.err" &
 spid=$!
 track_bg "$spid"
-wait_for test "$(tracer_of "$VICTIM_PID")" != 0 ||
+is_traced() { [ "$(tracer_of "$VICTIM_PID")" != 0 ]; }
+wait_for is_traced ||
 	fail "strace did not attach"
 tracer=$(tracer_of "$VICTIM_PID")
 refuse "already traced" "trac" -p "$VICTIM_PID" -o "$out"
