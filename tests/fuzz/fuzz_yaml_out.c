@@ -45,7 +45,7 @@ static int emit(const struct piece *pcs, size_t npc, bool as_keys,
 {
 	struct msnap_error err;
 	struct yout *y = yout_new();
-	char key[16];
+	char key[24];
 	size_t i;
 	int r;
 
@@ -95,7 +95,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t npc = 0, off = 0, len, i;
 	bool keys_ok = true;
 	uint64_t v;
-	char *text, key[16];
+	char *text, key[24];
 	int r;
 
 	while (off < size && npc < MAX_PIECES) {

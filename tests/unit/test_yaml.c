@@ -312,7 +312,7 @@ static void test_hostile_strings(void **state)
 	yout_key(y, "as_map");
 	yout_map_begin(y);
 	for (i = 0; i < nh; i++) {
-		char key[16];
+		char key[24];
 
 		snprintf(key, sizeof(key), "k%zu", i);
 		yout_kv_bytes(y, key, hostile[i].s, hostile[i].len);
@@ -339,7 +339,7 @@ static void test_hostile_strings(void **state)
 	seq = ynode_path(ytree_root(t), "values");
 	assert_int_equal(ynode_len(seq), nh);
 	for (i = 0; i < nh; i++) {
-		char key[16];
+		char key[24];
 
 		snprintf(key, sizeof(key), "k%zu", i);
 		m = ynode_get(ynode_path(ytree_root(t), "as_map"), key);
