@@ -22,6 +22,8 @@ int cmd_info(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_extract(int argc, char **argv);
 int cmd_export_core(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
+int cmd_layout(int argc, char **argv);
 
 /* "memsnap-analyze: <cmd>: <message>\n" on stderr. */
 void ana_err(const char *cmd, const char *fmt, ...)
