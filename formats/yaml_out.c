@@ -445,7 +445,16 @@ void yout_double(struct yout *y, double v)
 	else if (isinf(v))
 		plain(y, v < 0 ? "-.inf" : ".inf");
 	else {
+		char *e;
+
 		snprintf(b, sizeof(b), "%.9g", v);
+		/* YAML 1.1 floats need a dot: 1e+20 would read as a string. */
+		e = strchr(b, 'e');
+		if (e && !strchr(b, '.')) {
+			memmove(e + 2, e, strlen(e) + 1);
+			e[0] = '.';
+			e[1] = '0';
+		}
 		plain(y, b);
 	}
 }

@@ -123,6 +123,8 @@ static void test_scalar_kinds(void **state)
 	yout_double(y, 1.5);
 	yout_key(y, "tiny");
 	yout_double(y, -2.5e-300);
+	yout_key(y, "big");
+	yout_double(y, 1e20);
 	yout_key(y, "inf");
 	yout_double(y, -INFINITY);
 	yout_key(y, "nan");
@@ -159,9 +161,9 @@ static void test_scalar_kinds(void **state)
 	t = parse_ok(text);
 	root = ytree_root(t);
 	assert_int_equal(ynode_kind(root), YNODE_MAP);
-	assert_int_equal(ynode_len(root), 20);
+	assert_int_equal(ynode_len(root), 21);
 	assert_string_equal(ynode_key_at(root, 0), "zero");
-	assert_string_equal(ynode_key_at(root, 19), "nest");
+	assert_string_equal(ynode_key_at(root, 20), "nest");
 
 	assert_int_equal(ynode_u64(ynode_get(root, "zero"), &u), 0);
 	assert_true(u == 0);
@@ -207,6 +209,9 @@ static void test_scalar_kinds(void **state)
 	assert_true(d == 1.5);
 	assert_int_equal(ynode_double(ynode_get(root, "tiny"), &d), 0);
 	assert_true(d == -2.5e-300);
+	assert_non_null(strstr(text, "big: 1.0e+20\n"));
+	assert_int_equal(ynode_double(ynode_get(root, "big"), &d), 0);
+	assert_true(d == 1e20);
 	assert_int_equal(ynode_double(ynode_get(root, "inf"), &d), 0);
 	assert_true(isinf(d) && d < 0);
 	assert_int_equal(ynode_double(ynode_get(root, "nan"), &d), 0);
