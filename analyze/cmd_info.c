@@ -136,9 +136,13 @@ static void put_status(const struct snap *s, struct onode *root)
 		out_str(root, "status", why);
 		return;
 	}
+	/* the capture decides what is complete; errors may be mere notes */
 	snap_fact_bool(s, "capture.complete", &complete);
-	if (complete && nerr == 0) {
-		out_str(root, "status", "complete");
+	if (complete) {
+		if (nerr)
+			snprintf(why, sizeof(why), "complete (%zu note%s in errors)",
+				 nerr, nerr == 1 ? "" : "s");
+		out_str(root, "status", nerr ? why : "complete");
 		return;
 	}
 	snprintf(why, sizeof(why), "partial: %zu error%s recorded", nerr,
