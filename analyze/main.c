@@ -19,6 +19,7 @@ static const struct command {
 	{ "verify", cmd_verify, "check every checksum and hash of a snapshot" },
 	{ "extract", cmd_extract, "write the bytes of a region or address range" },
 	{ "export-core", cmd_export_core, "write an ELF core file that gdb loads" },
+	{ "check", cmd_check, "compare code with its reference ELF files; find hooks and injected code" },
 	{ "diff", cmd_diff, "compare two snapshots, or layouts (--layout)" },
 	{ "layout", cmd_layout, "write a YAML layout baseline for diff --layout" },
 };

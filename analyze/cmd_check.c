@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: MIT
+/*
+ * cmd_check.c - memsnap-analyze check: the snapshot against the reference
+ * ELF files it was loaded from, and the foreign code planted beside them.
+ *
+ * Exit 0: no unsuppressed finding at or above --fail-on; 1: findings;
+ * 2: the snapshot or an option could not be used.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "codecheck.h"
+#include "datacheck.h"
+#include "elfref.h"
+#include "findings.h"
+#include "foreign.h"
+#include "snapshot.h"
+
+static const char cmd[] = "check";
+
+#define MAX_REFS 64
+
+enum check_format { CF_TEXT, CF_JSON, CF_SARIF };
+
+struct check_opts {
+	enum check_format fmt;
+	enum fsev fail_on;
+	struct ref_opts ref;
+	const char *refs[MAX_REFS];
+	const char *allowlist;
+	unsigned max_patches;
+	const char *path;
+};
+
+static void check_usage(FILE *fp)
+{
+	fprintf(fp,
+		"usage: memsnap-analyze check [options] FILE\n"
+		"\n"
+		"Compare the code of every module with its reference ELF file and look\n"
+		"for hooks, patches, GOT overwrites and injected code.\n"
+		"\n"
+		"  -f, --format F        text (default), json or sarif\n"
+		"      --fail-on SEV     exit 1 when a finding is at least SEV:\n"
+		"                        info, low (default), medium or high\n"
+		"      --sysroot DIR     look for reference files under DIR\n"
+		"      --ref FILE|DIR    a reference file, or a directory of them\n"
+		"                        (by file name); may be repeated\n"
+		"      --no-host         never use this machine's files as references\n"
+		"      --allowlist FILE  suppress findings by id (one per line)\n"
+		"      --max-patches N   patches listed per module (default 64, 0: all)\n"
+		"\n"
+		"References are used only when their identity (build-id, else size and\n"
+		"mtime, else device:inode) matches what the capture recorded.\n"
+		"\n"
+		"exit status: 0 nothing at or above --fail-on, 1 findings, 2 error\n");
+}
+
+enum { OPT_FAIL_ON = 256, OPT_SYSROOT, OPT_REF, OPT_NO_HOST, OPT_ALLOW,
+       OPT_MAX_PATCHES };
+
+static int parse_opts(int argc, char **argv, struct check_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
+		{ "sysroot", required_argument, NULL, OPT_SYSROOT },
+		{ "ref", required_argument, NULL, OPT_REF },
+		{ "no-host", no_argument, NULL, OPT_NO_HOST },
+		{ "allowlist", required_argument, NULL, OPT_ALLOW },
+		{ "max-patches", required_argument, NULL, OPT_MAX_PATCHES },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint64_t v;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->fail_on = FSEV_LOW;
+	o->max_patches = 64;
+	o->ref.refs = o->refs;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+f:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (!strcmp(optarg, "text"))
+				o->fmt = CF_TEXT;
+			else if (!strcmp(optarg, "json"))
+				o->fmt = CF_JSON;
+			else if (!strcmp(optarg, "sarif"))
+				o->fmt = CF_SARIF;
+			else {
+				ana_err(cmd, "unknown format '%s' (text, json, sarif)",
+					optarg);
+				return -1;
+			}
+			break;
+		case OPT_FAIL_ON:
+			if (fsev_parse(optarg, &o->fail_on)) {
+				ana_err(cmd, "unknown severity '%s' (info, low, medium, high)",
+					optarg);
+				return -1;
+			}
+			break;
+		case OPT_SYSROOT:
+			o->ref.sysroot = optarg;
+			break;
+		case OPT_REF:
+			if (o->ref.nrefs == MAX_REFS) {
+				ana_err(cmd, "at most %d --ref", MAX_REFS);
+				return -1;
+			}
+			o->refs[o->ref.nrefs++] = optarg;
+			break;
+		case OPT_NO_HOST:
+			o->ref.no_host = true;
+			break;
+		case OPT_ALLOW:
+			o->allowlist = optarg;
+			break;
+		case OPT_MAX_PATCHES:
+			if (ana_parse_u64(optarg, false, &v) || v > 1000000) {
+				ana_err(cmd, "bad --max-patches '%s'", optarg);
+				return -1;
+			}
+			o->max_patches = (unsigned)v;
+			break;
+		case 'h':
+			check_usage(stdout);
+			return 1;
+		default:
+			ana_err(cmd, "unknown or incomplete option '%s'",
+				argv[optind - 1]);
+			check_usage(stderr);
+			return -1;
+		}
+	}
+	if (optind != argc - 1) {
+		ana_err(cmd, "expected one snapshot file");
+		check_usage(stderr);
+		return -1;
+	}
+	o->path = argv[optind];
+	return 0;
+}
+
+/* Modules whose reference could not be bound say so, never "patched". */
+static void reference_findings(struct check_ctx *c, size_t *checked,
+			       size_t *unverified)
+{
+	size_t i;
+
+	for (i = 0; i < c->ms->n; i++) {
+		const struct module *m = &c->ms->v[i];
+		struct finding *f;
+
+		if (!m->executable)
+			continue;
+		if (m->status == REF_OK && m->has_bias) {
+			(*checked)++;
+			continue;
+		}
+		(*unverified)++;
+		if (m->status == REF_OK) {
+			f = finding_add(c->fs, "reference_unusable", FSEV_LOW,
+					30, m->lo, m->hi - m->lo);
+			finding_set(f, &f->evidence,
+				    "no PT_LOAD of %s maps the offset of its first mapping: load bias unknown",
+				    m->ref.path);
+		} else {
+			bool replaced = m->status == REF_REPLACED;
+
+			f = finding_add(c->fs, ref_status_name(m->status),
+					replaced ? FSEV_LOW : FSEV_INFO,
+					replaced ? 30 : 10, m->lo,
+					m->hi - m->lo);
+			finding_set(f, &f->evidence, "%s", m->status_msg);
+		}
+		if (f) {
+			f->region = m->first;
+			finding_module(f, m->path, m->key, 0);
+		}
+	}
+}
+
+static int run_checks(struct check_ctx *c)
+{
+	if (code_check(c) || foreign_check(c) || data_check(c))
+		return -1;
+	return 0;
+}
+
+static int print_report(const struct check_opts *o, const struct snap *s,
+			struct findings *fs, struct report_head *h)
+{
+	struct snap_bytes exe = { 0 };
+	uint64_t pid = 0;
+	int r;
+
+	snap_fact_bytes(s, "process.exe.path", &exe);
+	snap_fact_u64(s, "process.pid", &pid);
+	h->snapshot = o->path;
+	h->exe = exe.s;
+	h->pid = pid;
+	h->fail_on = o->fail_on;
+	if (o->fmt == CF_TEXT)
+		r = findings_print_text(stdout, fs, h);
+	else
+		r = findings_print_json(stdout, fs, h, o->fmt == CF_SARIF);
+	if (fflush(stdout))
+		r = -1;
+	snap_bytes_free(&exe);
+	return r;
+}
+
+int cmd_check(int argc, char **argv)
+{
+	struct check_opts o;
+	struct snap s;
+	struct modules ms = { 0 };
+	struct findings fs = { 0 };
+	struct check_ctx c = { 0 };
+	struct report_head h = { 0 };
+	struct msnap_error err;
+	int64_t tracer;
+	int ret = ANA_EXIT_ERROR, r;
+
+	r = parse_opts(argc, argv, &o);
+	if (r)
+		return r > 0 ? ANA_EXIT_OK : ANA_EXIT_ERROR;
+	if (snap_open(&s, o.path, &err)) {
+		ana_err_msnap(cmd, &err);
+		return ANA_EXIT_ERROR;
+	}
+	if (!s.tree) {
+		ana_err(cmd, "%s: no usable manifest%s%s", o.path,
+			s.manifest_problem[0] ? ": " : "", s.manifest_problem);
+		goto out_snap;
+	}
+	if (snap_load_regions(&s, &err) || snap_load_threads(&s, &err)) {
+		ana_err_msnap(cmd, &err);
+		goto out_snap;
+	}
+	if (modules_build(&ms, &s, &o.ref, c.msg, sizeof(c.msg))) {
+		ana_err(cmd, "%s", c.msg);
+		goto out_modules;
+	}
+	c.s = &s;
+	c.ms = &ms;
+	c.fs = &fs;
+	c.max_patches = o.max_patches;
+	c.tracer_pid = snap_fact_i64(&s, "process.tracer_pid", &tracer) ? -1
+									 : tracer;
+	reference_findings(&c, &h.modules_checked, &h.modules_unverified);
+	if (run_checks(&c)) {
+		ana_err(cmd, "%s", c.msg);
+		goto out_findings;
+	}
+	h.code_bytes_compared = c.code_bytes;
+	findings_finish(&fs);
+	if (o.allowlist && findings_allowlist(&fs, o.allowlist, c.msg,
+					      sizeof(c.msg))) {
+		ana_err(cmd, "allowlist: %s", c.msg);
+		goto out_findings;
+	}
+	if (print_report(&o, &s, &fs, &h)) {
+		ana_err(cmd, "cannot write the report");
+		goto out_findings;
+	}
+	if (fs.nomem)
+		ret = ANA_EXIT_ERROR;
+	else
+		ret = findings_count_at_least(&fs, o.fail_on) ? 1 : ANA_EXIT_OK;
+out_findings:
+	findings_free(&fs);
+out_modules:
+	modules_free(&ms);
+out_snap:
+	snap_close(&s);
+	return ret;
+}

@@ -1,0 +1,509 @@
+// SPDX-License-Identifier: MIT
+/*
+ * codecheck.c - is the code that ran the code on disk?
+ *
+ * Only pages the capture read (DATA, ZERO) are evidence: an ABSENT page of
+ * a file mapping is a file page never loaded, not a page of zeros.  Text
+ * relocations, where a file has them, are applied to the reference copy
+ * first (RELATIVE computed, other kinds left out of the comparison).
+ */
+#include <capstone/capstone.h>
+#include <elf.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codecheck.h"
+#include "elfref.h"
+#include "snapshot.h"
+
+/* Changed bytes closer than this belong to one patch. */
+#define PATCH_GAP 8u
+/* Bytes read from the snapshot per step. */
+#define STEP_BYTES (1u << 20)
+
+const char *patch_kind_name(enum patch_kind k)
+{
+	static const char *const names[] = {
+		[PATCH_UNKNOWN] = "unknown",
+		[PATCH_JMP_REL32] = "jmp rel32",
+		[PATCH_CALL_REL32] = "call rel32",
+		[PATCH_JMP_REL8] = "jmp rel8",
+		[PATCH_JMP_INDIRECT] = "jmp [rip+disp32]",
+		[PATCH_MOVABS_JMP] = "movabs + jmp reg",
+		[PATCH_PUSH_RET] = "push imm32 + ret",
+		[PATCH_INT3] = "int3 breakpoint",
+	};
+
+	return (unsigned)k < sizeof(names) / sizeof(names[0]) ? names[k] : "?";
+}
+
+static int32_t rd32(const uint8_t *p)
+{
+	int32_t v;
+
+	memcpy(&v, p, 4);
+	return v;
+}
+
+static bool movabs_jmp(const uint8_t *m, size_t n, uint64_t addr,
+		       struct patch_class *pc)
+{
+	unsigned reg;
+	uint64_t imm;
+	size_t k;
+
+	/* REX.W (+B) B8+r imm64 */
+	if (n < 10 || (m[0] != 0x48 && m[0] != 0x49) || m[1] < 0xb8 ||
+	    m[1] > 0xbf)
+		return false;
+	reg = (m[1] - 0xb8u) | (m[0] == 0x49 ? 8u : 0u);
+	memcpy(&imm, m + 2, 8);
+	k = 10;
+	/* jmp/call r64: [41] FF E0+r / FF D0+r */
+	if (reg >= 8) {
+		if (n < k + 3 || m[k] != 0x41 || m[k + 1] != 0xff)
+			return false;
+		k++;
+	} else if (n < k + 2 || m[k] != 0xff) {
+		return false;
+	}
+	if (m[k + 1] != 0xe0 + (reg & 7) && m[k + 1] != 0xd0 + (reg & 7))
+		return false;
+	pc->kind = PATCH_MOVABS_JMP;
+	pc->insn_addr = addr;
+	pc->insn_len = k + 2;
+	pc->has_target = true;
+	pc->target = imm;
+	return true;
+}
+
+bool patch_classify(const uint8_t *m, size_t n, uint64_t addr,
+		    struct patch_class *pc)
+{
+	memset(pc, 0, sizeof(*pc));
+	if (!n)
+		return false;
+	pc->insn_addr = addr;
+	if ((m[0] == 0xe9 || m[0] == 0xe8) && n >= 5) {
+		pc->kind = m[0] == 0xe9 ? PATCH_JMP_REL32 : PATCH_CALL_REL32;
+		pc->insn_len = 5;
+		pc->has_target = true;
+		pc->target = addr + 5 + (uint64_t)(int64_t)rd32(m + 1);
+		return true;
+	}
+	if (m[0] == 0xeb && n >= 2) {
+		pc->kind = PATCH_JMP_REL8;
+		pc->insn_len = 2;
+		pc->has_target = true;
+		pc->target = addr + 2 + (uint64_t)(int64_t)(int8_t)m[1];
+		return true;
+	}
+	if (m[0] == 0xff && n >= 6 && m[1] == 0x25) {
+		pc->kind = PATCH_JMP_INDIRECT;
+		pc->insn_len = 6;
+		pc->target_via_memory = true;
+		pc->slot = addr + 6 + (uint64_t)(int64_t)rd32(m + 2);
+		return true;
+	}
+	if (m[0] == 0x68 && n >= 6 && m[5] == 0xc3) {
+		pc->kind = PATCH_PUSH_RET;
+		pc->insn_len = 6;
+		pc->has_target = true;
+		pc->target = (uint64_t)(int64_t)rd32(m + 1);
+		return true;
+	}
+	if (movabs_jmp(m, n, addr, pc))
+		return true;
+	if (m[0] == 0xcc) {
+		pc->kind = PATCH_INT3;
+		pc->insn_len = 1;
+		return true;
+	}
+	return false;
+}
+
+/* ---- disassembly ------------------------------------------------------- */
+
+static char *disasm(csh h, const uint8_t *code, size_t n, uint64_t addr)
+{
+	cs_insn *insn = NULL;
+	size_t count, i, len = 0;
+	char *out = NULL;
+	FILE *fp;
+
+	fp = open_memstream(&out, &len);
+	if (!fp)
+		return NULL;
+	count = cs_disasm(h, code, n, addr, 8, &insn);
+	for (i = 0; i < count; i++)
+		fprintf(fp, "%s0x%" PRIx64 ": %s %s", i ? "\n" : "",
+			insn[i].address, insn[i].mnemonic, insn[i].op_str);
+	if (!count)
+		fprintf(fp, "(no valid instruction)");
+	if (count)
+		cs_free(insn, count);
+	if (fclose(fp)) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* ---- comparison ---------------------------------------------------------- */
+
+struct seg_scan {
+	struct check_ctx *c;
+	struct module *m;
+	csh cs;
+	bool cs_ok;
+	const struct elf_seg *seg;
+	const uint8_t *want;       /* reference bytes of the whole segment */
+	uint64_t start;            /* runtime address of the segment */
+	bool open;                 /* a patch is being grown */
+	uint64_t p_lo, p_hi;       /* [lo, hi) of the current patch */
+	unsigned patches;          /* of this module */
+	unsigned dropped;
+};
+
+static uint64_t smaps_anon_kb(const struct snap *s, uint32_t i)
+{
+	const struct ynode *seq = snap_fact(s, "regions");
+	uint64_t v = 0;
+
+	if (!seq || ynode_kind(seq) != YNODE_SEQ || i >= ynode_len(seq))
+		return 0;
+	if (ynode_u64(ynode_path(ynode_at(seq, i), "smaps.anonymous_kb"), &v))
+		return 0;
+	return v;
+}
+
+static void name_symbol(struct finding *f, const struct module *m,
+			uint64_t addr)
+{
+	const struct elf_sym *fn = elfref_func_at(&m->ref, addr - m->bias);
+
+	if (fn)
+		finding_set(f, &f->symbol, "%s+0x%" PRIx64, fn->name,
+			    addr - m->bias - fn->value);
+}
+
+/* Decode, maybe one to four bytes earlier (only an operand changed). */
+static bool classify_at(struct seg_scan *sc, uint64_t lo,
+			const uint8_t *mem, const uint8_t *file, size_t ctx,
+			size_t n, struct patch_class *pc)
+{
+	size_t k;
+
+	for (k = 0; k <= 4 && k <= ctx; k++) {
+		if (k && mem[ctx - k] != file[ctx - k])
+			break;
+		if (patch_classify(mem + ctx - k, n - (ctx - k), lo - k, pc) &&
+		    pc->insn_addr + pc->insn_len > lo &&
+		    (pc->kind != PATCH_INT3 || !k))
+			return true;
+	}
+	(void)sc;
+	return false;
+}
+
+static void report_patch(struct seg_scan *sc)
+{
+	struct check_ctx *c = sc->c;
+	const struct module *m = sc->m;
+	uint64_t lo = sc->p_lo, len = sc->p_hi - sc->p_lo;
+	/* Context: up to 4 bytes before, the patch, and 16 after. */
+	uint8_t mem[4 + FINDING_MAX_BYTES + 16], file[sizeof(mem)];
+	size_t ctx = lo - sc->start >= 4 ? 4 : (size_t)(lo - sc->start);
+	size_t n = ctx + (len < FINDING_MAX_BYTES ? len : FINDING_MAX_BYTES) + 16;
+	uint64_t rel = lo - ctx - sc->start;
+	struct patch_class pc;
+	struct msnap_error err;
+	struct finding *f;
+	char where[400];
+	const char *type = "code_patch";
+	enum fsev sev = FSEV_MEDIUM;
+	unsigned score = 60;
+	bool known;
+	size_t nb;
+
+	if (rel + n > sc->seg->filesz)
+		n = (size_t)(sc->seg->filesz - rel);
+	memcpy(file, sc->want + rel, n);
+	if (msnap_read(c->s->rd, lo - ctx, mem, n, NULL, &err))
+		memset(mem, 0, n);
+	sc->patches++;
+	if (c->max_patches && sc->patches > c->max_patches) {
+		sc->dropped++;
+		return;
+	}
+	known = classify_at(sc, lo, mem, file, ctx, n, &pc);
+	if (known && pc.target_via_memory &&
+	    msnap_read(c->s->rd, pc.slot, &pc.target, 8, NULL, &err) == 0)
+		pc.has_target = true;
+	if (known && pc.kind == PATCH_INT3) {
+		if (len == 1) {
+			type = "breakpoint";
+			sev = c->tracer_pid > 0 ? FSEV_LOW : FSEV_MEDIUM;
+			score = c->tracer_pid > 0 ? 20 : 45;
+		}
+	} else if (known) {
+		const struct module *tm = pc.has_target ?
+			modules_at(c->ms, pc.target) : NULL;
+
+		type = "inline_hook";
+		sev = FSEV_HIGH;
+		score = !tm ? 95 : tm == m ? 80 : 90;
+	}
+	f = finding_add(c->fs, type, sev, score, lo, len);
+	if (!f)
+		return;
+	f->region = msnap_find_region(c->s->rd, lo);
+	finding_module(f, m->path, m->key, lo - m->bias);
+	name_symbol(f, m, lo);
+	if (known && pc.has_target) {
+		describe_addr(c->s, c->ms, pc.target, where, sizeof(where));
+		f->has_target = true;
+		f->target_addr = pc.target;
+		finding_set(f, &f->target, "%s", where);
+	}
+	finding_set(f, &f->evidence,
+		    "%" PRIu64 " byte%s differ from %s (%s)%s%s%s", len,
+		    len == 1 ? "" : "s", m->ref.path,
+		    known ? patch_kind_name(pc.kind) : "unclassified change",
+		    smaps_anon_kb(c->s, (uint32_t)(f->region < 0 ? 0 : f->region))
+			    ? "; the page is a private copy (written)" : "",
+		    c->tracer_pid > 0 ? "; a tracer was attached" : "",
+		    len > FINDING_MAX_BYTES ? "; bytes shown cut" : "");
+	nb = n - ctx;
+	if (nb > len)
+		nb = (size_t)len;
+	finding_bytes(f, file + ctx, mem + ctx, nb);
+	if (sc->cs_ok) {
+		f->disasm_before = disasm(sc->cs, file + ctx, n - ctx, lo);
+		f->disasm_after = disasm(sc->cs, mem + ctx, n - ctx, lo);
+	}
+}
+
+static void grow_patch(struct seg_scan *sc, uint64_t addr)
+{
+	if (sc->open && addr - sc->p_hi <= PATCH_GAP) {
+		sc->p_hi = addr + 1;
+		return;
+	}
+	if (sc->open)
+		report_patch(sc);
+	sc->open = true;
+	sc->p_lo = addr;
+	sc->p_hi = addr + 1;
+}
+
+/* Compare [addr, addr+len) of the segment; pages not captured are skipped. */
+static int compare_range(struct seg_scan *sc, uint64_t addr, uint64_t len,
+			 uint8_t *buf, uint8_t *states, uint64_t page)
+{
+	struct check_ctx *c = sc->c;
+	struct msnap_error err;
+	uint64_t first_page = addr & ~(page - 1), p, a, e, i;
+
+	if (msnap_read(c->s->rd, addr, buf, len, states, &err)) {
+		snprintf(c->msg, sizeof(c->msg), "reading 0x%" PRIx64 ": %s",
+			 addr, err.msg);
+		return -1;
+	}
+	for (p = first_page; p < addr + len; p += page) {
+		uint8_t st = states[(p - first_page) / page];
+
+		if (st != MSNAP_PAGE_DATA && st != MSNAP_PAGE_ZERO) {
+			/* Unknown, never "different": close the patch. */
+			if (sc->open) {
+				report_patch(sc);
+				sc->open = false;
+			}
+			continue;
+		}
+		a = p < addr ? addr : p;
+		e = p + page < addr + len ? p + page : addr + len;
+		c->code_bytes += e - a;
+		if (!memcmp(buf + (a - addr), sc->want + (a - sc->start),
+			    e - a))
+			continue;
+		for (i = a; i < e; i++)
+			if (buf[i - addr] != sc->want[i - sc->start])
+				grow_patch(sc, i);
+	}
+	return 0;
+}
+
+/* A private copy of the segment with its text relocations applied. */
+static uint8_t *textrel_copy(const struct module *m, const struct elf_seg *g,
+			     uint64_t start, const uint8_t *file,
+			     struct check_ctx *c)
+{
+	uint8_t *w = malloc(g->filesz ? g->filesz : 1);
+	struct msnap_error err;
+	size_t i;
+
+	if (!w)
+		return NULL;
+	memcpy(w, file, g->filesz);
+	for (i = 0; i < m->ref.nrels; i++) {
+		const struct elf_rel *r = &m->ref.rels[i];
+		uint64_t off = r->offset - g->vaddr, v;
+
+		if (r->offset < g->vaddr || off > g->filesz ||
+		    g->filesz - off < 8)
+			continue;
+		if (r->type == R_X86_64_RELATIVE) {
+			v = m->bias + (uint64_t)r->addend;
+		} else if (msnap_read(c->s->rd, start + off, &v, 8, NULL,
+				      &err)) {
+			continue;
+		}
+		/* Other kinds: resolved by ld.so, checked as data instead. */
+		memcpy(w + off, &v, 8);
+	}
+	return w;
+}
+
+static int check_segment(struct seg_scan *sc, const struct elf_seg *g,
+			 uint8_t *buf, uint8_t *states, uint64_t page)
+{
+	struct check_ctx *c = sc->c;
+	const struct module *m = sc->m;
+	const uint8_t *file = elfref_file_bytes(&m->ref, g->offset, g->filesz);
+	uint8_t *copy = NULL;
+	uint64_t addr, end;
+	int ret = 0;
+
+	if (!file || !g->filesz)
+		return 0;
+	sc->seg = g;
+	sc->start = m->bias + g->vaddr;
+	sc->want = file;
+	sc->open = false;
+	if (m->ref.textrel) {
+		copy = textrel_copy(m, g, sc->start, file, c);
+		if (!copy) {
+			snprintf(c->msg, sizeof(c->msg), "out of memory");
+			return -1;
+		}
+		sc->want = copy;
+	}
+	end = sc->start + g->filesz;
+	for (addr = sc->start; addr < end && !ret;) {
+		uint64_t n = end - addr;
+
+		if (n > STEP_BYTES)
+			n = STEP_BYTES;
+		ret = compare_range(sc, addr, n, buf, states, page);
+		addr += n;
+	}
+	if (!ret && sc->open)
+		report_patch(sc);
+	sc->open = false;
+	free(copy);
+	return ret;
+}
+
+/* Written pages of private executable mappings whose bytes match again. */
+static void cow_pages(struct check_ctx *c, const struct module *m,
+		      const bool *patched)
+{
+	uint32_t i;
+
+	for (i = m->first; i <= m->last; i++) {
+		const struct snap_region *g = &c->s->regions[i];
+		uint64_t kb = smaps_anon_kb(c->s, i);
+		struct finding *f;
+
+		if (!kb || g->perms[2] != 'x' || g->perms[3] != 'p' ||
+		    patched[i - m->first])
+			continue;
+		f = finding_add(c->fs, "exec_page_written", FSEV_LOW, 35,
+				g->start, g->end - g->start);
+		if (!f)
+			return;
+		f->region = i;
+		finding_module(f, m->path, m->key,
+			       m->has_bias ? g->start - m->bias
+					   : g->start - m->lo);
+		finding_set(f, &f->evidence,
+			    "%" PRIu64 " KiB of this private executable mapping were written (copy-on-write) although %s",
+			    kb, m->status == REF_OK
+				    ? "its captured bytes match the file"
+				    : "no reference was available to compare");
+	}
+}
+
+static int check_module(struct check_ctx *c, struct module *m, csh cs,
+			bool cs_ok, uint8_t *buf, uint8_t *states,
+			uint64_t page)
+{
+	struct seg_scan sc = { .c = c, .m = m, .cs = cs, .cs_ok = cs_ok };
+	size_t nregions = m->last - m->first + 1, k, before = c->fs->n;
+	bool *patched = calloc(nregions, sizeof(*patched));
+	struct finding *f;
+
+	if (!patched) {
+		snprintf(c->msg, sizeof(c->msg), "out of memory");
+		return -1;
+	}
+	for (k = 0; m->status == REF_OK && m->has_bias && k < m->ref.nsegs;
+	     k++) {
+		if (!(m->ref.segs[k].flags & PF_X))
+			continue;
+		if (check_segment(&sc, &m->ref.segs[k], buf, states, page)) {
+			free(patched);
+			return -1;
+		}
+	}
+	for (k = before; k < c->fs->n; k++) {
+		int64_t r = c->fs->v[k].region;
+
+		if (r >= m->first && r <= m->last)
+			patched[r - m->first] = true;
+	}
+	if (sc.dropped) {
+		f = finding_add(c->fs, "code_patch_more", FSEV_MEDIUM, 50,
+				m->lo, m->hi - m->lo);
+		if (f) {
+			finding_module(f, m->path, m->key, 0);
+			finding_set(f, &f->evidence,
+				    "%u more patches in this module not listed (--max-patches)",
+				    sc.dropped);
+		}
+	}
+	cow_pages(c, m, patched);
+	free(patched);
+	return 0;
+}
+
+int code_check(struct check_ctx *c)
+{
+	uint64_t page = c->s->info->page_size ? c->s->info->page_size : 4096;
+	uint8_t *buf = malloc(STEP_BYTES + page);
+	uint8_t *states = malloc(STEP_BYTES / 4096 + 2);
+	csh cs = 0;
+	bool cs_ok;
+	size_t i;
+	int ret = 0;
+
+	if (!buf || !states || page < 4096) {
+		snprintf(c->msg, sizeof(c->msg), "out of memory");
+		ret = -1;
+		goto out;
+	}
+	cs_ok = cs_open(CS_ARCH_X86, CS_MODE_64, &cs) == CS_ERR_OK;
+	for (i = 0; i < c->ms->n && !ret; i++)
+		if (c->ms->v[i].executable)
+			ret = check_module(c, &c->ms->v[i], cs, cs_ok, buf,
+					   states, page);
+	if (cs_ok)
+		cs_close(&cs);
+out:
+	free(states);
+	free(buf);
+	return ret;
+}

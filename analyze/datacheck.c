@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: MIT
+/*
+ * datacheck.c - the pointers the dynamic loader wrote, each checked
+ * against what the reference's relocations make of it with the captured
+ * load biases.  A slot on a page the capture did not read is unknown and
+ * skipped, never "wrong".
+ */
+#include <elf.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "datacheck.h"
+#include "elfref.h"
+#include "snapshot.h"
+
+#ifndef STT_GNU_IFUNC
+#define STT_GNU_IFUNC 10
+#endif
+
+/* The 8-byte value at addr, if its page was captured. */
+static bool read_slot(struct check_ctx *c, uint64_t addr, uint64_t *v)
+{
+	struct msnap_error err;
+	uint8_t st[2] = { MSNAP_PAGE_ABSENT, MSNAP_PAGE_ABSENT };
+	uint64_t page = c->s->info->page_size;
+
+	if (msnap_read(c->s->rd, addr, v, 8, st, &err))
+		return false;
+	if (st[0] != MSNAP_PAGE_DATA && st[0] != MSNAP_PAGE_ZERO)
+		return false;
+	/* A slot across a page boundary needs both pages. */
+	if (page && (addr & (page - 1)) > page - 8 &&
+	    st[1] != MSNAP_PAGE_DATA && st[1] != MSNAP_PAGE_ZERO)
+		return false;
+	return true;
+}
+
+static bool in_plt(const struct module *m, uint64_t v)
+{
+	uint64_t a = v - m->bias;
+
+	return (a >= m->ref.plt_lo && a < m->ref.plt_hi) ||
+	       (a >= m->ref.plt2_lo && a < m->ref.plt2_hi);
+}
+
+static bool in_own_code(const struct module *m, uint64_t v)
+{
+	return v >= m->bias && elfref_in_code(&m->ref, v - m->bias);
+}
+
+enum slot_verdict { SLOT_OK, SLOT_PRELOAD, SLOT_UNKNOWN, SLOT_BAD };
+
+/* Does module t define name at v (or an IFUNC of that name, v its result)? */
+static bool defines_at(const struct module *t, const char *name, uint64_t v)
+{
+	struct elf_sym *const *syms;
+	size_t n, i;
+
+	if (t->status != REF_OK || !t->has_bias)
+		return false;
+	elfref_lookup(&t->ref, name, &syms, &n);
+	for (i = 0; i < n; i++) {
+		if (t->bias + syms[i]->value == v)
+			return true;
+		if (syms[i]->type == STT_GNU_IFUNC && in_own_code(t, v))
+			return true;
+	}
+	return false;
+}
+
+static bool in_vdso(const struct check_ctx *c, uint64_t v)
+{
+	int64_t r = msnap_find_region(c->s->rd, v);
+	const struct snap_region *g;
+
+	if (r < 0 || (uint64_t)r >= c->s->nregions)
+		return false;
+	g = &c->s->regions[r];
+	return g->kind.s && !strcmp(g->kind.s, "vdso");
+}
+
+static bool ifunc_somewhere(const struct check_ctx *c, const char *name)
+{
+	struct elf_sym *const *syms;
+	size_t i, k, n;
+
+	for (i = 0; i < c->ms->n; i++) {
+		if (c->ms->v[i].status != REF_OK)
+			continue;
+		elfref_lookup(&c->ms->v[i].ref, name, &syms, &n);
+		for (k = 0; k < n; k++)
+			if (syms[k]->type == STT_GNU_IFUNC)
+				return true;
+	}
+	return false;
+}
+
+static enum slot_verdict judge_slot(struct check_ctx *c,
+				    const struct module *m,
+				    const struct elf_rel *r, uint64_t v,
+				    const struct module **tm)
+{
+	const char *name = m->ref.dsyms[r->sym].name;
+
+	*tm = modules_at(c->ms, v);
+	/* Unresolved weak symbols stay 0. */
+	if (!v)
+		return SLOT_OK;
+	if (r->type == R_X86_64_JUMP_SLOT && in_plt(m, v))
+		return SLOT_OK;
+	/* libc's time, gettimeofday...: IFUNCs that pick the vDSO's code. */
+	if (!*tm && in_vdso(c, v) && ifunc_somewhere(c, name))
+		return SLOT_OK;
+	if (!*tm)
+		return SLOT_BAD;
+	if ((*tm)->status != REF_OK || !(*tm)->has_bias)
+		return SLOT_UNKNOWN;
+	if (defines_at(*tm, name, v))
+		return (*tm)->preloaded && *tm != m ? SLOT_PRELOAD : SLOT_OK;
+	return SLOT_BAD;
+}
+
+static void got_finding(struct check_ctx *c, const struct module *m,
+			const struct elf_rel *r, uint64_t slot, uint64_t v,
+			const struct module *tm, enum slot_verdict verdict)
+{
+	const char *name = m->ref.dsyms[r->sym].name;
+	const char *type = verdict == SLOT_PRELOAD ? "preload_interposition"
+						   : "got_hook";
+	enum fsev sev = verdict == SLOT_PRELOAD ? FSEV_INFO : FSEV_HIGH;
+	unsigned score = verdict == SLOT_PRELOAD ? 10 : tm ? 85 : 95;
+	struct finding *f = finding_add(c->fs, type, sev, score, slot, 8);
+	char where[400];
+
+	f->region = msnap_find_region(c->s->rd, slot);
+	finding_module(f, m->path, m->key, slot - m->bias);
+	finding_set(f, &f->symbol, "%s", name);
+	describe_addr(c->s, c->ms, v, where, sizeof(where));
+	f->has_target = true;
+	f->target_addr = v;
+	finding_set(f, &f->target, "%s", where);
+	if (verdict == SLOT_PRELOAD)
+		finding_set(f, &f->evidence,
+			    "%s resolves to the preloaded %s", name,
+			    module_base_name(tm));
+	else
+		finding_set(f, &f->evidence,
+			    "the %s slot of %s points %s, not to its PLT stub nor to a definition of %s in a loaded module",
+			    r->type == R_X86_64_JUMP_SLOT ? "GOT/PLT" : "GOT",
+			    name, tm ? "into another module's code" :
+				       "outside every module", name);
+}
+
+static void relro_finding(struct check_ctx *c, const struct module *m,
+			  uint64_t slot, uint64_t v, uint64_t want)
+{
+	struct finding *f = finding_add(c->fs, "relro_modified", FSEV_HIGH,
+					80, slot, 8);
+	char where[400];
+
+	f->region = msnap_find_region(c->s->rd, slot);
+	finding_module(f, m->path, m->key, slot - m->bias);
+	describe_addr(c->s, c->ms, v, where, sizeof(where));
+	f->has_target = true;
+	f->target_addr = v;
+	finding_set(f, &f->target, "%s", where);
+	finding_set(f, &f->evidence,
+		    "read-only-after-relocation pointer holds 0x%" PRIx64
+		    ", its relocation gives 0x%" PRIx64, v, want);
+	finding_bytes(f, (const uint8_t *)&want, (const uint8_t *)&v, 8);
+}
+
+static bool in_relro(const struct module *m, uint64_t vaddr)
+{
+	return m->ref.relro_memsz && vaddr >= m->ref.relro_vaddr &&
+	       vaddr - m->ref.relro_vaddr < m->ref.relro_memsz;
+}
+
+static void check_relocs(struct check_ctx *c, const struct module *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->ref.nrels; i++) {
+		const struct elf_rel *r = &m->ref.rels[i];
+		uint64_t slot = m->bias + r->offset, v;
+		const struct module *tm;
+		enum slot_verdict verdict;
+
+		if (r->type == R_X86_64_RELATIVE) {
+			uint64_t want = m->bias + (uint64_t)r->addend;
+
+			/* Writable data may change; RELRO may not. */
+			if (in_relro(m, r->offset) && read_slot(c, slot, &v) &&
+			    v != want)
+				relro_finding(c, m, slot, v, want);
+			continue;
+		}
+		if ((r->type != R_X86_64_JUMP_SLOT &&
+		     r->type != R_X86_64_GLOB_DAT) || !r->sym)
+			continue;
+		if (!read_slot(c, slot, &v))
+			continue;
+		verdict = judge_slot(c, m, r, v, &tm);
+		if (verdict == SLOT_BAD || verdict == SLOT_PRELOAD)
+			got_finding(c, m, r, slot, v, tm, verdict);
+	}
+}
+
+/* init/fini arrays: every entry into the module's own code. */
+static void check_array(struct check_ctx *c, const struct module *m,
+			const char *what, uint64_t vaddr, uint64_t size)
+{
+	uint64_t k, v;
+	char type[40], where[400];
+
+	if (!vaddr || size > (1u << 20))
+		return;
+	for (k = 0; k + 8 <= size; k += 8) {
+		uint64_t slot = m->bias + vaddr + k;
+		struct finding *f;
+
+		if (!read_slot(c, slot, &v))
+			continue;
+		if (!v || v == UINT64_MAX || in_own_code(m, v))
+			continue;
+		snprintf(type, sizeof(type), "%s_hook", what);
+		f = finding_add(c->fs, type, FSEV_HIGH, 90, slot, 8);
+		f->region = msnap_find_region(c->s->rd, slot);
+		finding_module(f, m->path, m->key, slot - m->bias);
+		describe_addr(c->s, c->ms, v, where, sizeof(where));
+		f->has_target = true;
+		f->target_addr = v;
+		finding_set(f, &f->target, "%s", where);
+		finding_set(f, &f->evidence,
+			    "entry %" PRIu64 " of %s points outside the module's code",
+			    k / 8, what);
+	}
+}
+
+static void check_entry(struct check_ctx *c, const struct module *m)
+{
+	const struct ynode *auxv = snap_fact(c->s, "process.auxv");
+	uint64_t want = m->bias + m->ref.entry, type, val;
+	struct finding *f;
+	char where[400];
+	size_t k;
+
+	for (k = 0; auxv && ynode_kind(auxv) == YNODE_SEQ &&
+		    k < ynode_len(auxv); k++) {
+		const struct ynode *a = ynode_at(auxv, k);
+
+		if (ynode_u64(ynode_get(a, "type"), &type) || type != AT_ENTRY ||
+		    ynode_u64(ynode_get(a, "value"), &val))
+			continue;
+		if (val == want && in_own_code(m, val))
+			return;
+		f = finding_add(c->fs, "entry_point_modified", FSEV_HIGH, 85,
+				val, 1);
+		finding_module(f, m->path, m->key, val - m->bias);
+		describe_addr(c->s, c->ms, val, where, sizeof(where));
+		f->has_target = true;
+		f->target_addr = val;
+		finding_set(f, &f->target, "%s", where);
+		finding_set(f, &f->evidence,
+			    "AT_ENTRY is 0x%" PRIx64 ", the file's e_entry with the load bias gives 0x%" PRIx64,
+			    val, want);
+		return;
+	}
+}
+
+int data_check(struct check_ctx *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->ms->n; i++) {
+		const struct module *m = &c->ms->v[i];
+
+		if (!m->executable || m->status != REF_OK || !m->has_bias)
+			continue;
+		check_relocs(c, m);
+		check_array(c, m, "init_array", m->ref.init_array,
+			    m->ref.init_arraysz);
+		check_array(c, m, "fini_array", m->ref.fini_array,
+			    m->ref.fini_arraysz);
+		check_array(c, m, "preinit_array", m->ref.preinit_array,
+			    m->ref.preinit_arraysz);
+		if (m->is_exe)
+			check_entry(c, m);
+	}
+	return 0;
+}

@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * elfref.h - reference ELF files for `check`: the modules a snapshot
+ * maps, where their reference copy comes from, whether that copy is the
+ * one the process loaded, and what `check` needs from it (segments,
+ * symbols, dynamic relocations, dynamic entries), read with libelf gelf.
+ *
+ * A reference file may be hostile or broken: every offset, size and count
+ * is checked against the file before use; a malformed file is refused
+ * with a message, never trusted in part.
+ */
+#ifndef ANA_ELFREF_H
+#define ANA_ELFREF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libelf.h>
+
+#include "snapshot.h"
+
+/* Reference files larger than this are refused. */
+#define ELFREF_MAX_FILE (1ull << 31)
+
+struct elf_seg {
+	uint64_t vaddr, memsz, offset, filesz;
+	uint32_t flags;               /* PF_* */
+};
+
+struct elf_sym {
+	const char *name;             /* points into the reference's bytes */
+	uint64_t value, size;
+	uint8_t type, bind;
+	bool defined;
+};
+
+struct elf_rel {
+	uint64_t offset;              /* vaddr of the slot */
+	uint32_t type;                /* R_X86_64_* */
+	uint32_t sym;                 /* index into dsyms, 0 if none */
+	int64_t addend;
+};
+
+struct elfref {
+	char *path;                   /* where the bytes came from */
+	const char *source;           /* "snapshot", "sysroot", "ref", "host" */
+	uint8_t *data;
+	size_t size;
+	Elf *elf;
+	uint16_t e_type;              /* ET_EXEC, ET_DYN */
+	uint64_t entry;
+	struct elf_seg *segs;         /* PT_LOAD, in file order */
+	size_t nsegs;
+	uint64_t relro_vaddr, relro_memsz;
+	struct elf_sym *dsyms;        /* .dynsym by index */
+	size_t ndsyms;
+	struct elf_sym **by_name;     /* defined dynsyms, sorted by name */
+	size_t nby_name;
+	struct elf_sym *funcs;        /* defined functions (symtab + dynsym), by value */
+	size_t nfuncs;
+	struct elf_rel *rels;         /* dynamic relocations (RELA + RELR) */
+	size_t nrels;
+	const char **needed;          /* DT_NEEDED */
+	size_t nneeded;
+	const char *soname;
+	bool textrel;
+	bool imports_dlopen;          /* undefined dlopen/dlmopen */
+	uint64_t plt_lo, plt_hi;      /* .plt, .plt.sec: lazy-binding stubs */
+	uint64_t plt2_lo, plt2_hi;
+	uint64_t init_array, init_arraysz;
+	uint64_t fini_array, fini_arraysz;
+	uint64_t preinit_array, preinit_arraysz;
+	uint8_t build_id[64];
+	size_t build_id_len;
+};
+
+/* Parse an ELF image already in memory; takes ownership of data. */
+int elfref_load(struct elfref *r, uint8_t *data, size_t size,
+		const char *path, char *msg, size_t msglen);
+/* Read and parse a file. */
+int elfref_open_file(struct elfref *r, const char *path, char *msg,
+		     size_t msglen);
+void elfref_free(struct elfref *r);
+
+/* The file bytes [off, off+len), or NULL if not inside the file. */
+const uint8_t *elfref_file_bytes(const struct elfref *r, uint64_t off,
+				 uint64_t len);
+/* The PT_LOAD holding vaddr, or NULL. */
+const struct elf_seg *elfref_seg_at(const struct elfref *r, uint64_t vaddr);
+/* File bytes for [vaddr, vaddr+len) within one segment's p_filesz. */
+const uint8_t *elfref_vaddr_bytes(const struct elfref *r, uint64_t vaddr,
+				  uint64_t len);
+/* The function containing vaddr (or the nearest one below it), or NULL. */
+const struct elf_sym *elfref_func_at(const struct elfref *r, uint64_t vaddr);
+/* Defined dynamic symbols named name: [*first, *first + *n). */
+void elfref_lookup(const struct elfref *r, const char *name,
+		   struct elf_sym *const **first, size_t *n);
+/* Is vaddr inside a PF_X segment (within p_memsz)? */
+bool elfref_in_code(const struct elfref *r, uint64_t vaddr);
+
+/* ---- modules of a snapshot ------------------------------------------------- */
+
+enum ref_status {
+	REF_OK,
+	REF_UNAVAILABLE,          /* no candidate file at all */
+	REF_REPLACED,             /* candidates exist, none is what was loaded */
+	REF_BROKEN,               /* the matching file is not a usable ELF */
+	REF_NOT_ELF,              /* a data file (locale, cache): not checked */
+};
+
+const char *ref_status_name(enum ref_status s);
+
+struct module {
+	char *path;                   /* pathname column of maps */
+	char dev[16];
+	uint64_t inode;
+	uint32_t first, last;         /* its regions (snapshot indexes) */
+	uint64_t lo, hi;              /* span of its file mappings */
+	uint64_t img_lo, img_hi;      /* with the bias: every PT_LOAD, bss included */
+	bool executable;              /* one of its regions has x */
+	bool is_exe, is_interp;
+	bool deleted, memfd;
+	bool has_bias;
+	uint64_t bias;                /* load bias: runtime = bias + vaddr */
+	enum ref_status status;
+	char status_msg[512];
+	struct elfref ref;            /* when status == REF_OK */
+	char key[136];                /* build-id hex, else the basename */
+	bool needed;                  /* in the DT_NEEDED closure */
+	bool preloaded;               /* named by LD_PRELOAD */
+	/* What the capture recorded about the backing file. */
+	uint8_t rec_build_id[64];
+	size_t rec_build_id_len;
+	bool rec_has_size;
+	uint64_t rec_size;
+	char rec_mtime[48];
+};
+
+struct ref_opts {
+	const char *sysroot;          /* NULL if none */
+	const char **refs;            /* --ref FILE|DIR */
+	size_t nrefs;
+	bool no_host;                 /* never use this machine's files */
+};
+
+struct modules {
+	struct module *v;
+	size_t n;
+};
+
+/*
+ * Group the snapshot's file-backed regions into modules, find and check
+ * each one's reference (stored copy, sysroot, --ref, this machine), and
+ * compute load biases.  Needs snap_load_regions().  Returns 0, or -1 on
+ * a fatal error (out of memory) with msg set.
+ */
+int modules_build(struct modules *ms, struct snap *s,
+		  const struct ref_opts *o, char *msg, size_t msglen);
+void modules_free(struct modules *ms);
+/* The module whose span holds addr, or NULL. */
+const struct module *modules_at(const struct modules *ms, uint64_t addr);
+const char *module_base_name(const struct module *m);
+
+/*
+ * Describe where addr lies, for a finding's target: "libc.so.6+0x2a0:puts",
+ * "[heap]+0x10", "anon 0x7f..-0x7f.. rwxp", or "unmapped".
+ */
+void describe_addr(const struct snap *s, const struct modules *ms,
+		   uint64_t addr, char *out, size_t outlen);
+
+#endif

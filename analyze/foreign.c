@@ -1,0 +1,439 @@
+// SPDX-License-Identifier: MIT
+/*
+ * foreign.c - what was planted beside the modules.
+ *
+ * Bracketed names are not excuses: only [vdso], [vsyscall] and [uprobes]
+ * are made by the kernel; a region named [anon:x] or [heap] that is
+ * executable is reported like any anonymous one.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "elfref.h"
+#include "foreign.h"
+#include "snapshot.h"
+
+static bool kind_is(const struct snap_region *g, const char *k)
+{
+	return g->kind.s && !strcmp(g->kind.s, k);
+}
+
+static bool path_is(const struct snap_region *g, const char *p)
+{
+	return g->path.s && !strcmp(g->path.s, p);
+}
+
+static bool kernel_made(const struct snap_region *g)
+{
+	return kind_is(g, "vdso") || kind_is(g, "vsyscall") ||
+	       kind_is(g, "vvar") || path_is(g, "[vdso]") ||
+	       path_is(g, "[vsyscall]") || path_is(g, "[uprobes]");
+}
+
+static bool is_module_region(const struct snap_region *g)
+{
+	return kind_is(g, "file") || kind_is(g, "deleted") ||
+	       kind_is(g, "memfd");
+}
+
+bool foreign_is_jit_runtime(const char *exe)
+{
+	static const char *const names[] = {
+		"java", "node", "nodejs", "luajit", "dotnet", "mono", "pypy",
+		"pypy3", "chrome", "chromium", "firefox", "qemu-x86_64",
+	};
+	const char *b;
+	size_t i;
+
+	if (!exe)
+		return false;
+	b = strrchr(exe, '/');
+	b = b ? b + 1 : exe;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(b, names[i]))
+			return true;
+	return false;
+}
+
+/* First bytes of a region, if its first page was captured. */
+static bool region_head(struct check_ctx *c, const struct snap_region *g,
+			uint8_t *buf, size_t n)
+{
+	struct msnap_error err;
+	uint8_t st = MSNAP_PAGE_ABSENT;
+
+	if (g->end - g->start < n ||
+	    msnap_read(c->s->rd, g->start, buf, n, &st, &err))
+		return false;
+	return st == MSNAP_PAGE_DATA;
+}
+
+static void elf_evidence(char *out, size_t outlen, const uint8_t *h)
+{
+	uint16_t type, machine;
+
+	memcpy(&type, h + 16, 2);
+	memcpy(&machine, h + 18, 2);
+	snprintf(out, outlen,
+		 "an ELF header (class %u, type %u, machine %u) at the start of memory no file backs",
+		 h[4], type, machine);
+}
+
+static void region_checks(struct check_ctx *c, bool jit)
+{
+	uint32_t i;
+
+	for (i = 0; i < c->s->manifest_regions; i++) {
+		const struct snap_region *g = &c->s->regions[i];
+		bool x = g->perms[2] == 'x', w = g->perms[1] == 'w';
+		bool module = is_module_region(g);
+		uint8_t head[64];
+		bool elf = false;
+		struct finding *f;
+		char ev[300];
+
+		if (!g->in_manifest || kernel_made(g))
+			continue;
+		if (!module && region_head(c, g, head, sizeof(head)))
+			elf = !memcmp(head, "\177ELF", 4);
+		if (elf) {
+			f = finding_add(c->fs, "elf_in_anon", FSEV_HIGH, 90,
+					g->start, g->end - g->start);
+			if (f) {
+				f->region = i;
+				elf_evidence(ev, sizeof(ev), head);
+				finding_set(f, &f->evidence, "%s (%s %s)", ev,
+					    g->kind.s ? g->kind.s : "?",
+					    g->perms);
+			}
+		}
+		if (x && !module) {
+			enum fsev sev = jit ? FSEV_LOW : FSEV_HIGH;
+
+			f = finding_add(c->fs, "anon_exec", sev,
+					jit ? 30 : w ? 95 : 85, g->start,
+					g->end - g->start);
+			if (!f)
+				continue;
+			f->region = i;
+			finding_set(f, &f->evidence,
+				    "%s memory %s%s is executable%s (%" PRIu64
+				    " pages captured)%s",
+				    g->kind.s ? g->kind.s : "unknown",
+				    g->path.s && g->path.len ? g->path.s : "",
+				    g->path.s && g->path.len ? "" : "",
+				    w ? " and writable (rwx)" : "",
+				    g->ri ? g->ri->pages[MSNAP_PAGE_DATA] : 0,
+				    jit ? "; the process is a JIT runtime" : "");
+			finding_set(f, &f->target, "anon 0x%" PRIx64 "-0x%" PRIx64
+				    " %s", g->start, g->end, g->perms);
+		} else if (x && w) {
+			f = finding_add(c->fs, "rwx_mapping", FSEV_MEDIUM, 60,
+					g->start, g->end - g->start);
+			if (!f)
+				continue;
+			f->region = i;
+			finding_set(f, &f->module, "%s", g->path.s);
+			finding_set(f, &f->evidence,
+				    "file mapping at offset 0x%" PRIx64
+				    " is writable and executable", g->offset);
+		}
+	}
+}
+
+/* ---- libraries ------------------------------------------------------------- */
+
+struct names {
+	const char **v;
+	size_t n, cap;
+};
+
+static bool names_has(const struct names *ns, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < ns->n; i++)
+		if (!strcmp(ns->v[i], s))
+			return true;
+	return false;
+}
+
+static int names_add(struct names *ns, const char *s)
+{
+	if (names_has(ns, s))
+		return 0;
+	if (ns->n == ns->cap) {
+		size_t cap = ns->cap ? ns->cap * 2 : 32;
+		const char **v = realloc(ns->v, cap * sizeof(*v));
+
+		if (!v)
+			return -1;
+		ns->v = v;
+		ns->cap = cap;
+	}
+	ns->v[ns->n++] = s;
+	return 0;
+}
+
+static const char *soname_of(const struct module *m)
+{
+	return m->status == REF_OK && m->ref.soname ? m->ref.soname
+						    : module_base_name(m);
+}
+
+/* Is module m named by one LD_PRELOAD entry (a path or a file name)? */
+static bool named_by(const struct module *m, const char *list)
+{
+	const char *p = list;
+	size_t n;
+
+	while (*p) {
+		p += strspn(p, ": ");
+		n = strcspn(p, ": ");
+		if (!n)
+			break;
+		if ((strlen(m->path) == n && !strncmp(m->path, p, n)) ||
+		    (strlen(module_base_name(m)) == n &&
+		     !strncmp(module_base_name(m), p, n)))
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+/* libc loads these itself (NSS, iconv, unwinder for thread cancel). */
+static bool loaded_by_libc(const struct module *m)
+{
+	const char *b = module_base_name(m);
+
+	return !strncmp(b, "libnss_", 7) || !strncmp(b, "libgcc_s.so", 11) ||
+	       strstr(m->path, "/gconv/") != NULL;
+}
+
+static int mark_closure(struct check_ctx *c, const char *preload,
+			bool *dlopen_used)
+{
+	struct names ns = { 0 };
+	bool changed = true;
+	size_t i, k;
+	int ret = -1;
+
+	for (i = 0; i < c->ms->n; i++) {
+		struct module *m = &c->ms->v[i];
+
+		m->preloaded = preload && m->executable && named_by(m, preload);
+		if (m->is_exe || m->is_interp || m->preloaded)
+			m->needed = true;
+	}
+	while (changed) {
+		changed = false;
+		for (i = 0; i < c->ms->n; i++) {
+			struct module *m = &c->ms->v[i];
+
+			if (!m->executable)
+				continue;
+			if (!m->needed && names_has(&ns, soname_of(m))) {
+				m->needed = true;
+				changed = true;
+			}
+			if (!m->needed || m->status != REF_OK)
+				continue;
+			if (m->ref.imports_dlopen)
+				*dlopen_used = true;
+			for (k = 0; k < m->ref.nneeded; k++) {
+				if (names_has(&ns, m->ref.needed[k]))
+					continue;
+				if (names_add(&ns, m->ref.needed[k]))
+					goto out;
+				changed = true;
+			}
+		}
+	}
+	ret = 0;
+out:
+	free(ns.v);
+	return ret;
+}
+
+static void library_checks(struct check_ctx *c, const char *preload)
+{
+	bool dlopen_used = false;
+	size_t i;
+
+	if (mark_closure(c, preload, &dlopen_used)) {
+		c->fs->nomem = true;
+		return;
+	}
+	for (i = 0; i < c->ms->n; i++) {
+		const struct module *m = &c->ms->v[i];
+		struct finding *f = NULL;
+
+		if (!m->executable)
+			continue;
+		if (m->memfd) {
+			f = finding_add(c->fs, "memfd_exec", FSEV_HIGH, 95,
+					m->lo, m->hi - m->lo);
+			finding_set(f, &f->evidence,
+				    "code runs from a memfd: a file that never existed on disk");
+		} else if (m->deleted) {
+			f = finding_add(c->fs, "deleted_backing", FSEV_MEDIUM,
+					50, m->lo, m->hi - m->lo);
+			finding_set(f, &f->evidence,
+				    "the file behind this code was deleted after it was mapped (a package upgrade also does this)");
+		}
+		if (f) {
+			f->region = m->first;
+			finding_module(f, m->path, m->key, 0);
+			f = NULL;
+		}
+		if (m->needed)
+			continue;
+		if (loaded_by_libc(m)) {
+			f = finding_add(c->fs, "library_loaded_by_libc",
+					FSEV_INFO, 5, m->lo, m->hi - m->lo);
+			finding_set(f, &f->evidence,
+				    "not in the DT_NEEDED closure; a library libc loads itself");
+		} else if (dlopen_used) {
+			f = finding_add(c->fs, "dlopened_library", FSEV_INFO,
+					10, m->lo, m->hi - m->lo);
+			finding_set(f, &f->evidence,
+				    "not in the DT_NEEDED closure; the program imports dlopen");
+		} else {
+			f = finding_add(c->fs, "injected_library", FSEV_HIGH,
+					85, m->lo, m->hi - m->lo);
+			finding_set(f, &f->evidence,
+				    "%s is neither needed (DT_NEEDED closure, LD_PRELOAD) nor dlopen-able: nothing in the process imports dlopen",
+				    soname_of(m));
+		}
+		if (f) {
+			f->region = m->first;
+			finding_module(f, m->path, m->key, 0);
+		}
+	}
+}
+
+/* ---- environment, tracer, threads ------------------------------------------- */
+
+static const char *env_value(struct check_ctx *c, const char *name,
+			     struct snap_bytes *keep)
+{
+	const struct ynode *env = snap_fact(c->s, "process.environ");
+	size_t i, n = strlen(name);
+
+	if (!env || ynode_kind(env) != YNODE_SEQ)
+		return NULL;
+	for (i = 0; i < ynode_len(env); i++) {
+		if (snap_node_bytes(ynode_at(env, i), keep))
+			continue;
+		if (keep->len > n && !strncmp(keep->s, name, n) &&
+		    keep->s[n] == '=' && strlen(keep->s) == keep->len)
+			return keep->s + n + 1;
+		snap_bytes_free(keep);
+	}
+	return NULL;
+}
+
+static void preload_finding(struct check_ctx *c, const char *value)
+{
+	bool clean = true;
+	struct finding *f;
+	size_t i, n = 0;
+
+	for (i = 0; i < c->ms->n; i++) {
+		const struct module *m = &c->ms->v[i];
+
+		if (!m->preloaded)
+			continue;
+		n++;
+		if (m->status != REF_OK || m->deleted || m->memfd)
+			clean = false;
+	}
+	f = finding_add(c->fs, "ld_preload", clean && n ? FSEV_INFO
+						       : FSEV_MEDIUM,
+			clean && n ? 10 : 55, 0, 0);
+	finding_set(f, &f->target, "%s", value);
+	finding_set(f, &f->evidence,
+		    "LD_PRELOAD is set; %zu preloaded librar%s loaded%s", n,
+		    n == 1 ? "y" : "ies",
+		    clean && n ? ", each a file that matches its reference"
+			       : ", not all of them verified files");
+}
+
+static void env_checks(struct check_ctx *c, const char *preload)
+{
+	struct snap_bytes keep = { 0 };
+	const char *v;
+	struct finding *f;
+
+	if (preload)
+		preload_finding(c, preload);
+	v = env_value(c, "LD_AUDIT", &keep);
+	if (v) {
+		f = finding_add(c->fs, "ld_audit", FSEV_MEDIUM, 60, 0, 0);
+		finding_set(f, &f->target, "%s", v);
+		finding_set(f, &f->evidence,
+			    "LD_AUDIT is set: its libraries see every symbol binding");
+		snap_bytes_free(&keep);
+	}
+	if (c->tracer_pid > 0) {
+		f = finding_add(c->fs, "tracer_attached", FSEV_MEDIUM, 50, 0, 0);
+		finding_set(f, &f->evidence,
+			    "process %" PRId64 " was tracing this process when the capture began",
+			    c->tracer_pid);
+	}
+}
+
+static void thread_checks(struct check_ctx *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->s->nthreads; i++) {
+		const struct snap_thread *t = &c->s->threads[i];
+		uint64_t ip = t->regs.rip;
+		const struct snap_region *g;
+		struct finding *f;
+		int64_t r;
+		char where[300];
+
+		if (!t->has_regs)
+			continue;
+		r = msnap_find_region(c->s->rd, ip);
+		g = r >= 0 && (uint64_t)r < c->s->nregions ? &c->s->regions[r]
+							   : NULL;
+		if (g && (is_module_region(g) || kernel_made(g)))
+			continue;
+		f = finding_add(c->fs, g ? "thread_in_anon" : "thread_ip_unmapped",
+				FSEV_HIGH, 95, ip, 1);
+		if (!f)
+			return;
+		f->region = r;
+		describe_addr(c->s, c->ms, ip, where, sizeof(where));
+		f->has_target = true;
+		f->target_addr = ip;
+		finding_set(f, &f->target, "%s", where);
+		finding_set(f, &f->evidence,
+			    "thread %" PRIu64 " (%s) was executing at 0x%" PRIx64
+			    ", outside every module",
+			    t->tid, t->name.s ? t->name.s : "?", ip);
+	}
+}
+
+int foreign_check(struct check_ctx *c)
+{
+	struct snap_bytes exe = { 0 }, keep = { 0 };
+	const char *preload;
+	bool jit;
+
+	snap_fact_bytes(c->s, "process.exe.path", &exe);
+	jit = foreign_is_jit_runtime(exe.s);
+	snap_bytes_free(&exe);
+	preload = env_value(c, "LD_PRELOAD", &keep);
+	region_checks(c, jit);
+	library_checks(c, preload);
+	env_checks(c, preload);
+	thread_checks(c);
+	snap_bytes_free(&keep);
+	return 0;
+}

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * foreign.h - code and loader facts that no reference file explains:
+ * anonymous or heap/stack executable memory, RWX mappings, ELF images in
+ * memory no file backs, memfd and deleted backings, libraries nobody
+ * needed, LD_PRELOAD/LD_AUDIT, a tracer, threads running outside modules.
+ */
+#ifndef ANA_FOREIGN_H
+#define ANA_FOREIGN_H
+
+#include "findings.h"
+
+/* Marks modules needed/preloaded (used by data_check), then reports. */
+int foreign_check(struct check_ctx *c);
+
+/* Process names of JIT runtimes: their anonymous code is expected. */
+bool foreign_is_jit_runtime(const char *exe_path);
+
+#endif
