@@ -208,8 +208,10 @@ static int add_range(struct pd_ranges *r, uint64_t off, uint64_t len)
 	struct pd_range *nv;
 
 	r->bytes += len;
-	if (r->n && r->v[r->n - 1].off + r->v[r->n - 1].len == off) {
-		r->v[r->n - 1].len += len;
+	/* Equal bytes inside a changed word do not split a change in two. */
+	if (r->n && off - (r->v[r->n - 1].off + r->v[r->n - 1].len) <
+			    PD_MERGE_GAP) {
+		r->v[r->n - 1].len = off + len - r->v[r->n - 1].off;
 		return 0;
 	}
 	if (r->n == r->cap) {

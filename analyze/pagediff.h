@@ -86,6 +86,9 @@ struct pd_range {
 	uint64_t off, len;      /* within the span */
 };
 
+/* Ranges closer than this merge (bytes); bytes still counts only changes. */
+#define PD_MERGE_GAP 8u
+
 struct pd_ranges {
 	struct pd_range *v;
 	size_t n, cap;
@@ -97,7 +100,8 @@ void pd_ranges_free(struct pd_ranges *r);
 
 /*
  * Append the differing bytes of a[0..len) and b[0..len), which sit at span
- * offset off (a multiple of 8), merging with a range that ends at off.
+ * offset off (a multiple of 8), after the ranges already in out (a range
+ * less than PD_MERGE_GAP bytes after the last one extends it).
  * ma/mb (both or neither) turn pointers into (region, offset).
  */
 int pd_diff_bytes(const uint8_t *a, const uint8_t *b, size_t len,

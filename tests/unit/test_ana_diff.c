@@ -367,30 +367,32 @@ static void test_pointer_normalisation(void **state)
 	close_pair(&t);
 }
 
-static void test_hexdump_and_bytes(void **state)
+static void test_byte_ranges(void **state)
 {
-	static const uint8_t a[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 };
-	uint8_t b[16];
+	uint8_t a[64], b[64];
 	struct pd_ranges rg = { 0 };
 
 	(void)state;
-	memcpy(b, a, 16);
-	b[3] = 0xee;
-	b[4] = 0xee;
-	b[9] = 0;
-	b[15] = 1;
-	assert_int_equal(pd_diff_bytes(a, b, 16, 4096, NULL, NULL, &rg), 0);
+	fill(a, sizeof(a), 9);
+	memcpy(b, a, sizeof(b));
+	b[3] ^= 0xff;
+	b[4] ^= 0xff;
+	b[9] ^= 1;               /* 4 equal bytes after 4: same range */
+	b[40] ^= 1;              /* far away: a range of its own */
+	b[63] ^= 1;
+	assert_int_equal(pd_diff_bytes(a, b, 64, 4096, NULL, NULL, &rg), 0);
 	assert_int_equal(rg.n, 3);
 	assert_int_equal(rg.v[0].off, 4099);
-	assert_int_equal(rg.v[0].len, 2);
-	assert_int_equal(rg.v[1].off, 4105);
-	assert_int_equal(rg.v[2].off, 4111);
-	pd_ranges_free(&rg);
-	b[0] = 0xff;
-	assert_int_equal(pd_diff_bytes(b, a, 16, 4112 - 16, NULL, NULL, &rg), 0);
-	assert_int_equal(pd_diff_bytes(a, b, 16, 4112, NULL, NULL, &rg), 0);
-	/* 4111 (last of the first call) and 4112 (first of the second) join */
-	assert_int_equal(rg.v[rg.n - 4].off + rg.v[rg.n - 4].len, 4113);
+	assert_int_equal(rg.v[0].len, 7);
+	assert_int_equal(rg.v[1].off, 4136);
+	assert_int_equal(rg.v[1].len, 1);
+	assert_int_equal(rg.v[2].off, 4159);
+	assert_int_equal(rg.bytes, 5);
+	/* The next page's first byte continues the last range. */
+	b[0] ^= 1;
+	assert_int_equal(pd_diff_bytes(a, b, 64, 4160, NULL, NULL, &rg), 0);
+	assert_int_equal(rg.v[2].off, 4159);
+	assert_int_equal(rg.v[2].len, 4170 - 4159);   /* and its 3,4,9 */
 	pd_ranges_free(&rg);
 }
 
@@ -510,7 +512,7 @@ int main(void)
 		cmocka_unit_test(test_match_under_aslr),
 		cmocka_unit_test(test_exact_ranges),
 		cmocka_unit_test(test_pointer_normalisation),
-		cmocka_unit_test(test_hexdump_and_bytes),
+		cmocka_unit_test(test_byte_ranges),
 		cmocka_unit_test(test_layout_rules),
 		cmocka_unit_test(test_exit_codes),
 	};
