@@ -705,7 +705,7 @@ int cmd_diff(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+sU:naf:h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "sU:naf:h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
 			o.stat = true;

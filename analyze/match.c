@@ -285,7 +285,8 @@ static int add_module(struct rset *s, int first)
 /*
  * Group file-backed regions into module instances: a segment continues the
  * module of the previous file-backed region when the file is the same and
- * its offset goes up (RELRO and gaps split one PT_LOAD into several VMAs).
+ * its offset goes up, or stays the same right after it (RELRO and gaps
+ * split one PT_LOAD into several VMAs, and two PT_LOADs may share a page).
  */
 static int find_modules(struct rset *s)
 {
@@ -301,7 +302,9 @@ static int find_modules(struct rset *s)
 		m = prev >= 0 ? &s->mod[s->r[prev].module] : NULL;
 		if (!m || ident_len(g) != strlen(m->path) ||
 		    memcmp(g->path, m->path, ident_len(g)) ||
-		    g->offset <= s->r[m->last].offset) {
+		    g->offset < s->r[m->last].offset ||
+		    (g->offset == s->r[m->last].offset &&
+		     g->start != s->r[m->last].end)) {
 			if (add_module(s, (int)i))
 				return -1;
 			m = &s->mod[s->nmod - 1];
