@@ -6,6 +6,7 @@
  * during a freeze are not lost, and the manifest sections parse.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -44,6 +45,7 @@ struct shared {
 };
 
 static struct shared *shm;
+static pid_t live_child;        /* killed by the teardown if a test fails */
 
 static void sleep_ms(long ms)
 {
@@ -141,9 +143,11 @@ static pid_t start_child(void (*body)(void), int nready)
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 		body();
 		_exit(0);
 	}
+	live_child = pid;
 	for (i = 0; i < nready; i++)
 		while (!__atomic_load_n(&shm->slots[i].ready, __ATOMIC_ACQUIRE))
 			sleep_ms(1);
@@ -155,7 +159,19 @@ static void end_child(pid_t pid)
 	int st;
 
 	kill(pid, SIGKILL);
-	assert_int_equal(waitpid(pid, &st, 0), pid);
+	live_child = 0;
+	assert_int_equal(waitpid(pid, &st, __WALL), pid);
+}
+
+static int kill_leftover(void **state)
+{
+	(void)state;
+	if (live_child > 0) {
+		kill(live_child, SIGKILL);
+		waitpid(live_child, NULL, __WALL);
+		live_child = 0;
+	}
+	return 0;
 }
 
 /* ---- helpers ----------------------------------------------------------- */
@@ -339,29 +355,57 @@ static void test_stopped_stays_stopped(void **state)
 	end_child(pid);
 }
 
+struct sender {
+	pid_t pid;
+	volatile int stop;
+	uint64_t sent;
+};
+
+/* Queue real-time signals at the target while the main thread freezes. */
+static void *send_signals(void *arg)
+{
+	struct sender *s = arg;
+	struct timespec gap = { 0, 20000 };
+
+	while (!__atomic_load_n(&s->stop, __ATOMIC_ACQUIRE)) {
+		if (!kill(s->pid, SIGRTMIN))
+			s->sent++;
+		nanosleep(&gap, NULL);
+	}
+	return NULL;
+}
+
 static void test_signals_not_lost(void **state)
 {
+	struct sender snd = { 0 };
 	struct cap_error err = { "" };
+	unsigned held = 0;
 	struct target t;
-	const int rounds = 50;
+	pthread_t th;
+	size_t k;
 	pid_t pid;
 	int i;
 
 	(void)state;
 	pid = start_child(child_spinners, NSPIN);
+	snd.pid = pid;
 	assert_int_equal(target_open(&t, pid, &err), 0);
-	for (i = 0; i < rounds; i++) {
-		/* queued real-time signals racing with the seize */
-		assert_int_equal(kill(pid, SIGRTMIN), 0);
-		assert_int_equal(target_freeze(&t, &err), 0);
-		if (i % 2)
-			assert_int_equal(kill(pid, SIGRTMIN), 0);
+	assert_int_equal(pthread_create(&th, NULL, send_signals, &snd), 0);
+	for (i = 0; i < 200; i++) {
+		if (target_freeze(&t, &err))
+			fail_msg("round %d: %s", i, err.msg);
+		/* caught in delivery: must be handed back at detach */
+		for (k = 0; k < t.nthreads; k++)
+			held += t.threads[k].resume_sig != 0;
 		target_thaw(&t);
 	}
-	for (i = 0; i < 2000 && shm->rt_handled < (uint64_t)rounds * 3 / 2;
-	     i++)
+	__atomic_store_n(&snd.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(th, NULL);
+	for (i = 0; i < 5000 && shm->rt_handled < snd.sent; i++)
 		sleep_ms(1);
-	assert_int_equal(shm->rt_handled, (uint64_t)rounds * 3 / 2);
+	print_message("%" PRIu64 " signals sent, %u held in a "
+		      "signal-delivery-stop\n", snd.sent, held);
+	assert_int_equal(shm->rt_handled, snd.sent);
 	assert_true(all_advance(NSPIN));
 	target_close(&t);
 	end_child(pid);
@@ -437,6 +481,7 @@ static void test_refuses_traced(void **state)
 	expect_refusal(pid, msg);
 	/* kill while traced: the exit reaches us as tracer and parent */
 	kill(pid, SIGKILL);
+	live_child = 0;
 	assert_int_equal(waitpid(pid, &st, __WALL), pid);
 }
 
@@ -470,6 +515,7 @@ static void test_same_after_exit(void **state)
 	assert_int_equal(target_open(&t, pid, &err), 0);
 	assert_true(target_same(&t));
 	kill(pid, SIGKILL);
+	live_child = 0;
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	assert_false(target_same(&t));
 	assert_int_equal(target_freeze(&t, &err), -1);
@@ -647,17 +693,17 @@ static void test_errors_empty(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_freeze_stops_all_threads),
-		cmocka_unit_test(test_stopped_stays_stopped),
-		cmocka_unit_test(test_signals_not_lost),
-		cmocka_unit_test(test_thread_churn),
-		cmocka_unit_test(test_refusals),
-		cmocka_unit_test(test_refuses_traced),
-		cmocka_unit_test(test_refuses_zombie),
-		cmocka_unit_test(test_same_after_exit),
-		cmocka_unit_test(test_emergency_thaw),
-		cmocka_unit_test(test_manifest_sections),
-		cmocka_unit_test(test_errors_empty),
+		cmocka_unit_test_teardown(test_freeze_stops_all_threads, kill_leftover),
+		cmocka_unit_test_teardown(test_stopped_stays_stopped, kill_leftover),
+		cmocka_unit_test_teardown(test_signals_not_lost, kill_leftover),
+		cmocka_unit_test_teardown(test_thread_churn, kill_leftover),
+		cmocka_unit_test_teardown(test_refusals, kill_leftover),
+		cmocka_unit_test_teardown(test_refuses_traced, kill_leftover),
+		cmocka_unit_test_teardown(test_refuses_zombie, kill_leftover),
+		cmocka_unit_test_teardown(test_same_after_exit, kill_leftover),
+		cmocka_unit_test_teardown(test_emergency_thaw, kill_leftover),
+		cmocka_unit_test_teardown(test_manifest_sections, kill_leftover),
+		cmocka_unit_test_teardown(test_errors_empty, kill_leftover),
 	};
 
 	shm = mmap(NULL, sizeof(*shm), PROT_READ | PROT_WRITE,
