@@ -63,7 +63,8 @@ static bool defines_at(const struct module *t, const char *name, uint64_t v)
 	for (i = 0; i < n; i++) {
 		if (t->bias + syms[i]->value == v)
 			return true;
-		if (syms[i]->type == STT_GNU_IFUNC && in_own_code(t, v))
+		if (syms[i]->defined && syms[i]->type == STT_GNU_IFUNC &&
+		    in_own_code(t, v))
 			return true;
 	}
 	return false;
@@ -90,7 +91,7 @@ static bool ifunc_somewhere(const struct check_ctx *c, const char *name)
 			continue;
 		elfref_lookup(&c->ms->v[i].ref, name, &syms, &n);
 		for (k = 0; k < n; k++)
-			if (syms[k]->type == STT_GNU_IFUNC)
+			if (syms[k]->defined && syms[k]->type == STT_GNU_IFUNC)
 				return true;
 	}
 	return false;
@@ -148,8 +149,9 @@ static void got_finding(struct check_ctx *c, const struct module *m,
 		finding_set(f, &f->evidence,
 			    "the %s slot of %s points %s, not to its PLT stub nor to a definition of %s in a loaded module",
 			    r->type == R_X86_64_JUMP_SLOT ? "GOT/PLT" : "GOT",
-			    name, tm ? "into another module's code" :
-				       "outside every module", name);
+			    name, tm == m ? "into its own module's code" :
+			    tm ? "into another module" : "outside every module",
+			    name);
 }
 
 static void relro_finding(struct check_ctx *c, const struct module *m,

@@ -508,7 +508,13 @@ static int index_syms(struct elfref *r, char *msg, size_t msglen)
 	if (!r->by_name)
 		return fail(msg, msglen, "out of memory");
 	for (i = 0; i < r->ndsyms; i++)
-		if (r->dsyms[i].defined && *r->dsyms[i].name)
+		/*
+		 * An undefined symbol with a value is the canonical address
+		 * (a PLT entry) of a function a non-PIE program takes the
+		 * address of: other modules bind to it.
+		 */
+		if ((r->dsyms[i].defined || r->dsyms[i].value) &&
+		    *r->dsyms[i].name)
 			r->by_name[r->nby_name++] = &r->dsyms[i];
 	if (r->nby_name > 1)
 		qsort(r->by_name, r->nby_name, sizeof(*r->by_name),

@@ -55,7 +55,7 @@ struct elfref {
 	uint64_t relro_vaddr, relro_memsz;
 	struct elf_sym *dsyms;        /* .dynsym by index */
 	size_t ndsyms;
-	struct elf_sym **by_name;     /* defined dynsyms, sorted by name */
+	struct elf_sym **by_name;     /* dynsyms with a value, by name */
 	size_t nby_name;
 	struct elf_sym *funcs;        /* defined functions (symtab + dynsym), by value */
 	size_t nfuncs;
