@@ -49,6 +49,10 @@ struct pair_result {
 	struct pd_stats st;
 	uint64_t only_a, only_b;      /* pages beyond the other's size */
 	struct pd_ranges rg;
+	/* Ranges are shown while the pages are read (one decompression). */
+	size_t emitted;               /* ranges already shown or skipped */
+	bool head_done;               /* text: the region's lines printed */
+	struct onode *node, *ranges;  /* json/yaml: the region's entry */
 };
 
 struct diff_totals {
@@ -130,15 +134,43 @@ static void pair_attributes(struct diff_ctx *c, struct pair_result *pr)
 			      memcmp(a->path, b->path, a->path_len);
 }
 
+static int emit_ranges(struct diff_ctx *c, struct pair_result *pr, size_t to);
+
+/*
+ * Ranges before `to` are final once a later range exists that does not
+ * share their hexdump hunk: show them now, while their chunk is cached.
+ */
+static size_t final_ranges(const struct diff_ctx *c,
+			   const struct pair_result *pr)
+{
+	const uint64_t ctx = (2 * (uint64_t)c->o->context + 2) * 16;
+	size_t j = pr->rg.n;
+
+	while (j > pr->emitted + 1) {
+		const struct pd_range *a = &pr->rg.v[j - 2], *b = &pr->rg.v[j - 1];
+
+		if (b->off > a->off + a->len + ctx)
+			return j - 1;
+		j--;
+	}
+	return pr->emitted;
+}
+
 static int page_differs(void *arg, uint64_t page)
 {
 	void **args = arg;
 	struct diff_ctx *c = args[0];
 	struct pair_result *pr = args[1];
+	size_t to;
+	int r;
 
-	return pd_diff_page(&pr->span, page, c->bufa, c->bufb,
-			    c->o->normalize ? &c->pa : NULL,
-			    c->o->normalize ? &c->pb : NULL, &pr->rg, &c->err);
+	r = pd_diff_page(&pr->span, page, c->bufa, c->bufb,
+			 c->o->normalize ? &c->pa : NULL,
+			 c->o->normalize ? &c->pb : NULL, &pr->rg, &c->err);
+	if (r)
+		return r;
+	to = final_ranges(c, pr);
+	return to > pr->emitted ? emit_ranges(c, pr, to) : 0;
 }
 
 static int compare_pair(struct diff_ctx *c, struct pair_result *pr)
@@ -266,13 +298,9 @@ static bool executable(const struct pair_result *pr)
 	return pr->a->perms[2] == 'x' || pr->b->perms[2] == 'x';
 }
 
-static int text_pair(struct diff_ctx *c, const struct pair_result *pr,
-		     const char *status)
+static void text_head(const struct pair_result *pr, const char *status)
 {
 	FILE *fp = stdout;
-	const struct diff_opts *o = c->o;
-	size_t shown, k;
-	int r;
 
 	fprintf(fp, "%-9s ", status);
 	if (pr->a)
@@ -283,7 +311,7 @@ static int text_pair(struct diff_ctx *c, const struct pair_result *pr,
 		text_region(fp, pr->b);
 	fputc('\n', fp);
 	if (!pr->a || !pr->b)
-		return 0;
+		return;
 	if (pr->p->how != MATCH_IDENTITY)
 		fprintf(fp, "          matched by %s, confidence %.2f\n",
 			match_how_name(pr->p->how), pr->p->confidence);
@@ -303,43 +331,32 @@ static int text_pair(struct diff_ctx *c, const struct pair_result *pr,
 			pr->a->build_id[0] ? pr->a->build_id : "-", pr->b->dev,
 			(unsigned long long)pr->b->inode,
 			pr->b->build_id[0] ? pr->b->build_id : "-");
-	if (!pr->compared)
+}
+
+/* Ranges [pr->emitted, to): a line each, their hunks, their code. */
+static int text_ranges(struct diff_ctx *c, const struct pair_result *pr,
+		       size_t to)
+{
+	const struct diff_opts *o = c->o;
+	const size_t cap = o->all ? SIZE_MAX : (size_t)o->max_ranges;
+	const size_t end = to < cap ? to : cap;
+	FILE *fp = stdout;
+	size_t k;
+	int r;
+
+	if (pr->emitted >= end)
 		return 0;
-	if (pr->st.differ || pr->st.uncompared)
-		fprintf(fp, "          pages: %llu differ, %llu same, %llu not comparable\n",
-			(unsigned long long)pr->st.differ,
-			(unsigned long long)pr->st.same,
-			(unsigned long long)pr->st.uncompared);
-	if (o->stat || !pr->rg.n) {
-		if (pr->rg.ptr_words)
-			fprintf(fp, "          %llu pointer words differ only by ASLR\n",
-				(unsigned long long)pr->rg.ptr_words);
-		return 0;
-	}
-	fprintf(fp, "          %llu bytes differ in %zu ranges",
-		(unsigned long long)pr->rg.bytes, pr->rg.n);
-	if (pr->rg.ptr_words)
-		fprintf(fp, "; %llu pointer words differ only by ASLR",
-			(unsigned long long)pr->rg.ptr_words);
-	fputc('\n', fp);
-	shown = o->all || pr->rg.n < o->max_ranges ? pr->rg.n :
-						      (size_t)o->max_ranges;
-	for (k = 0; k < shown; k++)
+	for (k = pr->emitted; k < end; k++)
 		fprintf(fp, "          +0x%llx %llu bytes (a 0x%llx, b 0x%llx)\n",
 			(unsigned long long)pr->rg.v[k].off,
 			(unsigned long long)pr->rg.v[k].len,
 			(unsigned long long)(pr->span.a.base + pr->rg.v[k].off),
 			(unsigned long long)(pr->span.b.base + pr->rg.v[k].off));
-	r = pd_print_hunks(fp, &pr->span, &pr->rg, 0, shown, o->context,
-			   &c->err);
-	if (r)
+	r = pd_print_hunks(fp, &pr->span, &pr->rg, pr->emitted,
+			   end - pr->emitted, o->context, &c->err);
+	if (r || !o->disasm || !executable(pr))
 		return r;
-	if (shown < pr->rg.n)
-		fprintf(fp, "  ... %zu more ranges (--max-ranges, --all)\n",
-			pr->rg.n - shown);
-	if (!o->disasm || !executable(pr))
-		return 0;
-	for (k = 0; k < shown && k < DISASM_RANGES; k++) {
+	for (k = pr->emitted; k < end && k < DISASM_RANGES; k++) {
 		fprintf(fp, "    code at +0x%llx before:\n",
 			(unsigned long long)pr->rg.v[k].off);
 		r = show_disasm(pr, &pr->rg.v[k], 0, text_disasm_line, fp,
@@ -353,6 +370,29 @@ static int text_pair(struct diff_ctx *c, const struct pair_result *pr,
 			return r;
 	}
 	return 0;
+}
+
+static void text_tail(const struct diff_ctx *c, const struct pair_result *pr)
+{
+	const struct diff_opts *o = c->o;
+	FILE *fp = stdout;
+
+	if (!pr->compared)
+		return;
+	if (pr->rg.n > o->max_ranges && !o->all)
+		fprintf(fp, "  ... %llu more ranges (--max-ranges, --all)\n",
+			(unsigned long long)(pr->rg.n - o->max_ranges));
+	if (pr->st.differ || pr->st.uncompared)
+		fprintf(fp, "          pages: %llu differ, %llu same, %llu not comparable\n",
+			(unsigned long long)pr->st.differ,
+			(unsigned long long)pr->st.same,
+			(unsigned long long)pr->st.uncompared);
+	if (!o->stat && pr->rg.n)
+		fprintf(fp, "          %llu bytes differ in %zu ranges\n",
+			(unsigned long long)pr->rg.bytes, pr->rg.n);
+	if (pr->rg.ptr_words)
+		fprintf(fp, "          %llu pointer words differ only by ASLR\n",
+			(unsigned long long)pr->rg.ptr_words);
 }
 
 /* ---- json / yaml --------------------------------------------------------------- */
@@ -401,14 +441,14 @@ static int doc_disasm_line(void *arg, uint64_t addr, const uint8_t *bytes,
 	return 0;
 }
 
-static int doc_pair(struct diff_ctx *c, const struct pair_result *pr,
-		    const char *status)
+/* The region's entry, with what is known before its pages are read. */
+static struct onode *doc_node(struct diff_ctx *c, struct pair_result *pr)
 {
-	struct onode *o = out_map(c->regions, NULL), *ch, *pg, *rs, *r1, *d;
-	const struct diff_opts *op = c->o;
-	size_t shown, k;
+	struct onode *o;
 
-	out_str(o, "status", status);
+	if (pr->node)
+		return pr->node;
+	o = pr->node = out_map(c->regions, NULL);
 	if (pr->a && pr->a->key)
 		out_bytes(o, "identity", pr->a->key, strlen(pr->a->key));
 	else if (pr->b && pr->b->key)
@@ -421,40 +461,23 @@ static int doc_pair(struct diff_ctx *c, const struct pair_result *pr,
 		doc_region(o, "a", pr->a);
 	if (pr->b)
 		doc_region(o, "b", pr->b);
-	if (!pr->a || !pr->b)
+	return o;
+}
+
+static int doc_ranges(struct diff_ctx *c, struct pair_result *pr, size_t to)
+{
+	const struct diff_opts *op = c->o;
+	const size_t cap = op->all ? SIZE_MAX : (size_t)op->max_ranges;
+	const size_t end = to < cap ? to : cap;
+	struct onode *r1, *d;
+	size_t k;
+
+	if (pr->emitted >= end)
 		return 0;
-	ch = out_seq(o, "changes");
-	if (pr->grew)
-		out_str(ch, NULL, "grew");
-	if (pr->shrank)
-		out_str(ch, NULL, "shrank");
-	if (pr->moved)
-		out_str(ch, NULL, "moved");
-	if (pr->perms)
-		out_str(ch, NULL, "perms");
-	if (pr->backing)
-		out_str(ch, NULL, "backing");
-	if (content_changed(c, pr))
-		out_str(ch, NULL, "content");
-	if (!pr->compared)
-		return 0;
-	pg = out_map(o, "pages");
-	out_u64(pg, "compared", pr->span.pages);
-	out_u64(pg, "same", pr->st.same);
-	out_u64(pg, "differ", pr->st.differ);
-	out_u64(pg, "uncompared", pr->st.uncompared);
-	out_u64(pg, "only_a", pr->only_a);
-	out_u64(pg, "only_b", pr->only_b);
-	if (op->stat)
-		return 0;
-	out_u64(o, "bytes_differ", pr->rg.bytes);
-	out_u64(o, "pointer_words", pr->rg.ptr_words);
-	out_u64(o, "range_count", pr->rg.n);
-	shown = op->all || pr->rg.n < op->max_ranges ? pr->rg.n :
-						       (size_t)op->max_ranges;
-	rs = out_seq(o, "ranges");
-	for (k = 0; k < shown; k++) {
-		r1 = out_map(rs, NULL);
+	if (!pr->ranges)
+		pr->ranges = out_seq(doc_node(c, pr), "ranges");
+	for (k = pr->emitted; k < end; k++) {
+		r1 = out_map(pr->ranges, NULL);
 		out_hex(r1, "offset", pr->rg.v[k].off);
 		out_hex(r1, "a_addr", pr->span.a.base + pr->rg.v[k].off);
 		out_hex(r1, "b_addr", pr->span.b.base + pr->rg.v[k].off);
@@ -473,6 +496,62 @@ static int doc_pair(struct diff_ctx *c, const struct pair_result *pr,
 		}
 	}
 	return 0;
+}
+
+static void doc_tail(struct diff_ctx *c, struct pair_result *pr,
+		     const char *status)
+{
+	struct onode *o = doc_node(c, pr), *ch, *pg;
+
+	out_str(o, "status", status);
+	if (!pr->a || !pr->b)
+		return;
+	ch = out_seq(o, "changes");
+	if (pr->grew)
+		out_str(ch, NULL, "grew");
+	if (pr->shrank)
+		out_str(ch, NULL, "shrank");
+	if (pr->moved)
+		out_str(ch, NULL, "moved");
+	if (pr->perms)
+		out_str(ch, NULL, "perms");
+	if (pr->backing)
+		out_str(ch, NULL, "backing");
+	if (content_changed(c, pr))
+		out_str(ch, NULL, "content");
+	if (!pr->compared)
+		return;
+	pg = out_map(o, "pages");
+	out_u64(pg, "compared", pr->span.pages);
+	out_u64(pg, "same", pr->st.same);
+	out_u64(pg, "differ", pr->st.differ);
+	out_u64(pg, "uncompared", pr->st.uncompared);
+	out_u64(pg, "only_a", pr->only_a);
+	out_u64(pg, "only_b", pr->only_b);
+	if (c->o->stat)
+		return;
+	out_u64(o, "bytes_differ", pr->rg.bytes);
+	out_u64(o, "pointer_words", pr->rg.ptr_words);
+	out_u64(o, "range_count", pr->rg.n);
+}
+
+/* Show ranges [emitted, to) in the chosen format. */
+static int emit_ranges(struct diff_ctx *c, struct pair_result *pr, size_t to)
+{
+	int r;
+
+	if (c->o->fmt != OUT_TEXT) {
+		r = doc_ranges(c, pr, to);
+	} else {
+		if (!pr->head_done) {
+			/* Bytes differ: the region is changed for sure. */
+			text_head(pr, "changed");
+			pr->head_done = true;
+		}
+		r = text_ranges(c, pr, to);
+	}
+	pr->emitted = to;
+	return r;
 }
 
 /* ---- driver --------------------------------------------------------------------- */
@@ -541,14 +620,20 @@ static int run_pairs(struct diff_ctx *c)
 		pr.b = p->b >= 0 ? &c->rb.r[p->b] : NULL;
 		if (pr.a && pr.b)
 			r = compare_pair(c, &pr);
+		if (!r && pr.rg.n > pr.emitted)
+			r = emit_ranges(c, &pr, pr.rg.n);
 		if (r)
 			goto next;
 		status = pair_status(c, &pr);
 		count_pair(c, &pr, status);
-		if (c->o->fmt != OUT_TEXT)
-			r = doc_pair(c, &pr, status);
-		else if (strcmp(status, "unchanged") || c->o->all)
-			r = text_pair(c, &pr, status);
+		if (c->o->fmt != OUT_TEXT) {
+			doc_tail(c, &pr, status);
+		} else if (pr.head_done || strcmp(status, "unchanged") ||
+			   c->o->all) {
+			if (!pr.head_done)
+				text_head(&pr, status);
+			text_tail(c, &pr);
+		}
 next:
 		pd_ranges_free(&pr.rg);
 	}
