@@ -70,6 +70,18 @@ static bool region_head(struct check_ctx *c, const struct snap_region *g,
 	return st == MSNAP_PAGE_DATA;
 }
 
+/* Ids of findings in anonymous memory: stable across ASLR. */
+static void anon_key(struct finding *f, const struct snap_region *g,
+		     uint64_t offset)
+{
+	char key[96];
+
+	snprintf(key, sizeof(key), "anon-%.16s-%s-0x%" PRIx64,
+		 g->kind.s ? g->kind.s : "unknown", g->perms,
+		 g->end - g->start);
+	finding_module(f, NULL, key, offset);
+}
+
 static void elf_evidence(char *out, size_t outlen, const uint8_t *h)
 {
 	uint16_t type, machine;
@@ -103,6 +115,7 @@ static void region_checks(struct check_ctx *c, bool jit)
 					g->start, g->end - g->start);
 			if (f) {
 				f->region = i;
+				anon_key(f, g, 0);
 				elf_evidence(ev, sizeof(ev), head);
 				finding_set(f, &f->evidence, "%s (%s %s)", ev,
 					    g->kind.s ? g->kind.s : "?",
@@ -118,12 +131,13 @@ static void region_checks(struct check_ctx *c, bool jit)
 			if (!f)
 				continue;
 			f->region = i;
+			anon_key(f, g, 0);
 			finding_set(f, &f->evidence,
-				    "%s memory %s%s is executable%s (%" PRIu64
+				    "%s memory%s%s is executable%s (%" PRIu64
 				    " pages captured)%s",
 				    g->kind.s ? g->kind.s : "unknown",
+				    g->path.s && g->path.len ? " " : "",
 				    g->path.s && g->path.len ? g->path.s : "",
-				    g->path.s && g->path.len ? "" : "",
 				    w ? " and writable (rwx)" : "",
 				    g->ri ? g->ri->pages[MSNAP_PAGE_DATA] : 0,
 				    jit ? "; the process is a JIT runtime" : "");
@@ -288,7 +302,8 @@ static void library_checks(struct check_ctx *c, const char *preload)
 			finding_module(f, m->path, m->key, 0);
 			f = NULL;
 		}
-		if (m->needed)
+		/* memfd code was reported above: not also "injected". */
+		if (m->needed || m->memfd)
 			continue;
 		if (loaded_by_libc(m)) {
 			f = finding_add(c->fs, "library_loaded_by_libc",
@@ -409,6 +424,8 @@ static void thread_checks(struct check_ctx *c)
 		if (!f)
 			return;
 		f->region = r;
+		if (g)
+			anon_key(f, g, ip - g->start);
 		describe_addr(c->s, c->ms, ip, where, sizeof(where));
 		f->has_target = true;
 		f->target_addr = ip;
