@@ -970,6 +970,19 @@ static bool same_file(const struct module *m, const struct snap_region *g)
 	return !strcmp(m->path, g->path.s) && m->inode == g->inode;
 }
 
+/* Without auxv, the executable is the module at process.exe.path. */
+static bool exe_path_is(const struct snap *s, const char *path)
+{
+	struct snap_bytes exe = { 0 };
+	bool same;
+
+	if (snap_fact_bytes(s, "process.exe.path", &exe) || !exe.s)
+		return false;
+	same = !strcmp(exe.s, path);
+	snap_bytes_free(&exe);
+	return same;
+}
+
 int modules_build(struct modules *ms, struct snap *s,
 		  const struct ref_opts *o, char *msg, size_t msglen)
 {
@@ -1013,7 +1026,8 @@ int modules_build(struct modules *ms, struct snap *s,
 	for (k = 0; k < ms->n; k++) {
 		struct module *m = &ms->v[k];
 
-		m->is_exe = at_entry && at_entry >= m->lo && at_entry < m->hi;
+		m->is_exe = at_entry ? at_entry >= m->lo && at_entry < m->hi
+				     : exe_path_is(s, m->path);
 		m->is_interp = at_base && at_base >= m->lo && at_base < m->hi;
 		if (!m->executable) {
 			/* Data files (locale, caches) are not code. */
