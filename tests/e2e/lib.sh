@@ -304,3 +304,20 @@ ticker_alive() {
 	b=$(victim_value ticks)
 	[ "$b" -gt "$a" ] || fail "victim's ticker stopped ($a -> $b ticks)"
 }
+
+# wait_exit PID SECS: wait for a background child; fail if it is still
+# running after SECS (a liveness bound, generous, not a benchmark).  Sets
+# WAIT_RC to its exit status.
+wait_exit() {
+	local n=0
+	while kill -0 "$1" 2>/dev/null; do
+		# a zombie child is done: only wait can reap it
+		[ "$(awk '/^State:/ { print $2 }' "/proc/$1/status" 2>/dev/null)" = Z ] &&
+			break
+		[ $n -lt $(($2 * 10)) ] || fail "pid $1 still running ${2}s later"
+		sleep 0.1
+		n=$((n + 1))
+	done
+	wait "$1"
+	WAIT_RC=$?
+}
