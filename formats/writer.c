@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <nettle/sha2.h>
 #include <zstd.h>
@@ -89,6 +90,11 @@ int msnap_writer_create(struct msnap_writer **out,
 		w->opts.threads = 256;
 	w->chunk_pages = w->opts.chunk_bytes / w->opts.page_size;
 	w->fd = opts->fd;
+	{
+		struct stat st;
+
+		w->regular = !fstat(w->fd, &st) && S_ISREG(st.st_mode);
+	}
 	w->cur_region = -1;
 	sha256_init(&w->file_sha);
 

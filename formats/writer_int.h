@@ -65,6 +65,8 @@ struct msnap_writer {
 	int fd;
 	uint64_t offset;
 	bool broken;
+	bool regular;               /* fd is a regular file: write-behind */
+	uint64_t wb_started;        /* writeback started below this offset */
 	struct sha256_ctx file_sha;
 	uint64_t chunk_pages;
 
