@@ -23,6 +23,9 @@ const char *msnap_strerror(int code)
 }
 
 static void vfill(struct msnap_error *err, int code, int64_t offset,
+		  const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
+
+static void vfill(struct msnap_error *err, int code, int64_t offset,
 		  const char *fmt, va_list ap)
 {
 	int n = 0;

@@ -12,10 +12,9 @@ cd "$root" || exit 2
 
 CC=${FUZZ_CC:-clang-14}
 CPPFLAGS="-D_GNU_SOURCE -DMEMSNAP_VERSION=\"0.1.0-fuzz\" -Iformats"
-# The Makefile's warning flags, with the fuzzer and sanitizers, but not
-# -Werror: `make` (gcc) gates warnings, and a clang-only warning in a file
-# under work must not stop the fuzzing of everything else.
-CFLAGS="-std=gnu11 -pthread -Wall -Wextra -Wshadow -Wformat=2 \
+# The Makefile's warning flags, warnings as errors as everywhere else, with
+# the fuzzer and sanitizers.
+CFLAGS="-std=gnu11 -pthread -Wall -Wextra -Werror -Wshadow -Wformat=2 \
 -Wstrict-prototypes -Wmissing-prototypes -Wvla -Wwrite-strings \
 -Wpointer-arith -Wundef -Wimplicit-fallthrough -fno-common \
 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -g -O1"
