@@ -118,11 +118,16 @@ void target_emergency_thaw(void)
 	n = __atomic_load_n(&emerg_n, __ATOMIC_ACQUIRE);
 	tab = __atomic_load_n(&emerg_tab, __ATOMIC_ACQUIRE);
 	for (i = 0; tab && i < n; i++) {
-		tid = __atomic_exchange_n(&tab[i].tid, 0, __ATOMIC_ACQ_REL);
-		if (tid > 0)
-			syscall(SYS_ptrace, PTRACE_DETACH, tid, 0,
-				(long)__atomic_load_n(&tab[i].sig,
-						      __ATOMIC_ACQUIRE));
+		tid = __atomic_load_n(&tab[i].tid, __ATOMIC_ACQUIRE);
+		/*
+		 * Only the thread that seized may detach: from any other
+		 * thread this fails and the entry stays for a later try.
+		 */
+		if (tid > 0 &&
+		    !syscall(SYS_ptrace, PTRACE_DETACH, tid, 0,
+			     (long)__atomic_load_n(&tab[i].sig,
+						   __ATOMIC_ACQUIRE)))
+			__atomic_store_n(&tab[i].tid, 0, __ATOMIC_RELEASE);
 	}
 	errno = saved_errno;
 }
