@@ -359,7 +359,7 @@ static void emit_status_facts(struct yout *y, const struct target *t,
 {
 	const char *val;
 	uint64_t v, euid = 0;
-	struct stat dir_st;
+	struct stat status_st;
 	bool have_euid = false;
 
 	if (!tgt_status_u64(status, "Tgid:", 10, &v))
@@ -382,8 +382,9 @@ static void emit_status_facts(struct yout *y, const struct target *t,
 	 * procfs gives a non-dumpable task's files to root; for a process
 	 * that runs as root itself the two cannot be told apart.
 	 */
-	if (have_euid && euid != 0 && !fstat(t->procfd, &dir_st)) {
-		yout_kv_u64(y, "dumpable", dir_st.st_uid == euid ? 1 : 0);
+	if (have_euid && euid != 0 &&
+	    !fstatat(t->procfd, "status", &status_st, 0)) {
+		yout_kv_u64(y, "dumpable", status_st.st_uid == euid ? 1 : 0);
 	} else {
 		errors_add(e, "procfs", -1, 0, 0, 0, 0,
 			   "dumpable of pid %d cannot be told for a process "

@@ -259,10 +259,10 @@ void tgt_explain_eperm(const struct target *t, pid_t tid,
 	const int scope = yama_scope();
 	unsigned long uid[4], gid[4];
 	uint64_t tracer = 0;
-	struct stat dir_st;
+	struct stat status_st;
 	char *status = NULL;
+	char name[64], thread[32];
 	size_t len;
-	char name[64];
 
 	snprintf(name, sizeof(name), "task/%d/status", (int)tid);
 	if (!tgt_read_at(t->procfd, name, &status, &len) &&
@@ -306,8 +306,8 @@ void tgt_explain_eperm(const struct target *t, pid_t tid,
 			goto out;
 		}
 		/* procfs hands a non-dumpable task's files to root. */
-		if (!fstat(t->procfd, &dir_st) && uid[1] != 0 &&
-		    dir_st.st_uid == 0) {
+		if (!fstatat(t->procfd, "status", &status_st, 0) && uid[1] != 0 &&
+		    status_st.st_uid == 0) {
 			tgt_set_err(err, "cannot trace pid %d: it is not "
 				    "dumpable (prctl PR_SET_DUMPABLE 0 or a "
 				    "setuid exec); tracing it needs "
@@ -323,10 +323,11 @@ void tgt_explain_eperm(const struct target *t, pid_t tid,
 			    "to 0", (int)t->pid);
 		goto out;
 	}
-	tgt_set_err(err, "cannot trace pid %d (thread %d): permission denied "
-		    "by the kernel (a security module such as SELinux or "
-		    "AppArmor, or a seccomp filter on memsnap, forbids "
-		    "ptrace)%s", (int)t->pid, (int)tid,
+	snprintf(thread, sizeof(thread), " (thread %d)", (int)tid);
+	tgt_set_err(err, "cannot trace pid %d%s: permission denied by the "
+		    "kernel (a security module such as SELinux or AppArmor, "
+		    "or a seccomp filter on memsnap, forbids ptrace)%s",
+		    (int)t->pid, tid == t->pid ? "" : thread,
 		    cap ? "" : "; CAP_SYS_PTRACE may help");
 out:
 	free(status);

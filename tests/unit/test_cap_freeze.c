@@ -42,6 +42,8 @@ struct shared {
 	struct slot slots[NSPIN];
 	volatile uint64_t rt_handled;
 	volatile uint64_t churn_created;
+	char msg[512];          /* what an unprivileged tracer was told */
+	volatile int traced_rc;
 };
 
 static struct shared *shm;
@@ -503,6 +505,71 @@ static void test_refuses_zombie(void **state)
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 }
 
+#define NOBODY 65534
+
+static void child_idle_nobody(void)
+{
+	if (setgid(NOBODY) || setuid(NOBODY))
+		_exit(4);
+	/* changing uid cleared dumpable; the test sets it explicitly */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	child_idle();
+}
+
+/* As uid NOBODY, try to freeze pid; the result lands in shm. */
+static void freeze_as_nobody(pid_t pid)
+{
+	struct cap_error err = { "" };
+	struct target t;
+	pid_t tracer;
+	int st;
+
+	shm->msg[0] = '\0';
+	shm->traced_rc = 99;
+	tracer = fork();
+	assert_true(tracer >= 0);
+	if (tracer == 0) {
+		if (setgid(NOBODY) || setuid(NOBODY))
+			_exit(4);
+		if (!target_open(&t, pid, &err)) {
+			shm->traced_rc = target_freeze(&t, &err);
+			target_close(&t);
+		}
+		snprintf(shm->msg, sizeof(shm->msg), "%s", err.msg);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(tracer, &st, 0), tracer);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
+static void test_eperm_explained(void **state)
+{
+	char msg[128];
+	pid_t pid;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();         /* needs to become another uid */
+	pid = start_child(child_idle, 1);
+	freeze_as_nobody(pid);
+	assert_int_equal(shm->traced_rc, -1);
+	snprintf(msg, sizeof(msg), "cannot trace pid %d: it belongs to uid 0 "
+		 "and memsnap runs as uid %d", (int)pid, NOBODY);
+	if (!strstr(shm->msg, msg) || !strstr(shm->msg, "CAP_SYS_PTRACE"))
+		fail_msg("got \"%s\"", shm->msg);
+	assert_int_equal(tracer_of(pid), 0);
+	end_child(pid);
+
+	pid = start_child(child_idle_nobody, 1);
+	freeze_as_nobody(pid);
+	assert_int_equal(shm->traced_rc, -1);
+	snprintf(msg, sizeof(msg), "cannot trace pid %d: it is not dumpable",
+		 (int)pid);
+	if (!strstr(shm->msg, msg) || !strstr(shm->msg, "CAP_SYS_PTRACE"))
+		fail_msg("got \"%s\"", shm->msg);
+	end_child(pid);
+}
+
 static void test_same_after_exit(void **state)
 {
 	struct cap_error err = { "" };
@@ -700,6 +767,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_refusals, kill_leftover),
 		cmocka_unit_test_teardown(test_refuses_traced, kill_leftover),
 		cmocka_unit_test_teardown(test_refuses_zombie, kill_leftover),
+		cmocka_unit_test_teardown(test_eperm_explained, kill_leftover),
 		cmocka_unit_test_teardown(test_same_after_exit, kill_leftover),
 		cmocka_unit_test_teardown(test_emergency_thaw, kill_leftover),
 		cmocka_unit_test_teardown(test_manifest_sections, kill_leftover),
