@@ -174,6 +174,7 @@ PY
 }
 
 : >"$DATA"
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "bench: big_victim $SIZE, $REPS reps, outputs in $WORK" >&2
 
 # Cold: a fresh victim for each tool, its first capture measured.
@@ -195,10 +196,11 @@ for ((r = 1; r <= REPS; r++)); do
 done
 stop_victim
 
-python3 - "$DATA" "$SIZE" "$REPS" "$(nproc)" <<'PY' | tee "$RESULTS"
+python3 - "$DATA" "$SIZE" "$REPS" "$(nproc)" "$LOAD0" "$(cut -d' ' -f1-3 /proc/loadavg)" \
+	<<'PY' | tee "$RESULTS"
 import statistics, sys
 
-path, size, reps, cpus = sys.argv[1:5]
+path, size, reps, cpus, load0, load1 = sys.argv[1:7]
 rows = {}
 for line in open(path):
     phase, tool, kv = line.rstrip("\n").split("\t")
@@ -229,6 +231,8 @@ def ratio(a, b):
 tools = ["gcore", "gcore+zstd", "memsnap", "memsnap-64M"]
 print("memsnap capture benchmark: big_victim %s, %s CPUs, median of %s"
       % (size, cpus, reps))
+print("load average at start %s, at end %s (a shared machine: compare ratios)"
+      % (load0, load1))
 print()
 for phase, title in (("warm", "warm (after one unmeasured pass)"),
                      ("cold", "cold (first capture of a fresh victim)")):
