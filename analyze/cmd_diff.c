@@ -173,6 +173,25 @@ static int page_differs(void *arg, uint64_t page)
 	return to > pr->emitted ? emit_ranges(c, pr, to) : 0;
 }
 
+/*
+ * One process captured twice: a region that grew by merging with a
+ * neighbour keeps its bytes at the same addresses, so compare where both
+ * overlap (a region that moved keeps the alignment pd_span_init chose).
+ */
+static void same_addresses(struct pd_span *sp, const struct lregion *a,
+			   const struct lregion *b)
+{
+	const uint64_t lo = a->start > b->start ? a->start : b->start;
+	const uint64_t hi = a->end < b->end ? a->end : b->end;
+
+	if (lo >= hi)
+		return;
+	sp->pages = (hi - lo) / sp->page_size;
+	sp->a.first_page = (lo - a->start) / sp->page_size;
+	sp->b.first_page = (lo - b->start) / sp->page_size;
+	sp->a.base = sp->b.base = lo;
+}
+
 static int compare_pair(struct diff_ctx *c, struct pair_result *pr)
 {
 	const uint32_t ps = c->ra.page_size;
@@ -187,6 +206,8 @@ static int compare_pair(struct diff_ctx *c, struct pair_result *pr)
 	pd_span_init(&pr->span, ps, end_aligned(a), c->sa.rd, a->ri, a->index,
 		     a->start, a->end, c->sb.rd, b->ri, b->index, b->start,
 		     b->end);
+	if (rset_same_process(&c->ra, &c->rb))
+		same_addresses(&pr->span, a, b);
 	pr->span.a.absent_is_zero = absent_is_zero(a);
 	pr->span.b.absent_is_zero = absent_is_zero(b);
 	na = (a->end - a->start) / ps;

@@ -154,6 +154,6 @@ for frac in 0.01 0.001 0.1; do
 	ranges=$("$ANALYZE" diff --format json "$WORK/a.msnap" "$WORK/b.msnap" |
 		 sed -n 's/.*"ranges": \([0-9]*\),*$/\1/p' | tail -n 1)
 	awk -v f="$frac" -v c="$changed" -v r="$ranges" -v o="$out" -v t="$t_full" \
-		'BEGIN { printf "%-8s %10d %10s %12d %10.3f %14.1f\n", f, c, r, o, t, t * 1e6 / c }'
+		'BEGIN { printf "%-8s %10d %10s %12.0f %10.3f %14.1f\n", f, c, r, o, t, t * 1e6 / c }'
 	rm -f "$WORK/a.msnap" "$WORK/b.msnap"
 done
