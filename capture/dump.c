@@ -189,7 +189,19 @@ static int classify_all(struct dump *d)
 
 		if (r->skip)
 			continue;
-		if (pages_classify(&d->ps, r->start, r->end, &pr, &cerr)) {
+		if (r->kind == KIND_VDSO) {
+			/*
+			 * The vDSO's pages are the kernel's own, shared by
+			 * every process: reading one that this process has
+			 * not touched yet allocates nothing in it, and a
+			 * debugger needs the whole image to unwind.
+			 */
+			pr.n = 0;
+			if (page_runs_push(&pr, 0, npages, MSNAP_PAGE_DATA)) {
+				failf(d, "out of memory");
+				goto out;
+			}
+		} else if (pages_classify(&d->ps, r->start, r->end, &pr, &cerr)) {
 			if (errno == ESRCH || !target_same(&d->t)) {
 				d->facts.target_exited = true;
 				break;

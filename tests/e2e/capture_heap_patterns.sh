@@ -45,3 +45,17 @@ assert_eq "$($JSON_GET "$SCRATCH/info.json" 'doc["process"]["comm"]')" \
 assert_eq "$($JSON_GET "$SCRATCH/info.json" 'doc["capture"]["mode"]')" \
 	frozen "capture.mode"
 assert_running
+
+# The vDSO is captured whole, even pages the victim never touched: a core
+# with a half-zero vDSO sends gdb's unwinder into a loop.
+vdso=$(awk '$6 == "[vdso]" { print $1 }' "/proc/$VICTIM_PID/maps")
+vstart=$((16#${vdso%-*}))
+vend=$((16#${vdso#*-}))
+extract "$snap" "$(printf '0x%x' "$vstart")" $((vend - vstart)) "$SCRATCH/vdso.got"
+python3 -c 'import sys
+f = open("/proc/%s/mem" % sys.argv[1], "rb")
+f.seek(int(sys.argv[2]))
+sys.stdout.buffer.write(f.read(int(sys.argv[3])))' \
+	"$VICTIM_PID" "$vstart" $((vend - vstart)) >"$SCRATCH/vdso.want"
+assert_same_bytes "$SCRATCH/vdso.got" "$SCRATCH/vdso.want" "the vDSO"
+assert_running
