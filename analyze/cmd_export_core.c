@@ -87,6 +87,79 @@ static bool region_in_core(const struct snap *s, const struct snap_region *g)
 	return true;
 }
 
+/*
+ * The PT_LOADs of one region.  A file mapping whose pages were partly never
+ * loaded (ABSENT) is cut at those runs: they get p_filesz 0, so gdb reads
+ * them from the mapped file, as it does with gcore's cores; writing them as
+ * zeros would show the debugger (and libthread_db) false memory.  Every
+ * other region is one segment.  Calls fn for each; returns how many.
+ */
+typedef void (*segment_fn)(void *arg, uint64_t vaddr, uint64_t memsz,
+			   uint64_t offset, uint64_t filesz);
+
+static uint64_t region_segments(const struct snap *s, const struct snap_region *g,
+				const struct load *l, segment_fn fn, void *arg)
+{
+	const struct msnap_region_info *ri = g->ri;
+	const uint64_t ps = s->info->page_size;
+	uint64_t n = 0;
+	size_t k = 0;
+
+	if (!l->filesz || !g->inode || !ri || !ri->has_table ||
+	    !ri->pages[MSNAP_PAGE_ABSENT]) {
+		if (fn)
+			fn(arg, g->start, g->end - g->start, l->offset, l->filesz);
+		return 1;
+	}
+	while (k < ri->nruns) {
+		const bool absent = ri->runs[k].state == MSNAP_PAGE_ABSENT;
+		const uint64_t first = ri->runs[k].first;
+		uint64_t end = first + ri->runs[k].count;
+
+		for (k++; k < ri->nruns &&
+			  (ri->runs[k].state == MSNAP_PAGE_ABSENT) == absent; k++)
+			end = ri->runs[k].first + ri->runs[k].count;
+		if (fn)
+			fn(arg, g->start + first * ps, (end - first) * ps,
+			   l->offset + first * ps, absent ? 0 : (end - first) * ps);
+		n++;
+	}
+	return n;
+}
+
+struct phdr_sink {
+	struct note_sink *ns;
+	uint32_t flags;
+	uint64_t align;
+	struct msnap_error *err;
+	int ret;
+};
+
+static void put_load(void *arg, uint64_t vaddr, uint64_t memsz,
+		     uint64_t offset, uint64_t filesz)
+{
+	struct phdr_sink *ps = arg;
+	Elf64_Phdr ph;
+
+	if (ps->ret)
+		return;
+	if (ps->ns->cap - ps->ns->used < sizeof(ph)) {
+		ps->ret = note_sink_flush(ps->ns, ps->err);
+		if (ps->ret)
+			return;
+	}
+	memset(&ph, 0, sizeof(ph));
+	ph.p_type = PT_LOAD;
+	ph.p_flags = ps->flags;
+	ph.p_offset = offset;
+	ph.p_vaddr = vaddr;
+	ph.p_filesz = filesz;
+	ph.p_memsz = memsz;
+	ph.p_align = ps->align;
+	memcpy(ps->ns->buf + ps->ns->used, &ph, sizeof(ph));
+	ps->ns->used += sizeof(ph);
+}
+
 static int write_headers(const struct snap *s, int fd, const struct load *ld,
 			 uint64_t phnum, uint64_t notes_off, uint64_t notes_size,
 			 struct msnap_error *err)
@@ -137,19 +210,14 @@ static int write_headers(const struct snap *s, int fd, const struct load *ld,
 	ns.used += sizeof(ph);
 	for (i = 0; i < s->manifest_regions; i++) {
 		const struct snap_region *g = &s->regions[i];
+		struct phdr_sink sink = {
+			.ns = &ns, .flags = perms_flags(g->perms),
+			.align = s->info->page_size, .err = err,
+		};
 
-		if (ns.cap - ns.used < sizeof(ph) && note_sink_flush(&ns, err))
+		region_segments(s, g, &ld[i], put_load, &sink);
+		if (sink.ret)
 			goto fail;
-		memset(&ph, 0, sizeof(ph));
-		ph.p_type = PT_LOAD;
-		ph.p_flags = perms_flags(g->perms);
-		ph.p_offset = ld[i].offset;
-		ph.p_vaddr = g->start;
-		ph.p_filesz = ld[i].filesz;
-		ph.p_memsz = g->end - g->start;
-		ph.p_align = s->info->page_size;
-		memcpy(ns.buf + ns.used, &ph, sizeof(ph));
-		ns.used += sizeof(ph);
 	}
 	if (xnum) {
 		memset(&sh, 0, sizeof(sh));
@@ -439,12 +507,21 @@ static int export_core(struct snap *s, int fd, unsigned threads,
 		r = msnap_fail(err, MSNAP_E_NOMEM, -1, "out of memory");
 		goto out;
 	}
-	phnum = 1 + (uint64_t)s->manifest_regions;
-	notes_off = sizeof(Elf64_Ehdr) + phnum * sizeof(Elf64_Phdr) +
-		    (phnum >= PN_XNUM ? sizeof(Elf64_Shdr) : 0);
+	/*
+	 * How many segments there are depends on the plan, and the plan on
+	 * where the notes end: plan once to count, then again for real.
+	 */
 	r = core_emit_notes(s, order, &count, NULL, err);
 	if (!r)
-		r = plan(s, ld, notes_off, count.size, &size, err);
+		r = plan(s, ld, 0, count.size, &size, err);
+	if (r)
+		goto out;
+	phnum = 1;
+	for (uint32_t i = 0; i < s->manifest_regions; i++)
+		phnum += region_segments(s, &s->regions[i], &ld[i], NULL, NULL);
+	notes_off = sizeof(Elf64_Ehdr) + phnum * sizeof(Elf64_Phdr) +
+		    (phnum >= PN_XNUM ? sizeof(Elf64_Shdr) : 0);
+	r = plan(s, ld, notes_off, count.size, &size, err);
 	if (r)
 		goto out;
 	/* Sized first: what is never written stays a hole of zeros. */
