@@ -501,6 +501,7 @@ static int create_writer(struct dump *d)
 	wo.threads = d->facts.threads;
 	wo.chunk_bytes = d->opt->chunk_bytes;
 	wo.page_size = (uint32_t)d->page_size;
+	wo.cancel = signals_flag();
 	memcpy(wo.capture_id, d->facts.id, sizeof(wo.capture_id));
 	wo.created_ns = (uint64_t)d->facts.started.tv_sec * 1000000000ull +
 			(uint64_t)d->facts.started.tv_nsec;

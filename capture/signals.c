@@ -63,3 +63,8 @@ int signals_caught(void)
 {
 	return caught;
 }
+
+const volatile int *signals_flag(void)
+{
+	return &caught;
+}

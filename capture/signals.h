@@ -13,4 +13,7 @@ int signals_install(void);
 /* The number of the first stop signal caught (SIGINT, ...), or 0. */
 int signals_caught(void);
 
+/* The flag itself, for the writer to poll between chunks. */
+const volatile int *signals_flag(void);
+
 #endif

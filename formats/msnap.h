@@ -48,7 +48,8 @@
 	X(ZSTD, "zstd error")                                                \
 	X(YAML, "manifest error")                                            \
 	X(NOT_FOUND, "not found")                                            \
-	X(STATE, "call out of order")
+	X(STATE, "call out of order")                                        \
+	X(CANCELED, "stopped on request")
 
 enum msnap_errcode {
 #define MSNAP_ENUM(name, text) MSNAP_E_##name,
@@ -109,6 +110,12 @@ struct msnap_writer_opts {
 	uint8_t capture_id[16];  /* random id of this capture */
 	uint64_t created_ns;     /* UTC nanoseconds since the epoch */
 	uint32_t flags;          /* MSNAP_HDR_* */
+	/*
+	 * If not NULL, polled between chunks: once it is non-zero every
+	 * call fails with -MSNAP_E_CANCELED and nothing more is written
+	 * (a signal handler's flag, so Ctrl-C stops a long write at once).
+	 */
+	const volatile int *cancel;
 };
 
 #define MSNAP_HDR_LAYOUT_ONLY 0x1u  /* no memory contents were captured */

@@ -115,13 +115,26 @@ fail:
 
 /* ---- jobs ------------------------------------------------------------------------ */
 
+/* Fail (and stay failed) once the caller's cancel flag is up. */
+static int check_cancel(struct msnap_writer *w, struct msnap_error *err)
+{
+	if (!w->opts.cancel || !*w->opts.cancel)
+		return 0;
+	w->broken = true;
+	return msnap_fail(err, MSNAP_E_CANCELED, (int64_t)w->offset,
+			  "stopped on request after %llu bytes",
+			  (unsigned long long)w->offset);
+}
+
 /* Retire the oldest job: wait for its worker, then write it. */
 static int retire_one(struct msnap_writer *w, struct msnap_error *err)
 {
 	struct job *j = pool_wait_head(w);
 	int ret;
 
-	if (j->failed) {
+	if (check_cancel(w, err)) {
+		ret = -MSNAP_E_CANCELED;
+	} else if (j->failed) {
 		ret = msnap_fail(err, MSNAP_E_ZSTD, (int64_t)w->offset,
 				 "compression failed: %s", j->errmsg);
 		w->broken = true;
@@ -222,7 +235,9 @@ int msnap_writer_add(struct msnap_writer *w, uint64_t first, uint64_t count,
 		struct job *j;
 		uint64_t take = count;
 
-		ret = open_job(w, err);
+		ret = check_cancel(w, err);
+		if (!ret)
+			ret = open_job(w, err);
 		if (ret)
 			return ret;
 		j = w->filling;

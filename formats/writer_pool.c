@@ -6,6 +6,7 @@
  * it, and retires the head slot once its worker is done, so output order is
  * submission order whatever order the workers finish in.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,6 +157,7 @@ static ZSTD_CCtx *make_cctx(int level)
 
 int pool_start(struct msnap_writer *w, struct msnap_error *err)
 {
+	sigset_t all, old;
 	unsigned i;
 
 	w->nslots = 2 * w->opts.threads + 2;
@@ -171,26 +173,37 @@ int pool_start(struct msnap_writer *w, struct msnap_error *err)
 	pthread_cond_init(&w->work_cv, NULL);
 	pthread_cond_init(&w->done_cv, NULL);
 	w->pool_up = true;
+	/*
+	 * Workers inherit a full signal mask: asynchronous signals (Ctrl-C)
+	 * must reach the caller's thread, which owns the target and the flag.
+	 */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
 	for (i = 0; i < w->opts.threads; i++) {
 		struct worker_arg *a = malloc(sizeof(*a));
 
-		if (!a)
+		if (!a) {
+			pthread_sigmask(SIG_SETMASK, &old, NULL);
 			return msnap_fail(err, MSNAP_E_NOMEM, -1, "out of memory");
+		}
 		a->w = w;
 		a->cctx = make_cctx(w->opts.level);
 		if (!a->cctx) {
 			free(a);
+			pthread_sigmask(SIG_SETMASK, &old, NULL);
 			return msnap_fail(err, MSNAP_E_ZSTD, -1,
 					  "cannot set up zstd level %d", w->opts.level);
 		}
 		if (pthread_create(&w->workers[i], NULL, worker_main, a)) {
 			ZSTD_freeCCtx(a->cctx);
 			free(a);
+			pthread_sigmask(SIG_SETMASK, &old, NULL);
 			return msnap_fail(err, MSNAP_E_ERRNO, -1,
 					  "cannot start compression thread");
 		}
 		w->nworkers++;
 	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return 0;
 }
 

@@ -462,6 +462,48 @@ static void test_flipped_bytes(void **state)
 	free_synth(&s);
 }
 
+/* A raised cancel flag stops the writer; what it wrote stays readable. */
+static void test_cancel(void **state)
+{
+	static volatile int stop;
+	struct msnap_writer_opts o = { .threads = 2, .chunk_bytes = 4 * PS,
+				       .page_size = PS, .cancel = &stop };
+	struct msnap_writer *w;
+	struct msnap_reader *r;
+	struct msnap_error e;
+	struct synth s;
+	uint64_t p;
+	int ret = 0;
+
+	(void)state;
+	make_synth(&s);
+	strcpy(s.path, "/tmp/test_cancel.XXXXXX");
+	s.fd = mkstemp(s.path);
+	o.fd = s.fd;
+	stop = 0;
+	assert_int_equal(msnap_writer_create(&w, &o, &e), 0);
+	assert_int_equal(msnap_writer_begin_region(w, s.r[2].start,
+			 s.r[2].start + s.r[2].npages * PS, &e), 0);
+	for (p = 0; p < s.r[2].npages && !ret; p++) {
+		if (p == 400)
+			stop = 1;
+		if (s.r[2].state[p] == MSNAP_PAGE_DATA)
+			ret = msnap_writer_add(w, p, 1, MSNAP_PAGE_DATA,
+					       s.r[2].mem + p * PS, &e);
+	}
+	assert_int_equal(ret, -MSNAP_E_CANCELED);
+	assert_int_equal(msnap_writer_sync(w, &e), -MSNAP_E_STATE);
+	msnap_writer_abort(w);
+	msnap_writer_free(w);
+	assert_int_equal(msnap_open(&r, s.fd, 0, &e), 0);
+	assert_false(msnap_info(r)->complete);
+	assert_true(msnap_chunk_count(r) > 0);
+	for (p = 0; p < msnap_chunk_count(r); p++)
+		assert_non_null(msnap_chunk(r, p));
+	msnap_close(r);
+	free_synth(&s);
+}
+
 static void test_bad_files(void **state)
 {
 	struct msnap_reader *r;
@@ -495,6 +537,7 @@ int main(void)
 		cmocka_unit_test(test_zstd_cli),
 		cmocka_unit_test(test_truncation),
 		cmocka_unit_test(test_flipped_bytes),
+		cmocka_unit_test(test_cancel),
 		cmocka_unit_test(test_bad_files),
 	};
 
