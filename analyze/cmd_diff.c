@@ -17,7 +17,7 @@
 #include "cli.h"
 #include "disasm.h"
 #include "escape.h"
-#include "layout.h"
+#include "baseline.h"
 #include "match.h"
 #include "output.h"
 #include "pagediff.h"

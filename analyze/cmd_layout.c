@@ -11,7 +11,7 @@
 
 #include "cli.h"
 #include "escape.h"
-#include "layout.h"
+#include "baseline.h"
 #include "output.h"
 
 static const char cmd[] = "layout";

@@ -4,7 +4,7 @@
 #include <string.h>
 
 /* formats/layout.h (page_hash), not analyze/layout.h of the same name */
-#include "../formats/layout.h"
+#include "layout.h"
 #include "pagediff.h"
 
 void pd_span_init(struct pd_span *sp, uint32_t page_size, bool align_end,

@@ -22,7 +22,7 @@
 #include "pagediff.h"
 #include "snapshot.h"
 /* analyze/layout.h; formats/layout.h comes first on the include path */
-#include "../../analyze/layout.h"
+#include "baseline.h"
 
 #define PS 4096u
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* layout.c - layouts from snapshots and baselines, and their comparison. */
+/* baseline.c - layouts from snapshots and baselines, and their comparison. */
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "layout.h"
+#include "baseline.h"
 #include "match.h"
 #include "snapshot.h"
 #include "yaml_out.h"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * layout.h - the memory layout of a process, as a baseline for CI.
+ * baseline.h - the memory layout of a process, as a baseline for CI.
  *
  * A layout is what stays the same from one run of a service to the next:
  * its modules (path, build-id, segments with their permissions), how much
@@ -11,8 +11,8 @@
  * exceptions.  Comparing two layouts gives findings, each under a rule;
  * --fail-on chooses the rules that make the exit status 1.
  */
-#ifndef ANA_LAYOUT_H
-#define ANA_LAYOUT_H
+#ifndef ANA_BASELINE_H
+#define ANA_BASELINE_H
 
 #include <stdbool.h>
 #include <stddef.h>
