@@ -21,7 +21,6 @@
 #include "match.h"
 #include "pagediff.h"
 #include "snapshot.h"
-/* analyze/layout.h; formats/layout.h comes first on the include path */
 #include "baseline.h"
 
 #define PS 4096u
