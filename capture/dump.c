@@ -27,6 +27,7 @@
 #include "pages.h"
 #include "progress.h"
 #include "signals.h"
+#include "storefiles.h"
 #include "target.h"
 
 #define MAX_BATCH_SPANS 1024
@@ -55,6 +56,7 @@ struct dump {
 	struct mem_reader mr;
 	bool mr_open;
 	struct region_list regions;
+	struct stored_files files;
 	struct region_work *work;
 	struct copybuf buf;
 	struct msnap_writer *w;
@@ -633,8 +635,16 @@ static int write_stage(struct dump *d, uint8_t sha[32])
 			   (unsigned long long)d->unread_pages);
 	d->facts.complete = !d->facts.target_exited && !d->bad_pages &&
 			    !d->unread_pages;
-	if (manifest_build(&d->facts, &d->t, &d->regions, d->w, &d->errs,
-			   &yaml, &len, &d->err))
+	if (d->opt->with_files) {
+		progress_phase(&d->prog, "storing mapped files", 0);
+		if (files_store(&d->files, &d->regions, d->t.procfd, d->w,
+				(uint32_t)d->page_size, &d->errs, &d->err))
+			return -1;
+		progress_clear(&d->prog);
+	}
+	if (manifest_build(&d->facts, &d->t, &d->regions,
+			   d->opt->with_files ? &d->files : NULL, d->w,
+			   &d->errs, &yaml, &len, &d->err))
 		return -1;
 	if (msnap_writer_finish(d->w, yaml, len, sha, &merr)) {
 		free(yaml);
@@ -733,6 +743,7 @@ static void cleanup(struct dump *d)
 	if (d->w)
 		msnap_writer_free(d->w);
 	copybuf_free(&d->buf);
+	files_free(&d->files);
 	if (d->work)
 		for (i = 0; i < d->regions.n; i++) {
 			free(d->work[i].runs);

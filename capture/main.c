@@ -53,6 +53,7 @@ static void usage(FILE *f)
 	      "                        MemAvailable, leaving at least 256M)\n"
 	      "      --chunk SIZE      raw bytes per compressed chunk (default 2M)\n"
 	      "      --layout-only     record the layout, registers and facts; no memory\n"
+	      "      --with-files      also store every mapped file (for offline checks)\n"
 	      "      --no-freeze       read while the process runs (no ptrace)\n"
 	      "  -q, --quiet           no output on success\n"
 	      "      --progress        progress bar on stderr (default: if a terminal)\n"
@@ -173,8 +174,8 @@ int main(int argc, char **argv)
 			o.layout_only = true;
 			break;
 		case OPT_WITH_FILES:
-			fputs("memsnap: --with-files is not implemented yet\n", stderr);
-			return EXIT_FAILED;
+			o.with_files = true;
+			break;
 		case OPT_NO_FREEZE:
 			o.no_freeze = true;
 			break;

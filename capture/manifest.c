@@ -119,7 +119,8 @@ static void emit_pages(struct yout *y, const struct msnap_region_summary *s)
 }
 
 static int emit_region(struct yout *y, const struct region *r, uint32_t index,
-		       const struct msnap_writer *w, bool layout_only,
+		       const struct msnap_writer *w,
+		       const struct stored_files *files, bool layout_only,
 		       struct cap_error *err)
 {
 	const struct msnap_region_summary *s = msnap_writer_region(w, index);
@@ -157,6 +158,8 @@ static int emit_region(struct yout *y, const struct region *r, uint32_t index,
 		yout_map_end(y);
 	}
 	emit_region_file(y, r);
+	if (files && files_find(files, r) >= 0)
+		yout_kv_u64(y, "stored_file", (uint64_t)files_find(files, r));
 	emit_pages(y, s);
 	if (!layout_only) {
 		yout_key(y, "sha256");
@@ -172,6 +175,7 @@ static int emit_region(struct yout *y, const struct region *r, uint32_t index,
 
 int manifest_build(const struct capture_facts *c, const struct target *t,
 		   const struct region_list *regions,
+		   const struct stored_files *files,
 		   const struct msnap_writer *w, struct cap_errors *errs,
 		   char **yaml, size_t *len, struct cap_error *err)
 {
@@ -193,10 +197,11 @@ int manifest_build(const struct capture_facts *c, const struct target *t,
 	yout_key(y, "regions");
 	yout_seq_begin(y);
 	for (i = 0; i < regions->n; i++)
-		if (emit_region(y, &regions->v[i], (uint32_t)i, w,
+		if (emit_region(y, &regions->v[i], (uint32_t)i, w, files,
 				c->opt->layout_only, err))
 			goto out;
 	yout_seq_end(y);
+	files_emit(y, files, regions);
 	errors_emit(y, errs);
 	yout_map_end(y);
 	if (yout_finish(y, yaml, len, &merr)) {

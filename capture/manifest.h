@@ -13,6 +13,7 @@
 #include "maps.h"
 #include "msnap.h"
 #include "options.h"
+#include "storefiles.h"
 #include "target.h"
 
 struct capture_facts {
@@ -37,6 +38,7 @@ struct capture_facts {
  */
 int manifest_build(const struct capture_facts *c, const struct target *t,
 		   const struct region_list *regions,
+		   const struct stored_files *files,
 		   const struct msnap_writer *w, struct cap_errors *errs,
 		   char **yaml, size_t *len, struct cap_error *err);
 

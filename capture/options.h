@@ -17,6 +17,7 @@ struct cap_options {
 	uint64_t max_buffer;        /* copy buffer budget, 0: automatic */
 	uint32_t chunk_bytes;
 	bool layout_only;
+	bool with_files;
 	bool no_freeze;
 	bool quiet;
 	enum progress_mode progress;
