@@ -874,7 +874,7 @@ static void bind_reference(struct module *m, struct snap *s,
 	    !try_candidate(m, path, "host", true, why, sizeof(why), &seen))
 		goto bound;
 	m->status = seen ? REF_REPLACED : REF_UNAVAILABLE;
-	snprintf(m->status_msg, sizeof(m->status_msg), "%s",
+	snprintf(m->status_msg, sizeof(m->status_msg), "%.511s",
 		 why[0] ? why : "no reference file");
 	return;
 bound:

@@ -3,8 +3,9 @@
 # and UndefinedBehaviorSanitizer (gcc), in build-san/ so sanitizer objects
 # never mix with the normal build.
 #
-# Builds formats/*.c (tests/fuzz/san-lib.sh) and every tests/unit/test_*.c
-# except the capture and analyzer ones (test_cap_*, test_ana_*), runs each,
+# Builds formats/*.c (tests/fuzz/san-lib.sh) and the analyzer (analyze/*.c
+# but main.c, which parses snapshots too), and every tests/unit/test_*.c
+# except the capture ones (test_cap_*), runs each,
 # then replays every fuzz target's corpus and regression inputs
 # (tests/fuzz/replay.sh).  Logs go to build-san/logs/.  The last line is
 # "asan: N passed, N failed"; the exit status is 1 if anything failed.
@@ -23,7 +24,21 @@ if ! san_build_lib; then
 	echo "asan: 0 passed, 1 failed"
 	exit 1
 fi
-mkdir -p build-san/tests build-san/logs || exit 2
+mkdir -p build-san/tests build-san/logs build-san/analyze || exit 2
+
+# The analyzer's objects, for its unit tests (test_ana_*).
+ana_objs=
+ana_ok=1
+for src in analyze/*.c; do
+	[ "$src" = analyze/main.c ] && continue
+	obj=build-san/analyze/$(basename "$src" .c).o
+	# shellcheck disable=SC2086
+	if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ -n "$(find analyze formats -name '*.h' -newer "$obj")" ]; then
+		$SAN_CC $SAN_CPPFLAGS -Ianalyze $SAN_CFLAGS -c "$src" -o "$obj" ||
+			{ ana_ok=0; rm -f "$obj"; }
+	fi
+	ana_objs="$ana_objs $obj"
+done
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
@@ -31,12 +46,22 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
 for src in tests/unit/test_*.c; do
 	[ -f "$src" ] || continue
 	name=$(basename "$src" .c)
-	case $name in test_cap_* | test_ana_*) continue ;; esac
+	extra=
+	case $name in
+	test_cap_*) continue ;;
+	test_ana_*)
+		if [ $ana_ok != 1 ]; then
+			echo "FAIL $name (the analyzer does not compile with sanitizers)"
+			failed=$((failed + 1))
+			continue
+		fi
+		extra="-Ianalyze $ana_objs" ;;
+	esac
 	bin=build-san/tests/$name
 	log=build-san/logs/$name.log
 	# shellcheck disable=SC2086
 	if ! $SAN_CC $SAN_CPPFLAGS $SAN_CFLAGS -Itests/unit -o "$bin" "$src" \
-		build-san/libmsnap.a $SAN_LIBS -lelf -ljansson -lcapstone \
+		$extra build-san/libmsnap.a $SAN_LIBS -lelf -ljansson -lcapstone \
 		-lcmocka >"$log" 2>&1; then
 		echo "FAIL $name (does not build, see $log)"
 		tail -n 10 "$log" | sed 's/^/    | /'
