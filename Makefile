@@ -72,7 +72,7 @@ tests/unit/test_ana_%: tests/unit/test_ana_%.c $(ANA_LIB_OBJ) formats/libmsnap.a
 
 unit: $(UNIT_BIN)
 
-check: all unit
+check: all unit static
 	@sh tests/run.sh
 
 # Sanitizer build of the format code, its unit tests and the analyzer, in a
