@@ -148,52 +148,7 @@ static bool is_gone(int err_no)
 /* The tids listed in /proc/PID/task now.  0 or -errno. */
 static int scan_tids(const struct target *t, pid_t **out, size_t *n)
 {
-	size_t cap = 0, count = 0;
-	pid_t *tids = NULL, *grown;
-	struct dirent *de;
-	char *end;
-	long v;
-	DIR *dir;
-	int fd, ret = 0;
-
-	fd = openat(t->procfd, "task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	dir = fdopendir(fd);
-	if (!dir) {
-		ret = -errno;
-		close(fd);
-		return ret;
-	}
-	for (;;) {
-		errno = 0;
-		de = readdir(dir);
-		if (!de) {
-			ret = -errno;
-			break;
-		}
-		v = strtol(de->d_name, &end, 10);
-		if (*end || end == de->d_name || v <= 0 || v > INT32_MAX)
-			continue;
-		if (count == cap) {
-			cap = cap ? cap * 2 : 64;
-			grown = reallocarray(tids, cap, sizeof(*tids));
-			if (!grown) {
-				ret = -ENOMEM;
-				break;
-			}
-			tids = grown;
-		}
-		tids[count++] = (pid_t)v;
-	}
-	closedir(dir);
-	if (ret) {
-		free(tids);
-		return ret;
-	}
-	*out = tids;
-	*n = count;
-	return 0;
+	return tgt_list_numeric(t->procfd, "task", out, n);   /* pid_t is int */
 }
 
 static void read_thread_name(const struct target *t, struct thread_state *th)

@@ -602,58 +602,6 @@ static void emit_auxv(struct yout *y, const struct target *t,
 	free(buf);
 }
 
-static int cmp_int(const void *a, const void *b)
-{
-	const int x = *(const int *)a, y = *(const int *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* Numeric entries of dirfd, sorted; *out malloc'd.  0 or -errno. */
-static int list_fds(int dirfd_in, int **out, size_t *n)
-{
-	size_t cap = 0, count = 0;
-	int *fds = NULL, *grown, fd, ret = 0;
-	struct dirent *de;
-	char *end;
-	long v;
-	DIR *dir;
-
-	fd = openat(dirfd_in, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	dir = fdopendir(fd);
-	if (!dir) {
-		ret = -errno;
-		close(fd);
-		return ret;
-	}
-	while ((de = readdir(dir))) {
-		v = strtol(de->d_name, &end, 10);
-		if (*end || end == de->d_name || v < 0 || v > INT32_MAX)
-			continue;
-		if (count == cap) {
-			cap = cap ? cap * 2 : 64;
-			grown = reallocarray(fds, cap, sizeof(*fds));
-			if (!grown) {
-				ret = -ENOMEM;
-				break;
-			}
-			fds = grown;
-		}
-		fds[count++] = (int)v;
-	}
-	closedir(dir);
-	if (ret) {
-		free(fds);
-		return ret;
-	}
-	qsort(fds, count, sizeof(*fds), cmp_int);
-	*out = fds;
-	*n = count;
-	return 0;
-}
-
 static void emit_fds(struct yout *y, const struct target *t,
 		     struct cap_errors *e)
 {
@@ -662,7 +610,7 @@ static void emit_fds(struct yout *y, const struct target *t,
 	size_t n = 0, i, len;
 	int *fds = NULL, ret;
 
-	ret = list_fds(t->procfd, &fds, &n);
+	ret = tgt_list_numeric(t->procfd, "fd", &fds, &n);
 	if (ret) {
 		note_err(e, t, "fd", -ret);
 		return;

@@ -4,6 +4,7 @@
  * start time), refuse what must not be captured, and explain a refused
  * PTRACE_SEIZE.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -32,6 +33,63 @@ void tgt_set_err(struct cap_error *err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	const int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+int tgt_list_numeric(int dirfd, const char *name, int **out, size_t *n)
+{
+	size_t cap = 0, count = 0;
+	int *ids = NULL, *grown, fd, ret = 0;
+	struct dirent *de;
+	char *end;
+	long v;
+	DIR *dir;
+
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	dir = fdopendir(fd);
+	if (!dir) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	for (;;) {
+		errno = 0;
+		de = readdir(dir);
+		if (!de) {
+			ret = -errno;
+			break;
+		}
+		v = strtol(de->d_name, &end, 10);
+		if (*end || end == de->d_name || v < 0 || v > INT32_MAX)
+			continue;
+		if (count == cap) {
+			cap = cap ? cap * 2 : 64;
+			grown = reallocarray(ids, cap, sizeof(*ids));
+			if (!grown) {
+				ret = -ENOMEM;
+				break;
+			}
+			ids = grown;
+		}
+		ids[count++] = (int)v;
+	}
+	closedir(dir);
+	if (ret) {
+		free(ids);
+		return ret;
+	}
+	qsort(ids, count, sizeof(*ids), cmp_int);
+	*out = ids;
+	*n = count;
+	return 0;
 }
 
 int tgt_read_at(int dirfd, const char *name, char **out, size_t *len)

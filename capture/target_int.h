@@ -25,6 +25,10 @@
  */
 int tgt_read_at(int dirfd, const char *name, char **out, size_t *len);
 
+/* Numeric entries (tids, fds) of directory name under dirfd, sorted
+ * ascending; *out malloc'd.  0 or -errno. */
+int tgt_list_numeric(int dirfd, const char *name, int **out, size_t *n);
+
 struct tgt_stat {
 	char comm[64];          /* raw bytes between the parentheses */
 	char state;
