@@ -33,9 +33,11 @@ struct problems {
 static void verify_usage(FILE *fp)
 {
 	fprintf(fp,
-		"usage: memsnap-analyze verify [--threads N] [--format text|json|yaml] FILE\n"
+		"usage: memsnap-analyze verify [--quick] [--threads N] [--format text|json|yaml] FILE\n"
 		"\n"
-		"  -j, --threads N    decompression workers (default 1)\n"
+		"  -q, --quick        every checksum and page hash, but no SHA-256\n"
+		"                     recomputed (fast triage; not for custody)\n"
+		"  -j, --threads N    decompression workers (default: one per CPU)\n"
 		"  -f, --format F     text (default), json or yaml\n"
 		"\n"
 		"exit status: 0 intact, 1 damaged or cut short, 2 unreadable\n");
@@ -84,9 +86,15 @@ static void put_summary(struct onode *root, const struct snap *s,
 	const struct msnap_file_info *fi = s->info;
 	char hex[65], what[1024];
 
-	msnap_hex(rep->file_sha256, 32, hex);
-	out_str(root, "file_sha256", hex);
-	if (!rep->file_hash_checked)
+	if (rep->quick) {
+		out_str(root, "mode", "quick: no SHA-256 recomputed");
+	} else {
+		msnap_hex(rep->file_sha256, 32, hex);
+		out_str(root, "file_sha256", hex);
+	}
+	if (rep->quick)
+		out_str(root, "content_hash", "not checked (quick)");
+	else if (!rep->file_hash_checked)
 		out_str(root, "content_hash", "not checked (no trailer)");
 	else
 		out_str(root, "content_hash",
@@ -124,6 +132,7 @@ int cmd_verify(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "threads", required_argument, NULL, 'j' },
+		{ "quick", no_argument, NULL, 'q' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -134,12 +143,16 @@ int cmd_verify(int argc, char **argv)
 	enum out_format fmt = OUT_TEXT;
 	struct odoc *doc = NULL;
 	struct onode *root;
-	uint64_t threads = 1;
+	uint64_t threads = 0;   /* one per CPU */
+	unsigned flags = 0;
 	struct snap s;
 	int c, r, ret = ANA_EXIT_ERROR;
 
-	while ((c = getopt_long(argc, argv, "j:f:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "j:f:hq", opts, NULL)) != -1) {
 		switch (c) {
+		case 'q':
+			flags |= MSNAP_VERIFY_QUICK;
+			break;
 		case 'j':
 			if (ana_parse_u64(optarg, false, &threads) ||
 			    threads < 1 || threads > 1024) {
@@ -183,8 +196,8 @@ int cmd_verify(int argc, char **argv)
 		probs.seq = out_seq(root, "problems");
 	if (s.scanned_after_error)
 		on_problem(&probs, s.trailer_error.offset, s.trailer_error.msg);
-	r = msnap_verify(s.rd, (unsigned)threads, &rep, on_problem, &probs,
-			 &err);
+	r = msnap_verify(s.rd, (unsigned)threads, flags, &rep, on_problem,
+			 &probs, &err);
 	if (r && r != -MSNAP_E_CHECKSUM && r != -MSNAP_E_TRUNCATED) {
 		ana_err_msnap(cmd, &err);
 		goto out;

@@ -286,6 +286,7 @@ struct msnap_verify_report {
 	uint64_t pages_checked, pages_bad;
 	bool file_hash_ok;           /* content SHA-256 matches the trailer */
 	bool file_hash_checked;
+	bool quick;                  /* MSNAP_VERIFY_QUICK: no SHA-256 recomputed */
 	uint8_t file_sha256[32];     /* of the whole file, as sha256sum prints */
 	uint64_t bytes_read;
 };
@@ -294,13 +295,21 @@ struct msnap_verify_report {
 typedef void (*msnap_problem_fn)(void *arg, int64_t offset, const char *message);
 
 /*
+ * Quick verification: every record checksum, zstd checksum and page hash,
+ * but no SHA-256 (of regions, of the file) is recomputed.  Catches any
+ * accidental damage at the speed of decompression; only the full check
+ * proves the SHA-256 digests that custody records cite.
+ */
+#define MSNAP_VERIFY_QUICK 0x1u
+
+/*
  * Check everything: every record checksum, every chunk's zstd checksum,
  * every page hash, every region's SHA-256, the trailer's content SHA-256.
  * Returns 0 when all is intact, -MSNAP_E_CHECKSUM / -MSNAP_E_TRUNCATED when
  * something is not (the report says what), other negatives on I/O errors.
- * threads: decompression workers (0 means 1).
+ * threads: decompression workers (0: one per CPU); flags: MSNAP_VERIFY_*.
  */
-int msnap_verify(struct msnap_reader *r, unsigned threads,
+int msnap_verify(struct msnap_reader *r, unsigned threads, unsigned flags,
 		 struct msnap_verify_report *rep, msnap_problem_fn problem,
 		 void *arg, struct msnap_error *err);
 

@@ -41,7 +41,7 @@ static void walk(struct msnap_reader *r)
 	}
 	for (i = 0; i < msnap_chunk_count(r) && i < 64; i++)
 		msnap_chunk(r, i);
-	msnap_verify(r, 1, &rep, NULL, NULL, &e);
+	msnap_verify(r, 1, 0, &rep, NULL, NULL, &e);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

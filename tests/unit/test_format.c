@@ -233,8 +233,11 @@ static void test_round_trip(void **state)
 			assert_int_equal(msnap_open_path(&r, s.path, 0, &e), 0);
 			assert_true(msnap_info(r)->complete);
 			check_equal(r, &s);
-			assert_int_equal(msnap_verify(r, 1, &rep, NULL, NULL, &e), 0);
+			assert_int_equal(msnap_verify(r, 1, 0, &rep, NULL, NULL, &e), 0);
 			assert_true(rep.file_hash_ok);
+			assert_int_equal(msnap_verify(r, 2, MSNAP_VERIFY_QUICK, &rep,
+						      NULL, NULL, &e), 0);
+			assert_true(rep.quick && !rep.file_hash_checked);
 			assert_int_equal(rep.pages_bad, 0);
 			msnap_close(r);
 			/* the scan path must read the same, from the same file */
@@ -389,6 +392,8 @@ static void on_problem(void *arg, int64_t off, const char *msg)
 	count_problems++;
 }
 
+static unsigned verify_flags;   /* MSNAP_VERIFY_QUICK for the quick pass */
+
 /* Flip one byte at off; the damage must be caught on open or by verify. */
 static void expect_detected(const char *path, uint64_t off, const char *part)
 {
@@ -408,7 +413,7 @@ static void expect_detected(const char *path, uint64_t off, const char *part)
 	} else {
 		count_problems = 0;
 		if (!msnap_info(r)->complete ||
-		    msnap_verify(r, 1, &rep, on_problem, NULL, &e) != 0)
+		    msnap_verify(r, 1, verify_flags, &rep, on_problem, NULL, &e) != 0)
 			caught = 1;
 		msnap_close(r);
 	}
@@ -440,6 +445,11 @@ static void test_flipped_bytes(void **state)
 	c = msnap_chunk(r, 3);
 	for (i = c->header_offset; i < c->frame_offset + c->frame_size; i += 7)
 		expect_detected(s.path, i, "chunk");
+	/* the quick check, without SHA-256, still finds damage to data */
+	verify_flags = MSNAP_VERIFY_QUICK;
+	for (i = c->header_offset; i < c->frame_offset + c->frame_size; i += 7)
+		expect_detected(s.path, i, "chunk (quick verify)");
+	verify_flags = 0;
 	for (i = fi->trailer_offset; i < size; i++)
 		expect_detected(s.path, i, "trailer");
 	/* page tables, manifest and index lie between the last chunk and the trailer */
