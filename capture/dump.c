@@ -7,6 +7,7 @@
  * which case the rest streams through the writer while still frozen.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -255,13 +256,129 @@ static void on_bad_pages(void *arg, uint64_t addr, uint64_t len, int err_no)
 		   "cannot read target memory: %s", strerror(err_no));
 }
 
+/*
+ * Two cores copy faster than one, and the freeze lasts as long as the copy:
+ * a helper thread reads the upper half of a batch (by bytes, cutting a span
+ * at a page boundary if need be) with its own reader.  Its unreadable
+ * ranges are kept and recorded after ours, so they stay in address order.
+ */
+#define PARALLEL_MIN_BYTES (8ull << 20)
+
+struct bad_range {
+	uint64_t addr, len;
+	int err_no;
+};
+
+struct copy_half {
+	struct mem_reader mr;
+	struct mem_span spans[MAX_BATCH_SPANS + 1];
+	size_t n;
+	struct bad_range *bad;
+	size_t nbad, capbad;
+	bool lost;
+	int ret;
+};
+
+static void collect_bad(void *arg, uint64_t addr, uint64_t len, int err_no)
+{
+	struct copy_half *h = arg;
+
+	if (h->nbad == h->capbad) {
+		size_t cap = h->capbad ? h->capbad * 2 : 16;
+		void *p = reallocarray(h->bad, cap, sizeof(*h->bad));
+
+		if (!p) {
+			h->lost = true;
+			return;
+		}
+		h->bad = p;
+		h->capbad = cap;
+	}
+	h->bad[h->nbad++] = (struct bad_range){ addr, len, err_no };
+}
+
+static void *copy_half_main(void *arg)
+{
+	struct copy_half *h = arg;
+
+	h->ret = memread_spans(&h->mr, h->spans, h->n, collect_bad, h);
+	return NULL;
+}
+
+/* Move the upper half of d->spans (by bytes) into h; returns spans kept. */
+static size_t split_batch(struct dump *d, struct copy_half *h)
+{
+	const uint64_t half = d->batch_bytes / 2 / d->page_size * d->page_size;
+	uint64_t acc = 0;
+	size_t i = 0, keep;
+
+	while (i < d->nspans && acc + d->spans[i].len <= half)
+		acc += d->spans[i++].len;
+	keep = i;
+	h->n = 0;
+	if (i < d->nspans && half > acc) {
+		/* span i straddles the middle: cut it (both parts whole pages) */
+		const uint64_t off = half - acc;
+
+		h->spans[h->n++] = (struct mem_span){
+			.addr = d->spans[i].addr + off,
+			.len = d->spans[i].len - off,
+			.dst = d->spans[i].dst + off,
+		};
+		d->spans[i].len = off;
+		keep = ++i;
+	}
+	for (; i < d->nspans; i++)
+		h->spans[h->n++] = d->spans[i];
+	return keep;
+}
+
+static int read_batch(struct dump *d)
+{
+	static struct copy_half h;
+	sigset_t all, old;
+	pthread_t tid;
+	size_t keep, i;
+	int ret, err_no;
+
+	if (d->batch_bytes < PARALLEL_MIN_BYTES || d->nspans == 0 ||
+	    sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		return memread_spans(&d->mr, d->spans, d->nspans, on_bad_pages, d);
+	const uint64_t vm0 = d->mr.bytes_vm, mem0 = d->mr.bytes_mem;
+
+	h.mr = d->mr;           /* shares the /proc/PID/mem fd: pread is safe */
+	h.nbad = 0;
+	h.lost = false;
+	h.ret = 0;
+	keep = split_batch(d, &h);
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);   /* signals stay ours */
+	err_no = pthread_create(&tid, NULL, copy_half_main, &h);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err_no)
+		return memread_spans(&d->mr, d->spans, keep, on_bad_pages, d) ||
+		       memread_spans(&d->mr, h.spans, h.n, on_bad_pages, d);
+	ret = memread_spans(&d->mr, d->spans, keep, on_bad_pages, d);
+	pthread_join(tid, NULL);
+	d->mr.bytes_vm += h.mr.bytes_vm - vm0;
+	d->mr.bytes_mem += h.mr.bytes_mem - mem0;
+	for (i = 0; i < h.nbad; i++)
+		on_bad_pages(d, h.bad[i].addr, h.bad[i].len, h.bad[i].err_no);
+	if (h.lost)
+		d->bad_list_lost = true;
+	free(h.bad);
+	h.bad = NULL;
+	h.capbad = 0;
+	return ret || h.ret;
+}
+
 static int flush_batch(struct dump *d)
 {
 	size_t i;
 
 	if (!d->nspans)
 		return 0;
-	if (memread_spans(&d->mr, d->spans, d->nspans, on_bad_pages, d)) {
+	if (read_batch(d)) {
 		/* gone mid-batch: nothing of this batch is trustworthy */
 		d->facts.target_exited = true;
 		for (i = 0; i < d->nspans; i++)
