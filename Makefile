@@ -88,8 +88,13 @@ fuzz: $(DEPS_STAMP)
 tests/bench/bench_format: tests/bench/bench_format.c formats/libmsnap.a
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< formats/libmsnap.a $(FMT_LIBS) $(LDFLAGS)
 
-bench: all tests/bench/bench_format
+# The same benchmark against a writer with its hashing compiled out.
+tests/bench/bench_format_nohash: tests/bench/bench_format.c $(FMT_SRC)
+	$(CC) $(CPPFLAGS) -DMSNAP_BENCH_NO_HASH $(CFLAGS) -o $@ $^ $(FMT_LIBS) $(LDFLAGS)
+
+bench: all tests/bench/bench_format tests/bench/bench_format_nohash
 	tests/bench/bench_format $${BENCH_FORMAT_MIB:-1024} 2 1
+	@sh tests/bench/hash_cost.sh $${BENCH_FORMAT_MIB:-1024}
 	@sh tests/bench/run.sh
 
 demo: all
@@ -98,7 +103,8 @@ demo: all
 clean:
 	rm -f formats/*.o formats/*.d formats/libmsnap.a capture/*.o capture/*.d \
 	      analyze/*.o analyze/*.d capture/memsnap capture/memsnap-static \
-	      analyze/memsnap-analyze $(UNIT_BIN) $(SAMPLE_BIN) tests/bench/bench_format
+	      analyze/memsnap-analyze $(UNIT_BIN) $(SAMPLE_BIN) tests/bench/bench_format \
+	      tests/bench/bench_format_nohash
 	rm -rf build-san build-fuzz
 
 .PHONY: all static samples unit check asan-check fuzz bench demo clean

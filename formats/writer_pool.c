@@ -47,7 +47,7 @@ static void run_job(struct msnap_writer *w, ZSTD_CCtx *cctx, struct job *j)
 
 			j->zero[k] = page_is_zero(page, ps);
 			if (!j->zero[k]) {
-				j->hashes[k] = page_hash(page, ps);
+				j->hashes[k] = WRITER_HASHES ? page_hash(page, ps) : 0;
 				nonzero++;
 			}
 		}

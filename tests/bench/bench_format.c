@@ -145,6 +145,15 @@ int main(int argc, char **argv)
 
 	/* warm-up pass, unmeasured */
 	write_snapshot(snap, m, pages, threads, level);
+	if (getenv("BENCH_WRITER_ONLY")) {
+		for (i = 0; i < 3; i++)
+			tw[i] = write_snapshot(snap, m, pages, threads, level);
+		qsort(tw, 3, sizeof(double), cmp_double);
+		printf("%.6f\n", tw[1]);
+		unlink(raw);
+		unlink(snap);
+		return 0;
+	}
 	for (i = 0; i < 3; i++) {
 		tw[i] = write_snapshot(snap, m, pages, threads, level);
 		snprintf(cmd, sizeof(cmd), "zstd -q -f -%d -T%u -c %s > %s.zst",
@@ -172,8 +181,8 @@ int main(int argc, char **argv)
 	printf("  memsnap writer     %.3f s  %.2f GB/s\n", tw[1], pages * PS / tw[1] / 1e9);
 	printf("  zstd -T%u          %.3f s  %.2f GB/s\n", threads, tz[1], pages * PS / tz[1] / 1e9);
 	printf("  ratio writer/zstd throughput: %.2f (goal >= 0.90)\n", tz[1] / tw[1]);
-	printf("  hash CPU time %.3f s = %.1f%% of writer wall time (goal <= 15%%)\n",
-	       th, 100.0 * th / tw[1]);
+	printf("  hash CPU time %.3f s (in isolation; the wall-time cost is measured by\n"
+	       "  comparing with a writer built without hashing: make bench)\n", th);
 
 	/* random single-page reads */
 	if (msnap_open_path(&r, snap, 0, &e)) {
