@@ -22,11 +22,14 @@ kill $vp
 snap=$WORK/s.msnap
 bytes=$(stat -c %s "$snap")
 
-t() { # t NAME CMD...: seconds of the best of 3
+t() { # t NAME CMD...: seconds of the best of 3; a failing CMD aborts
 	local best= s e d
+	shift
 	for _ in 1 2 3; do
 		rm -f "$WORK/out.core" "$WORK/out.raw"
-		s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N)
+		s=$(date +%s.%N)
+		"$@" >/dev/null 2>"$WORK/err" || { echo "bench: $* failed: $(tail -n 2 "$WORK/err")" >&2; exit 1; }
+		e=$(date +%s.%N)
 		d=$(echo "$e - $s" | bc)
 		if [ -z "$best" ] || [ "$(echo "$d < $best" | bc)" = 1 ]; then best=$d; fi
 	done
@@ -41,7 +44,7 @@ read_b=$(strace -f -e trace=read,pread64 -o "$WORK/st" "$A" info "$snap" >/dev/n
 ver_t=$(t verify "$A" verify "$snap")
 zt_t=$(t zstd-t zstd -q -t -T0 "$snap")
 core_t=$(t export "$A" export-core "$snap" -o "$WORK/out.core")
-zdc_t=$(sh -c "echo" >/dev/null; t zdc sh -c "zstd -q -dc '$snap' > '$WORK/out.raw'")
+zdc_t=$(t zdc sh -c "zstd -q -dc '$snap' > '$WORK/out.raw'")
 
 printf 'snapshot: big_victim %s, %s bytes\n' "$SIZE" "$bytes"
 printf 'info         %7.3f s, read %s bytes = %.4f%% of the file\n' "$info_t" "$read_b" \
