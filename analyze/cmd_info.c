@@ -162,6 +162,11 @@ static void put_capture(const struct snap *s, struct onode *root)
 	put_fact(s, o, "ended", "capture.ended");
 	if (snap_fact_u64(s, "capture.frozen_ns", &ns) == 0)
 		out_fixed(o, "frozen_ms", (double)ns / 1e6, 3);
+	if (snap_fact_u64(s, "capture.copy_ns", &ns) == 0)
+		out_fixed(o, "copy_ms", (double)ns / 1e6, 3);
+	put_fact_u64(s, o, "frozen_ns", "capture.frozen_ns");
+	put_fact_u64(s, o, "copy_ns", "capture.copy_ns");
+	put_fact_u64(s, o, "buffer_bytes", "capture.buffer_bytes");
 	put_fact(s, o, "tool_version", "memsnap.version");
 }
 
