@@ -5,7 +5,7 @@
 #   BENCH_SIZE  big_victim size (default 2G)     BENCH_DIR  scratch dir (/tmp)
 #
 # info:        time, and bytes read (strace) as a fraction of the file
-# verify:      time against `zstd -t -T0`
+# verify:      time against `zstd -t -T0` (full, and --quick: no SHA-256)
 # export-core: time against `zstd -dc > file` to the same disk
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -42,6 +42,7 @@ read_b=$(strace -f -e trace=read,pread64 -o "$WORK/st" "$A" info "$snap" >/dev/n
 	grep -v 'resumed\|/proc\|ENOENT' "$WORK/st" | sed -nE 's/.*= ([0-9]+)$/\1/p' |
 	awk '{ s += $1 } END { print s + 0 }')
 ver_t=$(t verify "$A" verify "$snap")
+verq_t=$(t verifyq "$A" verify --quick "$snap")
 zt_t=$(t zstd-t zstd -q -t -T0 "$snap")
 core_t=$(t export "$A" export-core "$snap" -o "$WORK/out.core")
 zdc_t=$(t zdc sh -c "zstd -q -dc '$snap' > '$WORK/out.raw'")
@@ -51,5 +52,7 @@ printf 'info         %7.3f s, read %s bytes = %.4f%% of the file\n' "$info_t" "$
 	"$(echo "100 * $read_b / $bytes" | bc -l)"
 printf 'verify       %7.3f s   zstd -t -T0 %7.3f s   ratio %.2f\n' "$ver_t" "$zt_t" \
 	"$(echo "$ver_t / $zt_t" | bc -l)"
+printf 'verify --quick %5.3f s   zstd -t -T0 %7.3f s   ratio %.2f\n' "$verq_t" "$zt_t" \
+	"$(echo "$verq_t / $zt_t" | bc -l)"
 printf 'export-core  %7.3f s   zstd -dc    %7.3f s   ratio %.2f\n' "$core_t" "$zdc_t" \
 	"$(echo "$core_t / $zdc_t" | bc -l)"
