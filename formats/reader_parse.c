@@ -121,15 +121,25 @@ int rd_header(struct msnap_reader *r, struct msnap_error *err)
 				  "file of %llu bytes is too short to be a snapshot",
 				  (unsigned long long)fi->file_size);
 	{
-		uint8_t magic[12];
+		uint8_t head[16];
 
-		ret = rd_pread(r, magic, sizeof(magic), 0, err);
+		ret = rd_pread(r, head, sizeof(head), 0, err);
 		if (ret)
 			return ret;
-		if (get_le32(magic) != MSNAP_SKIP_MAGIC ||
-		    get_le32(magic + 8) != TAG_HEADER)
+		if (get_le32(head) != MSNAP_SKIP_MAGIC ||
+		    get_le32(head + 8) != TAG_HEADER)
 			return msnap_fail(err, MSNAP_E_BAD_MAGIC, 0,
 					  "not a memsnap snapshot (bad magic)");
+		/*
+		 * The version first: a later major version may lay out its
+		 * header differently, so it must be refused as such, not as a
+		 * checksum mismatch.
+		 */
+		if (get_le16(head + 12) != MSNAP_FORMAT_MAJOR)
+			return msnap_fail(err, MSNAP_E_VERSION, 12,
+					  "format version %u.%u; this reader reads %u.x",
+					  get_le16(head + 12), get_le16(head + 14),
+					  MSNAP_FORMAT_MAJOR);
 	}
 	ret = rd_record(r, 0, SKIP_HDR_SIZE + HDR_PAYLOAD, TAG_HEADER,
 			HDR_PAYLOAD, &p, &n, err);

@@ -37,6 +37,21 @@ diff -u "$SCRATCH/threads.want" "$SCRATCH/threads.got" ||
 nregs=$(j 'len([t for t in doc["threads"] if t.get("rip") and t.get("rsp")])')
 assert_eq "$nregs" "$(victim_value threads)" "threads with rip and rsp"
 
+# ... and they are plausible: every instruction pointer lies in an
+# executable mapping of the capture.
+"$ANALYZE" info --regions --format json "$snap" >"$SCRATCH/regions.json" ||
+	fail "info --regions failed"
+bad=$(python3 - "$SCRATCH/info.json" "$SCRATCH/regions.json" <<'PY'
+import json, sys
+threads = json.load(open(sys.argv[1]))["threads"]
+regions = json.load(open(sys.argv[2]))["regions"]
+ex = [(int(r["start"], 16), int(r["end"], 16)) for r in regions if "x" in r["perms"]]
+print(" ".join(str(t["tid"]) for t in threads
+               if not any(s <= int(t["rip"], 16) < e for s, e in ex)))
+PY
+)
+[ -z "$bad" ] || fail "instruction pointer outside executable memory for tids: $bad"
+
 # The spinner was running before the freeze and is running after it.
 spin_tid=$(victim_value worker0_tid)
 assert_eq "$(j "[t['state'] for t in doc['threads'] if t['tid'] == $spin_tid][0]")" \
