@@ -21,34 +21,10 @@ CFLAGS="-std=gnu11 -pthread -Wall -Wextra -Werror -Wshadow -Wformat=2 \
 LIBS="-lzstd -lyaml -lnettle -lxxhash -lm -pthread"
 
 command -v "$CC" >/dev/null 2>&1 || { echo "fuzz: $CC not found" >&2; exit 2; }
-mkdir -p build-fuzz/formats || exit 2
+. tests/fuzz/san-lib.sh
+build_formats_lib build-fuzz "$CC" "$CPPFLAGS" "$CFLAGS" || exit 1
 
 failed=0
-for src in formats/*.c; do
-	obj=build-fuzz/formats/$(basename "$src" .c).o
-	stale=0
-	if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ]; then
-		stale=1
-	else
-		for h in formats/*.h; do
-			[ "$h" -nt "$obj" ] && stale=1 && break
-		done
-	fi
-	[ $stale = 1 ] || continue
-	# shellcheck disable=SC2086
-	if ! $CC $CPPFLAGS $CFLAGS -c "$src" -o "$obj"; then
-		echo "fuzz: $src does not compile" >&2
-		rm -f "$obj"
-		failed=1
-	fi
-done
-[ $failed = 0 ] || exit 1
-for obj in build-fuzz/formats/*.o; do
-	[ -f "formats/$(basename "$obj" .o).c" ] || rm -f "$obj"
-done
-rm -f build-fuzz/libmsnap.a
-ar rcs build-fuzz/libmsnap.a build-fuzz/formats/*.o || exit 1
-
 n=0
 for src in tests/fuzz/fuzz_*.c; do
 	[ -f "$src" ] || continue

@@ -17,11 +17,15 @@ SAN_CFLAGS="-std=gnu11 -pthread -Wall -Wextra -Werror -Wshadow -Wformat=2 \
 -g -O1"
 SAN_LIBS="-lzstd -lyaml -lnettle -lxxhash -lm -pthread"
 
-san_build_lib() {
-	mkdir -p build-san/formats || return 1
-	san_ok=0
+# build_formats_lib DIR CC CPPFLAGS CFLAGS: compile formats/*.c into
+# DIR/formats (only what is older than its source or any formats/*.h) and
+# archive them as DIR/libmsnap.a.  Shared by the sanitizer and fuzz builds.
+build_formats_lib() {
+	bl_dir=$1 bl_cc=$2 bl_cppflags=$3 bl_cflags=$4
+	mkdir -p "$bl_dir/formats" || return 1
+	bl_ok=0
 	for src in formats/*.c; do
-		obj=build-san/formats/$(basename "$src" .c).o
+		obj=$bl_dir/formats/$(basename "$src" .c).o
 		stale=0
 		if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ]; then
 			stale=1
@@ -32,17 +36,21 @@ san_build_lib() {
 		fi
 		[ $stale = 1 ] || continue
 		# shellcheck disable=SC2086
-		if ! $SAN_CC $SAN_CPPFLAGS $SAN_CFLAGS -c "$src" -o "$obj"; then
-			echo "san: $src does not compile" >&2
+		if ! $bl_cc $bl_cppflags $bl_cflags -c "$src" -o "$obj"; then
+			echo "$bl_dir: $src does not compile" >&2
 			rm -f "$obj"
-			san_ok=1
+			bl_ok=1
 		fi
 	done
-	[ $san_ok = 0 ] || return 1
+	[ $bl_ok = 0 ] || return 1
 	# Objects of deleted sources must not linger in the archive.
-	for obj in build-san/formats/*.o; do
+	for obj in "$bl_dir"/formats/*.o; do
 		[ -f "formats/$(basename "$obj" .o).c" ] || rm -f "$obj"
 	done
-	rm -f build-san/libmsnap.a
-	ar rcs build-san/libmsnap.a build-san/formats/*.o
+	rm -f "$bl_dir/libmsnap.a"
+	ar rcs "$bl_dir/libmsnap.a" "$bl_dir"/formats/*.o
+}
+
+san_build_lib() {
+	build_formats_lib build-san "$SAN_CC" "$SAN_CPPFLAGS" "$SAN_CFLAGS"
 }
