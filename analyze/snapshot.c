@@ -245,6 +245,36 @@ static void region_from_manifest(struct snap_region *g, const struct ynode *m)
 	snap_node_bytes(ynode_get(m, "skipped"), &g->skipped);
 }
 
+/*
+ * FORMAT.md: a region's page counts and SHA-256 in the manifest must equal
+ * its PAGES record's before the manifest is trusted.  Missing keys are not
+ * a disagreement (layout-only captures have no sha256).
+ */
+static bool manifest_disagrees(const struct ynode *m,
+			       const struct msnap_region_info *ri)
+{
+	static const char *const keys[MSNAP_PAGE_NSTATES] = {
+		[MSNAP_PAGE_ABSENT] = "absent", [MSNAP_PAGE_DATA] = "data",
+		[MSNAP_PAGE_ZERO] = "zero", [MSNAP_PAGE_SWAPPED] = "swapped",
+		[MSNAP_PAGE_UNREADABLE] = "unreadable",
+	};
+	const struct ynode *pages = ynode_get(m, "pages"), *sha = ynode_get(m, "sha256");
+	uint8_t digest[32];
+	uint64_t v;
+	int k;
+
+	for (k = 0; pages && k < MSNAP_PAGE_NSTATES; k++) {
+		const struct ynode *n = ynode_get(pages, keys[k]);
+
+		if (n && (ynode_u64(n, &v) || v != ri->pages[k]))
+			return true;
+	}
+	if (sha && (ynode_hexbytes(sha, digest, sizeof(digest)) ||
+		    memcmp(digest, ri->sha256, sizeof(digest))))
+		return true;
+	return false;
+}
+
 int snap_load_regions(struct snap *s, struct msnap_error *err)
 {
 	const struct ynode *seq = snap_fact(s, "regions"), *m;
@@ -299,6 +329,11 @@ int snap_load_regions(struct snap *s, struct msnap_error *err)
 		if (start >= end)
 			return msnap_fail(err, MSNAP_E_YAML, -1,
 					  "manifest line %u: region %u is empty or reversed",
+					  ynode_line(m), i);
+		if (g->ri && g->ri->has_table && manifest_disagrees(m, g->ri))
+			return msnap_fail(err, MSNAP_E_CORRUPT, -1,
+					  "manifest line %u: region %u's page counts or "
+					  "SHA-256 differ from the container's page table",
 					  ynode_line(m), i);
 		g->start = start;
 		g->end = end;
