@@ -233,6 +233,29 @@ static const int state_order[MSNAP_PAGE_NSTATES] = {
 	MSNAP_PAGE_SWAPPED, MSNAP_PAGE_UNREADABLE,
 };
 
+/* Pages the manifest lists as written copies of a private file mapping. */
+static void put_written(const struct snap *s, struct onode *row, uint32_t i)
+{
+	const struct snap_region *g = &s->regions[i];
+	const struct ynode *runs =
+		ynode_get(snap_region_node(s, i), "private_copies");
+	const uint64_t page = s->info->page_size ? s->info->page_size : 4096;
+	uint64_t n = 0, first, count;
+	size_t k;
+
+	if (g->perms[3] != 'p' || !g->path.len || g->path.s[0] != '/') {
+		out_null(row, "written");
+		return;
+	}
+	for (k = 0; ynode_kind(runs) == YNODE_SEQ && k < ynode_len(runs); k++)
+		if (!ynode_u64(ynode_at(ynode_at(runs, k), 0), &first) &&
+		    !ynode_u64(ynode_at(ynode_at(runs, k), 1), &count) &&
+		    first < (g->end - g->start) / page &&
+		    count <= (g->end - g->start) / page - first)
+			n += count;
+	out_u64(row, "written", n);
+}
+
 static void put_regions(const struct snap *s, struct onode *root)
 {
 	struct onode *seq = out_seq(root, "regions"), *row;
@@ -262,6 +285,7 @@ static void put_regions(const struct snap *s, struct onode *root)
 			else
 				out_null(row, name);
 		}
+		put_written(s, row, i);
 		if (i >= s->manifest_regions && s->manifest_regions)
 			out_str(row, "kind", "stored_file");
 		else

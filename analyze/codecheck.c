@@ -169,12 +169,9 @@ struct seg_scan {
 
 static uint64_t smaps_anon_kb(const struct snap *s, uint32_t i)
 {
-	const struct ynode *seq = snap_fact(s, "regions");
 	uint64_t v = 0;
 
-	if (!seq || ynode_kind(seq) != YNODE_SEQ || i >= ynode_len(seq))
-		return 0;
-	if (ynode_u64(ynode_path(ynode_at(seq, i), "smaps.anonymous_kb"), &v))
+	if (ynode_u64(ynode_path(snap_region_node(s, i), "smaps.anonymous_kb"), &v))
 		return 0;
 	return v;
 }
@@ -407,33 +404,117 @@ static int check_segment(struct seg_scan *sc, const struct elf_seg *g,
 	return ret;
 }
 
-/* Written pages of private executable mappings whose bytes match again. */
-static void cow_pages(struct check_ctx *c, const struct module *m,
-		      const bool *patched)
+/* Written code pages reported one run each, at most, per module. */
+#define MAX_WRITTEN_RUNS 32
+
+/* Does a finding of this module since index first touch [lo, hi)? */
+static bool patch_within(const struct findings *fs, size_t first,
+			 uint64_t lo, uint64_t hi)
 {
+	size_t k;
+
+	for (k = first; k < fs->n; k++)
+		if (strcmp(fs->v[k].type, "exec_page_written") &&
+		    fs->v[k].addr < hi && fs->v[k].addr + fs->v[k].size > lo)
+			return true;
+	return false;
+}
+
+static void written_finding(struct check_ctx *c, const struct module *m,
+			    uint32_t i, uint64_t lo, uint64_t hi,
+			    const char *what)
+{
+	const struct snap_region *g = &c->s->regions[i];
+	/* ld.so writes the code of a module with text relocations */
+	const bool relocated = m->status == REF_OK && m->ref.textrel;
+	struct finding *f;
+
+	f = finding_add(c->fs, "exec_page_written",
+			relocated ? FSEV_INFO : FSEV_LOW, relocated ? 10 : 35,
+			lo, hi - lo);
+	if (!f)
+		return;
+	f->region = i;
+	finding_module(f, m->path, m->key,
+		       m->has_bias ? lo - m->bias : lo - m->lo);
+	finding_set(f, &f->evidence,
+		    "%s of this private executable mapping (%s) %s written (copy-on-write) although %s",
+		    what, g->perms, hi - lo > 4096 ? "were" : "was",
+		    relocated ? "the module has text relocations, which the loader applies" :
+		    m->status == REF_OK ? "the captured bytes match the file" :
+		    "no reference was available to compare");
+}
+
+/*
+ * Written pages of private executable mappings with no patch in them:
+ * their bytes match the file again, or could not be compared.  The
+ * capture's per-page record (private_copies) says which pages; older
+ * snapshots only have the mapping's Anonymous total from smaps.
+ */
+static void cow_pages(struct check_ctx *c, const struct module *m,
+		      size_t first_finding)
+{
+	const uint64_t ps = c->s->info->page_size ? c->s->info->page_size
+						  : 4096;
+	unsigned reported = 0, more = 0;
 	uint32_t i;
+	size_t k;
+	char what[64];
 
 	for (i = m->first; i <= m->last; i++) {
 		const struct snap_region *g = &c->s->regions[i];
-		uint64_t kb = smaps_anon_kb(c->s, i);
-		struct finding *f;
+		const struct ynode *runs =
+			ynode_get(snap_region_node(c->s, i), "private_copies");
+		const uint64_t npages = (g->end - g->start) / ps;
+		uint64_t kb, first, count;
 
-		if (!kb || g->perms[2] != 'x' || g->perms[3] != 'p' ||
-		    patched[i - m->first])
+		if (g->perms[2] != 'x' || g->perms[3] != 'p')
 			continue;
-		f = finding_add(c->fs, "exec_page_written", FSEV_LOW, 35,
-				g->start, g->end - g->start);
+		if (!runs) {
+			kb = smaps_anon_kb(c->s, i);
+			if (kb && !patch_within(c->fs, first_finding,
+						g->start, g->end)) {
+				snprintf(what, sizeof(what),
+					 "%" PRIu64 " KiB", kb);
+				written_finding(c, m, i, g->start, g->end,
+						what);
+			}
+			continue;
+		}
+		for (k = 0; ynode_kind(runs) == YNODE_SEQ &&
+			    k < ynode_len(runs); k++) {
+			const struct ynode *run = ynode_at(runs, k);
+
+			if (ynode_u64(ynode_at(run, 0), &first) ||
+			    ynode_u64(ynode_at(run, 1), &count) ||
+			    !count || first >= npages ||
+			    count > npages - first)
+				continue;       /* the container check is elsewhere */
+			if (patch_within(c->fs, first_finding,
+					 g->start + first * ps,
+					 g->start + (first + count) * ps))
+				continue;
+			if (reported++ >= MAX_WRITTEN_RUNS) {
+				more += (unsigned)count;
+				continue;
+			}
+			snprintf(what, sizeof(what), "%" PRIu64 " page%s",
+				 count, count > 1 ? "s" : "");
+			written_finding(c, m, i, g->start + first * ps,
+					g->start + (first + count) * ps, what);
+		}
+	}
+	if (more) {
+		struct finding *f = finding_add(c->fs, "exec_page_written_more",
+						FSEV_LOW, 35, m->lo,
+						m->hi - m->lo);
+
 		if (!f)
 			return;
-		f->region = i;
-		finding_module(f, m->path, m->key,
-			       m->has_bias ? g->start - m->bias
-					   : g->start - m->lo);
+		finding_module(f, m->path, m->key, 0);
 		finding_set(f, &f->evidence,
-			    "%" PRIu64 " KiB of this private executable mapping were written (copy-on-write) although %s",
-			    kb, m->status == REF_OK
-				    ? "its captured bytes match the file"
-				    : "no reference was available to compare");
+			    "%u more written code pages in this module not listed",
+			    more);
 	}
 }
 
@@ -442,28 +523,15 @@ static int check_module(struct check_ctx *c, struct module *m, csh cs,
 			uint64_t page)
 {
 	struct seg_scan sc = { .c = c, .m = m, .cs = cs, .cs_ok = cs_ok };
-	size_t nregions = m->last - m->first + 1, k, before = c->fs->n;
-	bool *patched = calloc(nregions, sizeof(*patched));
+	size_t k, before = c->fs->n;
 	struct finding *f;
 
-	if (!patched) {
-		snprintf(c->msg, sizeof(c->msg), "out of memory");
-		return -1;
-	}
 	for (k = 0; m->status == REF_OK && m->has_bias && k < m->ref.nsegs;
 	     k++) {
 		if (!(m->ref.segs[k].flags & PF_X))
 			continue;
-		if (check_segment(&sc, &m->ref.segs[k], buf, states, page)) {
-			free(patched);
+		if (check_segment(&sc, &m->ref.segs[k], buf, states, page))
 			return -1;
-		}
-	}
-	for (k = before; k < c->fs->n; k++) {
-		int64_t r = c->fs->v[k].region;
-
-		if (r >= m->first && r <= m->last)
-			patched[r - m->first] = true;
 	}
 	if (sc.dropped) {
 		f = finding_add(c->fs, "code_patch_more", FSEV_MEDIUM, 50,
@@ -475,8 +543,7 @@ static int check_module(struct check_ctx *c, struct module *m, csh cs,
 				    sc.dropped);
 		}
 	}
-	cow_pages(c, m, patched);
-	free(patched);
+	cow_pages(c, m, before);
 	return 0;
 }
 

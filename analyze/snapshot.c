@@ -167,6 +167,15 @@ const struct ynode *snap_fact(const struct snap *s, const char *dotted)
 	return s->root ? ynode_path(s->root, dotted) : NULL;
 }
 
+const struct ynode *snap_region_node(const struct snap *s, uint32_t i)
+{
+	const struct ynode *seq = snap_fact(s, "regions");
+
+	if (!seq || ynode_kind(seq) != YNODE_SEQ || i >= ynode_len(seq))
+		return NULL;
+	return ynode_at(seq, i);
+}
+
 int snap_fact_u64(const struct snap *s, const char *dotted, uint64_t *v)
 {
 	const struct ynode *n = snap_fact(s, dotted);

@@ -93,6 +93,8 @@ int snap_load_threads(struct snap *s, struct msnap_error *err);
 /* Facts by dotted path ("process.comm"); 0, or -1 when absent/malformed. */
 const struct ynode *snap_fact(const struct snap *s, const char *dotted);
 int snap_fact_u64(const struct snap *s, const char *dotted, uint64_t *v);
+/* The manifest's entry for region i, NULL when it has none. */
+const struct ynode *snap_region_node(const struct snap *s, uint32_t i);
 int snap_fact_i64(const struct snap *s, const char *dotted, int64_t *v);
 int snap_fact_bool(const struct snap *s, const char *dotted, bool *v);
 /* Bytes of a string or !!binary fact, in out (absent: out->s == NULL). */

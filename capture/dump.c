@@ -174,6 +174,34 @@ static int split_runs(struct dump *d, struct region_work *wk,
 	return 0;
 }
 
+/*
+ * Which pages of a private file mapping are the process's own copies: code
+ * that was written holds an anonymous page even when its bytes match the
+ * file again, and only the page tables still say so.  Not fatal.
+ */
+static int note_private_copies(struct dump *d, size_t i, struct page_runs *pr)
+{
+	struct region *r = &d->regions.v[i];
+	struct cap_error cerr;
+
+	if ((r->kind != KIND_FILE && r->kind != KIND_DELETED) ||
+	    r->perms[3] != 'p')
+		return 0;
+	if (pages_private_copies(&d->ps, r->start, r->end, pr, &cerr)) {
+		errors_add(&d->errs, "procfs", (int)i, r->start, r->end, errno,
+			   0, "%s", cerr.msg);
+		return 0;
+	}
+	if (!pr->n)
+		return 0;
+	r->private_copies = malloc(pr->n * sizeof(*pr->v));
+	if (!r->private_copies)
+		return failf(d, "out of memory");
+	memcpy(r->private_copies, pr->v, pr->n * sizeof(*pr->v));
+	r->nprivate_copies = pr->n;
+	return 0;
+}
+
 /* Classify every region that is read at all; errors make it unreadable. */
 static int classify_all(struct dump *d)
 {
@@ -223,6 +251,8 @@ static int classify_all(struct dump *d)
 			goto out;
 		d->present_bytes += page_runs_count(&pr, MSNAP_PAGE_DATA) *
 				    d->page_size;
+		if (note_private_copies(d, i, &pr))   /* reuses pr */
+			goto out;
 	}
 	ret = 0;
 out:

@@ -161,6 +161,17 @@ static int emit_region(struct yout *y, const struct region *r, uint32_t index,
 	if (files && files_find(files, r) >= 0)
 		yout_kv_u64(y, "stored_file", (uint64_t)files_find(files, r));
 	emit_pages(y, s);
+	if (r->nprivate_copies) {
+		yout_key(y, "private_copies");
+		yout_seq_begin(y);
+		for (i = 0; i < r->nprivate_copies; i++) {
+			yout_flow_seq_begin(y);
+			yout_u64(y, r->private_copies[i].first);
+			yout_u64(y, r->private_copies[i].count);
+			yout_seq_end(y);
+		}
+		yout_seq_end(y);
+	}
 	if (!layout_only) {
 		yout_key(y, "sha256");
 		yout_hexbytes(y, s->sha256, sizeof(s->sha256));

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "msnap.h"
 #include "target.h"
 
 enum region_kind {
@@ -47,6 +48,9 @@ struct region {
 	uint64_t file_size;
 	int64_t file_mtime_sec;
 	long file_mtime_nsec;
+	/* private file mappings: runs of pages copied on write (manifest) */
+	struct msnap_run *private_copies;
+	size_t nprivate_copies;
 };
 
 struct region_list {

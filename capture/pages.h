@@ -43,6 +43,15 @@ const char *pages_method(const struct page_scanner *s);
 int pages_classify(struct page_scanner *s, uint64_t start, uint64_t end,
 		   struct page_runs *out, struct cap_error *err);
 
+/*
+ * Pages of a private file mapping that hold the process's own copy rather
+ * than the file's page (written since mapped: copy-on-write), as runs of
+ * state DATA (only those; first is relative to start).  Pages that were
+ * written and then swapped out count too: a file page is never swapped.
+ */
+int pages_private_copies(struct page_scanner *s, uint64_t start, uint64_t end,
+			 struct page_runs *out, struct cap_error *err);
+
 /* Append a run, merging with the last one when the state is the same. */
 int page_runs_push(struct page_runs *r, uint64_t first, uint64_t count,
 		   uint8_t state);

@@ -5,8 +5,12 @@
  * write "movabs rax, hook; jmp rax" over the function's first bytes,
  * restore the protection.  getppid() then returns HOOK_VALUE.
  *
+ * With --unhook it then writes the original bytes back, the way a hook
+ * that covers its tracks does: the bytes match the file again, but the
+ * page stays the process's own copy.
+ *
  * Prints: hooked_func=getppid, hooked_addr=0x..., hook_target=0x...,
- * hook_result=N, ready.
+ * hook_result=N, [unhook_result=N,] ready.
  */
 #include <dlfcn.h>
 #include <signal.h>
@@ -37,8 +41,9 @@ static int write_code(uint8_t *at, const uint8_t *code, size_t n)
 	return mprotect((void *)lo, hi - lo, PROT_READ | PROT_EXEC);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	uint8_t saved[12];
 	pid_t (*volatile call)(void);
 	uint8_t code[12] = { 0x48, 0xb8 };      /* movabs rax, imm64 */
 	uint64_t target = (uint64_t)(uintptr_t)hook_getppid;
@@ -56,6 +61,7 @@ int main(void)
 	memcpy(code + 2, &target, 8);
 	code[10] = 0xff;                        /* jmp rax */
 	code[11] = 0xe0;
+	memcpy(saved, fn, sizeof(saved));
 	if (write_code(fn, code, sizeof(code))) {
 		perror("hook_inline: mprotect");
 		return 1;
@@ -65,6 +71,13 @@ int main(void)
 	printf("hooked_addr=%p\n", (void *)fn);
 	printf("hook_target=%p\n", (void *)hook_getppid);
 	printf("hook_result=%d\n", (int)call());
+	if (argc > 1 && !strcmp(argv[1], "--unhook")) {
+		if (write_code(fn, saved, sizeof(saved))) {
+			perror("hook_inline: mprotect");
+			return 1;
+		}
+		printf("unhook_result=%d\n", (int)call());
+	}
 	printf("ready\n");
 	fflush(stdout);
 	sigemptyset(&set);

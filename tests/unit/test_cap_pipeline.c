@@ -260,6 +260,61 @@ static void test_pages_pagemap(void **state)
 	classify_touched(false);
 }
 
+/* Pages written in a private file mapping are found, read ones are not. */
+static void private_copies_found(bool use_scan)
+{
+	const long ps = sysconf(_SC_PAGESIZE);
+	char path[] = "/tmp/memsnap-cow-XXXXXX";
+	struct page_scanner s;
+	struct page_runs pr = { 0 };
+	struct cap_error err;
+	volatile uint8_t sum = 0;
+	uint8_t *map;
+	int fd, procfd, i;
+
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	unlink(path);
+	assert_int_equal(ftruncate(fd, 16 * ps), 0);
+	map = mmap(NULL, 16 * ps, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	assert_true(map != MAP_FAILED);
+	for (i = 0; i < 16; i++)
+		sum += map[i * ps];     /* the file's pages, not copies */
+	map[3 * ps] = 1;
+	map[9 * ps + 5] = 1;
+	map[10 * ps] = 1;
+	procfd = open("/proc/self", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	assert_true(procfd >= 0);
+	assert_int_equal(pages_open(&s, procfd, &err), 0);
+	if (!use_scan)
+		pages_disable_scan(&s);
+	else if (!s.use_scan)
+		skip();
+	assert_int_equal(pages_private_copies(&s, (uint64_t)(uintptr_t)map,
+					      (uint64_t)(uintptr_t)map + 16 * ps,
+					      &pr, &err), 0);
+	assert_int_equal(pr.n, 2);
+	assert_true(pr.v[0].first == 3 && pr.v[0].count == 1);
+	assert_true(pr.v[1].first == 9 && pr.v[1].count == 2);
+	page_runs_free(&pr);
+	pages_close(&s);
+	close(procfd);
+	munmap(map, 16 * ps);
+	close(fd);
+}
+
+static void test_private_copies_scan(void **state)
+{
+	(void)state;
+	private_copies_found(true);
+}
+
+static void test_private_copies_pagemap(void **state)
+{
+	(void)state;
+	private_copies_found(false);
+}
+
 static void test_page_runs_merge(void **state)
 {
 	struct page_runs r = { 0 };
@@ -551,6 +606,8 @@ int main(void)
 		cmocka_unit_test(test_maps_read_self),
 		cmocka_unit_test(test_pages_scan),
 		cmocka_unit_test(test_pages_pagemap),
+		cmocka_unit_test(test_private_copies_scan),
+		cmocka_unit_test(test_private_copies_pagemap),
 		cmocka_unit_test(test_page_runs_merge),
 		cmocka_unit_test(test_memread_child),
 		cmocka_unit_test(test_copybuf),
