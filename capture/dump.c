@@ -700,8 +700,8 @@ static int preflight(struct dump *d)
 		d->mr_open = true;
 		estimate = estimate_present(d);
 	}
-	/* zstd level 1 shrinks real processes well; leave room for worse */
-	if (output_check_space(&d->out, estimate / 10 * 6 + (1 << 20), &d->err))
+	if (!o->no_space_check &&
+	    output_check_space(&d->out, estimate, &d->err))
 		return -1;
 	if (!o->layout_only && prepare_buffer(d, estimate))
 		return -1;
@@ -725,6 +725,8 @@ static int frozen_stage(struct dump *d)
 	struct cap_error cerr;
 	uint64_t t0 = 0;
 
+	if (output_publish(&d->out, &d->err))
+		return -1;
 	d->keep_partial = true;
 	if (d->opt->no_freeze) {
 		if (target_list_threads(&d->t, &d->err))

@@ -17,7 +17,7 @@
 enum {
 	OPT_LEVEL = 256, OPT_THREADS, OPT_MAX_BUFFER, OPT_CHUNK,
 	OPT_LAYOUT_ONLY, OPT_WITH_FILES, OPT_NO_FREEZE, OPT_PROGRESS,
-	OPT_NO_PROGRESS, OPT_VERSION,
+	OPT_NO_PROGRESS, OPT_VERSION, OPT_NO_SPACE_CHECK,
 };
 
 static const struct option long_options[] = {
@@ -30,6 +30,7 @@ static const struct option long_options[] = {
 	{ "layout-only", no_argument, NULL, OPT_LAYOUT_ONLY },
 	{ "with-files", no_argument, NULL, OPT_WITH_FILES },
 	{ "no-freeze", no_argument, NULL, OPT_NO_FREEZE },
+	{ "no-space-check", no_argument, NULL, OPT_NO_SPACE_CHECK },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "progress", no_argument, NULL, OPT_PROGRESS },
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
@@ -55,13 +56,17 @@ static void usage(FILE *f)
 	      "      --layout-only     record the layout, registers and facts; no memory\n"
 	      "      --with-files      also store every mapped file (for offline checks)\n"
 	      "      --no-freeze       read while the process runs (no ptrace)\n"
+	      "      --no-space-check  do not refuse an output file system that has\n"
+	      "                        less free space than 1/16 of the memory + 1M\n"
 	      "  -q, --quiet           no output on success\n"
 	      "      --progress        progress bar on stderr (default: if a terminal)\n"
 	      "      --no-progress     no progress bar\n"
 	      "  -h, --help            this help\n"
 	      "      --version         print the version\n"
 	      "\n"
-	      "Exit status: 0 complete, 1 written but partial, 2 failed.\n", f);
+	      "Exit status: 0 complete, 1 written but partial, 2 failed,\n"
+	      "128+N stopped by signal N (129 SIGHUP, 130 SIGINT, 131 SIGQUIT,\n"
+	      "143 SIGTERM).\n", f);
 }
 
 static int usage_error(const char *fmt, ...)
@@ -178,6 +183,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_NO_FREEZE:
 			o.no_freeze = true;
+			break;
+		case OPT_NO_SPACE_CHECK:
+			o.no_space_check = true;
 			break;
 		case 'q':
 			o.quiet = true;

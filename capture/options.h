@@ -19,6 +19,7 @@ struct cap_options {
 	bool layout_only;
 	bool with_files;
 	bool no_freeze;
+	bool no_space_check;        /* skip output_check_space */
 	bool quiet;
 	enum progress_mode progress;
 	int argc;                   /* the whole command line, for the manifest */

@@ -16,6 +16,7 @@
 #include <sys/statvfs.h>
 
 #include "output.h"
+#include "signals.h"
 
 static int fail(struct cap_error *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -90,10 +91,44 @@ out:
 	return ret;
 }
 
-int output_open(struct output *o, const char *path, struct cap_error *err)
+/* Refuse a name that is taken (whatever it is: nothing is opened). */
+static int check_free_name(const struct output *o, const char *name,
+			   const char *shown, struct cap_error *err)
 {
 	struct stat st;
 
+	if (!fstatat(o->dirfd, name, &st, AT_SYMLINK_NOFOLLOW)) {
+		if (name == o->partial_name)
+			return fail(err, "partial output file exists: %s (from an earlier capture? move it away)",
+				    shown);
+		if (S_ISLNK(st.st_mode))
+			return fail(err, "output file exists (a symbolic link): %s",
+				    shown);
+		return fail(err, "output file exists: %s", shown);
+	}
+	if (errno != ENOENT)
+		return fail(err, "cannot check output file %s: %s", shown,
+			    strerror(errno));
+	return 0;
+}
+
+static int create_named(struct output *o, struct cap_error *err)
+{
+	o->fd = openat(o->dirfd, o->partial_name,
+		       O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		       0600);
+	if (o->fd < 0) {
+		if (errno == EEXIST)
+			return fail(err, "partial output file exists: %s (from an earlier capture? move it away)",
+				    o->partial_path);
+		return fail(err, "cannot create %s: %s", o->partial_path,
+			    strerror(errno));
+	}
+	return 0;
+}
+
+int output_open(struct output *o, const char *path, struct cap_error *err)
+{
 	memset(o, 0, sizeof(*o));
 	o->fd = -1;
 	o->dirfd = -1;
@@ -110,75 +145,143 @@ int output_open(struct output *o, const char *path, struct cap_error *err)
 	o->partial_path = join(path, ".partial");
 	if (!o->partial_name || !o->partial_path)
 		return fail(err, "out of memory");
-
-	if (!fstatat(o->dirfd, o->name, &st, AT_SYMLINK_NOFOLLOW)) {
-		if (S_ISLNK(st.st_mode))
-			return fail(err, "output file exists (a symbolic link): %s",
-				    path);
-		return fail(err, "output file exists: %s", path);
-	}
-	if (errno != ENOENT)
-		return fail(err, "cannot check output file %s: %s", path,
-			    strerror(errno));
+	if (check_free_name(o, o->name, path, err) ||
+	    check_free_name(o, o->partial_name, o->partial_path, err))
+		return -1;
 
 	umask(077);
-	o->fd = openat(o->dirfd, o->partial_name,
-		       O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-		       0600);
-	if (o->fd < 0) {
-		if (errno == EEXIST)
-			return fail(err, "partial output file exists: %s (from an earlier capture? move it away)",
-				    o->partial_path);
+	/*
+	 * Nameless until the target is touched: a capture stopped before
+	 * that, even by SIGKILL, leaves nothing behind, and a NAME.partial
+	 * that exists always holds at least the snapshot's header.
+	 */
+	o->fd = openat(o->dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	if (o->fd >= 0) {
+		o->nameless = true;
+		return 0;
+	}
+	if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
 		return fail(err, "cannot create %s: %s", o->partial_path,
 			    strerror(errno));
-	}
-	return 0;
+	return create_named(o, err);
 }
 
-int output_check_space(const struct output *o, uint64_t need,
+int output_check_space(const struct output *o, uint64_t present,
 		       struct cap_error *err)
 {
 	struct statvfs vfs;
 	struct stat st;
-	uint64_t avail;
+	uint64_t avail, blocks, need;
 
 	if (fstat(o->fd, &st) || !S_ISREG(st.st_mode))
 		return 0;
-	if (fstatvfs(o->fd, &vfs))
+	if (fstatvfs(o->fd, &vfs) || !vfs.f_frsize)
 		return 0;
-	if (vfs.f_frsize && vfs.f_bavail > UINT64_MAX / vfs.f_frsize)
+	/* root may use the blocks reserved for it */
+	blocks = geteuid() == 0 ? vfs.f_bfree : vfs.f_bavail;
+	if (blocks > UINT64_MAX / vfs.f_frsize)
 		return 0;
-	avail = (uint64_t)vfs.f_bavail * vfs.f_frsize;
+	avail = blocks * vfs.f_frsize;
+	need = present / OUTPUT_MIN_RATIO + OUTPUT_MIN_BYTES;
 	if (avail < need)
-		return fail(err, "not enough free space for %s: %llu MiB free, about %llu MiB needed",
-			    o->path, (unsigned long long)(avail >> 20),
-			    (unsigned long long)((need + (1 << 20) - 1) >> 20));
+		return fail(err, "not enough free space for %s: %llu KiB free, a snapshot of %llu MiB of memory needs at least %llu KiB (--no-space-check to try anyway)",
+			    o->path, (unsigned long long)(avail >> 10),
+			    (unsigned long long)(present >> 20),
+			    (unsigned long long)((need + 1023) >> 10));
+	return 0;
+}
+
+int output_publish(struct output *o, struct cap_error *err)
+{
+	char proc[64];
+
+	if (!o->nameless)
+		return 0;
+	/* AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH; /proc/self/fd does not */
+	if (linkat(o->fd, "", o->dirfd, o->partial_name, AT_EMPTY_PATH)) {
+		if (errno == EEXIST)
+			goto taken;
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", o->fd);
+		if (linkat(AT_FDCWD, proc, o->dirfd, o->partial_name,
+			   AT_SYMLINK_FOLLOW)) {
+			if (errno == EEXIST)
+				goto taken;
+			return fail(err, "cannot create %s: %s",
+				    o->partial_path, strerror(errno));
+		}
+	}
+	o->nameless = false;
+	return 0;
+taken:
+	return fail(err, "partial output file exists: %s (created during this capture by someone else?)",
+		    o->partial_path);
+}
+
+/* rename(2) that never replaces, on file systems without RENAME_NOREPLACE too. */
+static int rename_noreplace(int dirfd, const char *from, const char *to)
+{
+	if (!renameat2(dirfd, from, dirfd, to, RENAME_NOREPLACE))
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+	if (linkat(dirfd, from, dirfd, to, 0))
+		return -1;
+	if (unlinkat(dirfd, from, 0)) {
+		int saved = errno;
+
+		(void)unlinkat(dirfd, to, 0);
+		errno = saved;
+		return -1;
+	}
+	return 0;
+}
+
+static int commit_stdout(struct output *o, struct cap_error *err)
+{
+	struct stat st;
+
+	/* "-o - >file": the redirection deserves the same durability */
+	if (!fstat(o->fd, &st) && S_ISREG(st.st_mode) && fsync(o->fd))
+		return fail(err, "cannot sync standard output: %s",
+			    strerror(errno));
+	if (signals_hold())
+		return fail(err, "interrupted before the end");
+	o->committed = true;
 	return 0;
 }
 
 int output_commit(struct output *o, struct cap_error *err)
 {
-	if (o->is_stdout) {
-		o->committed = true;
-		return 0;
-	}
+	int sync_errno;
+
+	if (o->is_stdout)
+		return commit_stdout(o, err);
+	if (output_publish(o, err))
+		return -1;
 	if (fsync(o->fd))
 		return fail(err, "cannot sync %s: %s", o->partial_path,
 			    strerror(errno));
-	if (renameat2(o->dirfd, o->partial_name, o->dirfd, o->name,
-		      RENAME_NOREPLACE))
+	if (signals_hold())
+		return fail(err, "interrupted before the rename");
+	if (rename_noreplace(o->dirfd, o->partial_name, o->name))
 		return fail(err, "cannot rename %s to %s: %s", o->partial_path,
 			    o->path, strerror(errno));
 	o->committed = true;
-	if (fsync(o->dirfd))
-		return fail(err, "cannot sync the directory of %s: %s", o->path,
-			    strerror(errno));
-	return 0;
+	if (!fsync(o->dirfd))
+		return 0;
+	/* the name may not survive a crash: do not claim it */
+	sync_errno = errno;
+	if (rename_noreplace(o->dirfd, o->name, o->partial_name))
+		return fail(err, "cannot sync the directory of %s: %s (the snapshot is complete but its name may not survive a crash)",
+			    o->path, strerror(sync_errno));
+	o->committed = false;
+	return fail(err, "cannot sync the directory of %s: %s; the complete snapshot was renamed back",
+		    o->path, strerror(sync_errno));
 }
 
 const char *output_leftover(const struct output *o)
 {
-	if (o->is_stdout || !o->partial_path)
+	if (o->is_stdout || !o->partial_path || o->nameless)
 		return o->path ? o->path : "-";
 	return o->committed ? o->path : o->partial_path;
 }
@@ -187,7 +290,8 @@ void output_discard(struct output *o)
 {
 	struct stat ours, there;
 
-	if (o->is_stdout || o->committed || o->fd < 0 || !o->partial_name)
+	if (o->is_stdout || o->committed || o->nameless || o->fd < 0 ||
+	    !o->partial_name)
 		return;
 	if (fstat(o->fd, &ours) ||
 	    fstatat(o->dirfd, o->partial_name, &there, AT_SYMLINK_NOFOLLOW) ||

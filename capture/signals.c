@@ -3,11 +3,14 @@
  * signals.c - every way we can be stopped resumes the target first.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 
 #include "signals.h"
 #include "target.h"
+
+static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 
 static volatile sig_atomic_t caught;
 
@@ -42,7 +45,6 @@ static int set_handler(int sig, void (*fn)(int), int flags)
 
 int signals_install(void)
 {
-	static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 	static const int fatal_signals[] = { SIGSEGV, SIGBUS, SIGABRT, SIGFPE,
 					     SIGILL };
 	size_t i;
@@ -54,9 +56,22 @@ int signals_install(void)
 		if (set_handler(fatal_signals[i], on_fatal_signal,
 				SA_RESETHAND | SA_NODEFER))
 			return -1;
-	if (set_handler(SIGPIPE, SIG_IGN, 0))
+	if (set_handler(SIGPIPE, SIG_IGN, 0) || set_handler(SIGXFSZ, SIG_IGN, 0))
 		return -1;
 	return 0;
+}
+
+int signals_hold(void)
+{
+	sigset_t set;
+	size_t i;
+
+	sigemptyset(&set);
+	for (i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
+		sigaddset(&set, stop_signals[i]);
+	/* only this thread takes signals: the writer's workers block them all */
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	return caught;
 }
 
 int signals_caught(void)

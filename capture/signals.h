@@ -7,8 +7,19 @@
 #ifndef CAPTURE_SIGNALS_H
 #define CAPTURE_SIGNALS_H
 
-/* Install every handler; SIGPIPE is ignored (EPIPE is handled as an error). */
+/*
+ * Install every handler.  SIGPIPE and SIGXFSZ are ignored: a closed pipe
+ * and a file size limit then come back from write() as EPIPE and EFBIG,
+ * which the writer reports like any other write error.
+ */
 int signals_install(void);
+
+/*
+ * Block the stop signals for good, then return the one caught so far (0 if
+ * none).  Called at the commit, the point of no return: a signal that
+ * comes later must not turn a complete, renamed snapshot into a failure.
+ */
+int signals_hold(void);
 
 /* The number of the first stop signal caught (SIGINT, ...), or 0. */
 int signals_caught(void);

@@ -6,6 +6,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -44,6 +46,14 @@ static void write_behind(struct msnap_writer *w)
 	w->wb_started = win;
 }
 
+/* Wait until fd takes more bytes or a signal comes; false if poll fails. */
+static bool wait_writable(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+
+	return poll(&p, 1, -1) >= 0 || errno == EINTR;
+}
+
 static int write_iov(struct msnap_writer *w, struct iovec *iov, int n,
 		     struct msnap_error *err)
 {
@@ -52,10 +62,20 @@ static int write_iov(struct msnap_writer *w, struct iovec *iov, int n,
 	for (i = 0; WRITER_HASHES && i < n; i++)
 		sha256_update(&w->file_sha, iov[i].iov_len, iov[i].iov_base);
 	while (n > 0) {
-		ssize_t got = writev(w->fd, iov, n);
+		ssize_t got;
 
+		/* a reader that stopped reading must not hold us past a signal */
+		if (w->opts.cancel && *w->opts.cancel) {
+			w->broken = true;
+			return msnap_fail(err, MSNAP_E_CANCELED, (int64_t)w->offset,
+					  "stopped on request after %llu bytes",
+					  (unsigned long long)w->offset);
+		}
+		got = writev(w->fd, iov, n);
 		if (got < 0) {
-			if (errno == EINTR)
+			/* or non-blocking (a pipe set so by others) and full */
+			if (errno == EINTR ||
+			    (errno == EAGAIN && wait_writable(w->fd)))
 				continue;
 			w->broken = true;
 			return msnap_fail_errno(err, "cannot write snapshot at offset %llu",
