@@ -20,6 +20,7 @@
 
 #include "copybuf.h"
 #include "dump.h"
+#include "harden.h"
 #include "manifest.h"
 #include "maps.h"
 #include "memread.h"
@@ -111,12 +112,9 @@ static uint64_t mono_ns(void)
 /* A capture tool holding another process's secrets must not leak them. */
 static int harden(struct dump *d)
 {
-	const struct rlimit none = { 0, 0 };
-
-	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))
-		return failf(d, "prctl(PR_SET_DUMPABLE): %s", strerror(errno));
-	if (setrlimit(RLIMIT_CORE, &none))
-		return failf(d, "setrlimit(RLIMIT_CORE): %s", strerror(errno));
+	/* main() did it already; again for callers that start here */
+	if (harden_self(&d->err))
+		return -1;
 	if (signals_install())
 		return failf(d, "cannot install signal handlers: %s",
 			     strerror(errno));

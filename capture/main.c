@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "dump.h"
+#include "harden.h"
 #include "options.h"
 
 enum {
@@ -138,10 +139,16 @@ int main(int argc, char **argv)
 		.argc = argc,
 		.argv = argv,
 	};
+	struct cap_error herr;
 	bool have_pid = false;
 	uint64_t v;
 	int c;
 
+	/* First, before anything of a target can reach our memory. */
+	if (harden_self(&herr)) {
+		fprintf(stderr, "memsnap: %s\n", herr.msg);
+		return EXIT_FAILED;
+	}
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":p:o:qh", long_options, NULL)) != -1) {
 		switch (c) {
