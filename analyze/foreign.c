@@ -197,6 +197,9 @@ static const char *soname_of(const struct module *m)
 						    : module_base_name(m);
 }
 
+/* Separators of LD_PRELOAD and of /etc/ld.so.preload alike. */
+#define PRELOAD_SEPS ": \t\n"
+
 /* Is module m named by one LD_PRELOAD entry (a path or a file name)? */
 static bool named_by(const struct module *m, const char *list)
 {
@@ -204,8 +207,8 @@ static bool named_by(const struct module *m, const char *list)
 	size_t n;
 
 	while (*p) {
-		p += strspn(p, ": ");
-		n = strcspn(p, ": ");
+		p += strspn(p, PRELOAD_SEPS);
+		n = strcspn(p, PRELOAD_SEPS);
 		if (!n)
 			break;
 		if ((strlen(m->path) == n && !strncmp(m->path, p, n)) ||
@@ -319,7 +322,7 @@ static void library_checks(struct check_ctx *c, const char *preload)
 			f = finding_add(c->fs, "injected_library", FSEV_HIGH,
 					85, m->lo, m->hi - m->lo);
 			finding_set(f, &f->evidence,
-				    "%s is neither needed (DT_NEEDED closure, LD_PRELOAD) nor dlopen-able: nothing in the process imports dlopen",
+				    "%s is neither needed (DT_NEEDED closure, LD_PRELOAD, /etc/ld.so.preload) nor dlopen-able: nothing in the process imports dlopen",
 				    soname_of(m));
 		}
 		if (f) {
@@ -350,21 +353,80 @@ static const char *env_value(struct check_ctx *c, const char *name,
 	return NULL;
 }
 
-static void preload_finding(struct check_ctx *c, const char *value)
+/* Loaded modules that list names; clean: each is a verified file. */
+static size_t count_named(const struct check_ctx *c, const char *list,
+			  bool *clean)
 {
-	bool clean = true;
-	struct finding *f;
 	size_t i, n = 0;
 
+	*clean = true;
 	for (i = 0; i < c->ms->n; i++) {
 		const struct module *m = &c->ms->v[i];
 
-		if (!m->preloaded)
+		if (!m->executable || !named_by(m, list))
 			continue;
 		n++;
 		if (m->status != REF_OK || m->deleted || m->memfd)
-			clean = false;
+			*clean = false;
 	}
+	return n;
+}
+
+/*
+ * The target's /etc/ld.so.preload as the capture read it, up to its first
+ * NUL; NULL when the file was absent, empty or not recorded.
+ */
+static char *preload_file_list(const struct check_ctx *c)
+{
+	struct snap_bytes b = { 0 };
+	char *list;
+	size_t n;
+
+	if (snap_fact_bytes(c->s, "process.ld_so_preload.content", &b))
+		return NULL;
+	n = strnlen(b.s, b.len);
+	list = strndup(b.s, n);
+	snap_bytes_free(&b);
+	if (list && !list[strspn(list, PRELOAD_SEPS)]) {
+		free(list);
+		list = NULL;
+	}
+	return list;
+}
+
+/*
+ * A non-empty /etc/ld.so.preload makes every dynamic program in that root
+ * load its libraries, with nothing in any environment: rootkit
+ * persistence, rarely an agent's legitimate hook.
+ */
+static void preload_file_finding(struct check_ctx *c, const char *list)
+{
+	size_t entries = 0, loaded;
+	const char *p = list;
+	struct finding *f;
+	bool clean;
+
+	while (*(p += strspn(p, PRELOAD_SEPS))) {
+		entries++;
+		p += strcspn(p, PRELOAD_SEPS);
+	}
+	loaded = count_named(c, list, &clean);
+	f = finding_add(c->fs, "ld_so_preload", clean ? FSEV_MEDIUM : FSEV_HIGH,
+			clean ? 65 : 85, 0, 0);
+	finding_set(f, &f->target, "%s", list);
+	finding_set(f, &f->evidence,
+		    "/etc/ld.so.preload in the process's root names %zu entr%s, %zu loaded here%s: every dynamically linked program started there loads them",
+		    entries, entries == 1 ? "y" : "ies", loaded,
+		    clean ? "" : ", not all of them verified files");
+}
+
+static void preload_finding(struct check_ctx *c, const char *value)
+{
+	struct finding *f;
+	bool clean;
+	size_t n;
+
+	n = count_named(c, value, &clean);
 	f = finding_add(c->fs, "ld_preload", clean && n ? FSEV_INFO
 						       : FSEV_MEDIUM,
 			clean && n ? 10 : 55, 0, 0);
@@ -440,6 +502,7 @@ static void thread_checks(struct check_ctx *c)
 int foreign_check(struct check_ctx *c)
 {
 	struct snap_bytes exe = { 0 }, keep = { 0 };
+	char *file_list, *both;
 	const char *preload;
 	bool jit;
 
@@ -447,10 +510,21 @@ int foreign_check(struct check_ctx *c)
 	jit = foreign_is_jit_runtime(exe.s);
 	snap_bytes_free(&exe);
 	preload = env_value(c, "LD_PRELOAD", &keep);
+	file_list = preload_file_list(c);
+	/* libraries named by either are loaded on purpose, not injected */
+	if (asprintf(&both, "%s:%s", preload ? preload : "",
+		     file_list ? file_list : "") < 0) {
+		both = NULL;
+		c->fs->nomem = true;
+	}
 	region_checks(c, jit);
-	library_checks(c, preload);
+	library_checks(c, both && (preload || file_list) ? both : NULL);
 	env_checks(c, preload);
+	if (file_list)
+		preload_file_finding(c, file_list);
 	thread_checks(c);
+	free(both);
+	free(file_list);
 	snap_bytes_free(&keep);
 	return 0;
 }

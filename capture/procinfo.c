@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "preload_file.h"
 #include "target.h"
 #include "target_int.h"
 
@@ -673,6 +674,7 @@ void emit_process(struct yout *y, const struct target *t, struct cap_errors *e)
 	emit_nul_list(y, t, e, "environ");
 	emit_link(y, t, e, "cwd", "cwd");
 	emit_link(y, t, e, "root", "root");
+	emit_ld_so_preload(y, t, e);
 	if (status)
 		emit_status_map(y, status);
 	emit_limits(y, t, e);
