@@ -154,8 +154,10 @@ static void got_finding(struct check_ctx *c, const struct module *m,
 			    name);
 }
 
+/* name: the symbol of an absolute relocation, NULL for a RELATIVE one. */
 static void relro_finding(struct check_ctx *c, const struct module *m,
-			  uint64_t slot, uint64_t v, uint64_t want)
+			  uint64_t slot, uint64_t v, uint64_t want,
+			  const char *name, int64_t addend)
 {
 	struct finding *f = finding_add(c->fs, "relro_modified", FSEV_HIGH,
 					80, slot, 8);
@@ -167,10 +169,39 @@ static void relro_finding(struct check_ctx *c, const struct module *m,
 	f->has_target = true;
 	f->target_addr = v;
 	finding_set(f, &f->target, "%s", where);
+	if (name) {
+		finding_set(f, &f->symbol, "%s", name);
+		finding_set(f, &f->evidence,
+			    "read-only-after-relocation pointer holds 0x%" PRIx64
+			    ", which is not %s%+" PRId64 " in any loaded module",
+			    v, name, addend);
+		return;
+	}
 	finding_set(f, &f->evidence,
 		    "read-only-after-relocation pointer holds 0x%" PRIx64
 		    ", its relocation gives 0x%" PRIx64, v, want);
 	finding_bytes(f, (const uint8_t *)&want, (const uint8_t *)&v, 8);
+}
+
+/*
+ * S + A of an R_X86_64_64: v - A must be where some loaded module defines
+ * S.  Targets without a verified reference cannot be judged: not reported.
+ */
+static bool abs64_ok(struct check_ctx *c, const struct module *m,
+		     const struct elf_rel *r, uint64_t v)
+{
+	const char *name = m->ref.dsyms[r->sym].name;
+	const uint64_t sv = v - (uint64_t)r->addend;
+	const struct module *tm;
+
+	if (!sv)
+		return true;            /* an unresolved weak symbol */
+	tm = modules_at(c->ms, sv);
+	if (!tm)
+		return in_vdso(c, sv) && ifunc_somewhere(c, name);
+	if (tm->status != REF_OK || !tm->has_bias)
+		return true;
+	return defines_at(tm, name, sv);
 }
 
 static bool in_relro(const struct module *m, uint64_t vaddr)
@@ -195,7 +226,16 @@ static void check_relocs(struct check_ctx *c, const struct module *m)
 			/* Writable data may change; RELRO may not. */
 			if (in_relro(m, r->offset) && read_slot(c, slot, &v) &&
 			    v != want)
-				relro_finding(c, m, slot, v, want);
+				relro_finding(c, m, slot, v, want, NULL, 0);
+			continue;
+		}
+		if (r->type == R_X86_64_64 && r->sym) {
+			/* pointers to symbols, e.g. tables in .data.rel.ro */
+			if (in_relro(m, r->offset) && read_slot(c, slot, &v) &&
+			    !abs64_ok(c, m, r, v))
+				relro_finding(c, m, slot, v, 0,
+					      m->ref.dsyms[r->sym].name,
+					      r->addend);
 			continue;
 		}
 		if ((r->type != R_X86_64_JUMP_SLOT &&
