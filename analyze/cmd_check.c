@@ -262,6 +262,7 @@ int cmd_check(int argc, char **argv)
 		goto out_findings;
 	}
 	h.code_bytes_compared = c.code_bytes;
+	h.rodata_bytes_compared = c.rodata_bytes;
 	findings_finish(&fs);
 	if (o.allowlist && findings_allowlist(&fs, o.allowlist, c.msg,
 					      sizeof(c.msg))) {

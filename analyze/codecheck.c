@@ -205,6 +205,31 @@ static bool classify_at(struct seg_scan *sc, uint64_t lo,
 	return false;
 }
 
+/*
+ * Bytes of a read-only segment (ELF and program headers, dynamic symbols
+ * and strings, relocation tables, constants) that differ from the file:
+ * ld.so never writes there, so whoever did changed what the loader or the
+ * program reads, e.g. a symbol's value to divert dlsym().
+ */
+static void report_rodata(struct seg_scan *sc, uint64_t lo, uint64_t len,
+			  const uint8_t *file, const uint8_t *mem, size_t n)
+{
+	const struct module *m = sc->m;
+	struct finding *f;
+
+	f = finding_add(sc->c->fs, "rodata_patch", FSEV_MEDIUM, 60, lo, len);
+	if (!f)
+		return;
+	f->region = msnap_find_region(sc->c->s->rd, lo);
+	finding_module(f, m->path, m->key, lo - m->bias);
+	finding_set(f, &f->evidence,
+		    "%" PRIu64 " byte%s of a read-only segment (file offset 0x%" PRIx64
+		    ") differ from %s%s", len, len == 1 ? "" : "s",
+		    sc->seg->offset + (lo - sc->start), m->ref.path,
+		    len > FINDING_MAX_BYTES ? "; bytes shown cut" : "");
+	finding_bytes(f, file, mem, n < len ? n : (size_t)len);
+}
+
 static void report_patch(struct seg_scan *sc)
 {
 	struct check_ctx *c = sc->c;
@@ -233,6 +258,10 @@ static void report_patch(struct seg_scan *sc)
 	sc->patches++;
 	if (c->max_patches && sc->patches > c->max_patches) {
 		sc->dropped++;
+		return;
+	}
+	if (!(sc->seg->flags & PF_X)) {
+		report_rodata(sc, lo, len, file + ctx, mem + ctx, n - ctx);
 		return;
 	}
 	known = classify_at(sc, lo, mem, file, ctx, n, &pc);
@@ -322,7 +351,10 @@ static int compare_range(struct seg_scan *sc, uint64_t addr, uint64_t len,
 		}
 		a = p < addr ? addr : p;
 		e = p + page < addr + len ? p + page : addr + len;
-		c->code_bytes += e - a;
+		if (sc->seg->flags & PF_X)
+			c->code_bytes += e - a;
+		else
+			c->rodata_bytes += e - a;
 		if (!memcmp(buf + (a - addr), sc->want + (a - sc->start),
 			    e - a))
 			continue;
@@ -528,7 +560,8 @@ static int check_module(struct check_ctx *c, struct module *m, csh cs,
 
 	for (k = 0; m->status == REF_OK && m->has_bias && k < m->ref.nsegs;
 	     k++) {
-		if (!(m->ref.segs[k].flags & PF_X))
+		/* code, and read-only data: ld.so writes neither */
+		if (m->ref.segs[k].flags & PF_W)
 			continue;
 		if (check_segment(&sc, &m->ref.segs[k], buf, states, page))
 			return -1;

@@ -12,6 +12,7 @@
 
 #include "escape.h"
 #include "findings.h"
+#include "output.h"
 
 static const char *const sev_names[FSEV_NSEV] = {
 	"info", "low", "medium", "high",
@@ -362,9 +363,9 @@ int findings_print_text(FILE *fp, const struct findings *fs,
 	}
 	fprintf(fp,
 		"modules: %zu checked against their reference, %zu without one; %" PRIu64
-		" code bytes compared\n",
+		" code bytes and %" PRIu64 " read-only bytes compared\n",
 		h->modules_checked, h->modules_unverified,
-		h->code_bytes_compared);
+		h->code_bytes_compared, h->rodata_bytes_compared);
 	for (i = 0; i < fs->n; i++) {
 		const struct finding *f = &fs->v[i];
 		const char *g = f->module ? f->module : "(process)";
@@ -478,6 +479,8 @@ static json_t *json_report(const struct findings *fs,
 			    json_integer((json_int_t)h->modules_unverified));
 	json_object_set_new(o, "code_bytes_compared",
 			    json_integer((json_int_t)h->code_bytes_compared));
+	json_object_set_new(o, "rodata_bytes_compared",
+			    json_integer((json_int_t)h->rodata_bytes_compared));
 	json_object_set_new(o, "incomplete", json_boolean(fs->nomem));
 	for (i = 0; i < fs->n; i++)
 		json_array_append_new(arr, json_finding(&fs->v[i]));
@@ -577,7 +580,7 @@ int findings_print_json(FILE *fp, const struct findings *fs,
 		errno = ENOMEM;
 		return -1;
 	}
-	r = json_dumpf(doc, fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	r = out_json_dumpf(doc, fp);
 	json_decref(doc);
 	if (r || fputc('\n', fp) == EOF || ferror(fp))
 		return -1;

@@ -97,6 +97,7 @@ struct check_ctx {
 	struct findings *fs;
 	int64_t tracer_pid;           /* -1 when the capture did not say */
 	uint64_t code_bytes;          /* compared with a reference */
+	uint64_t rodata_bytes;        /* read-only segments, the same way */
 	unsigned max_patches;         /* per module, beyond: one summary */
 	char msg[600];                /* why a check failed (return -1) */
 };
@@ -107,6 +108,7 @@ struct report_head {
 	uint64_t pid;
 	size_t modules_checked, modules_unverified;
 	uint64_t code_bytes_compared;
+	uint64_t rodata_bytes_compared;
 	enum fsev fail_on;
 };
 

@@ -2,7 +2,8 @@
 # A pointer to a libc function in a library's .data.rel.ro (an
 # R_X86_64_64 relocation, read-only once relocated) redirected to the
 # program's own code is relro_modified, naming the symbol it should hold;
-# the untouched slot beside it (puts) is not reported.
+# the untouched slot beside it (puts) is not reported.  A byte changed in
+# the library's ELF header in memory is rodata_patch, at its file offset.
 . "$(dirname "$0")/lib.sh"
 EXPECT="python3 $E2E/analyze_check_expect.py"
 require_tools
@@ -31,4 +32,8 @@ $EXPECT "$report" find relro_modified severity=high "address=$slot" \
 n=$($JSON_GET "$report" \
 	"len([f for f in doc['findings'] if f['type'] == 'relro_modified'])")
 assert_eq "$n" 1 "relro_modified findings (puts beside it is intact)"
+pad=$(victim_value header_byte_addr)
+$EXPECT "$report" find rodata_patch severity=medium "address=$pad" size=1 \
+	'module$/librelro_table.so' 'evidence~file offset 0x9)' ||
+	fail "the changed ELF header byte is not reported"
 log "RELRO pointer $slot -> $target found"
