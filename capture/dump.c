@@ -685,7 +685,9 @@ static int preflight(struct dump *d)
 	if (output_open(&d->out, o->output, &d->err))
 		return -1;
 	d->out_open = true;
-	if (target_open(&d->t, o->pid, &d->err))
+	/* Reading live needs no attach: another tracer may hold the target. */
+	if (target_open_flags(&d->t, o->pid,
+			      o->no_freeze ? TARGET_ALLOW_TRACED : 0, &d->err))
 		return -1;
 	d->t_open = true;
 	if (pages_open(&d->ps, d->t.procfd, &d->err))

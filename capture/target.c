@@ -297,7 +297,8 @@ static void set_traced_err(struct cap_error *err, pid_t pid, pid_t tracer)
 	char comm[64];
 
 	comm_of(tracer, comm, sizeof(comm));
-	tgt_set_err(err, "pid %d is already traced by pid %d (%s)",
+	tgt_set_err(err, "pid %d is already traced by pid %d (%s); "
+		    "--no-freeze reads it without attaching",
 		    (int)pid, (int)tracer, comm);
 }
 
@@ -419,7 +420,7 @@ static bool is_kernel_thread(const struct target *t, const struct tgt_stat *st)
 
 /* Refuse what must not be captured; 0 or -1 with err set. */
 static int check_capturable(struct target *t, const struct tgt_stat *st,
-			    struct cap_error *err)
+			    unsigned flags, struct cap_error *err)
 {
 	uint64_t tgid = 0, tracer = 0;
 	char *status = NULL;
@@ -458,11 +459,11 @@ static int check_capturable(struct target *t, const struct tgt_stat *st,
 			    (int)t->pid);
 		goto out;
 	}
-	if (tracer) {
+	t->tracer_pid = (pid_t)tracer;
+	if (tracer && !(flags & TARGET_ALLOW_TRACED)) {
 		set_traced_err(err, t->pid, (pid_t)tracer);
 		goto out;
 	}
-	t->tracer_pid = 0;
 	ret = 0;
 out:
 	free(status);
@@ -470,6 +471,12 @@ out:
 }
 
 int target_open(struct target *t, pid_t pid, struct cap_error *err)
+{
+	return target_open_flags(t, pid, 0, err);
+}
+
+int target_open_flags(struct target *t, pid_t pid, unsigned flags,
+		      struct cap_error *err)
 {
 	struct tgt_stat st, again;
 	char path[64];
@@ -510,7 +517,7 @@ int target_open(struct target *t, pid_t pid, struct cap_error *err)
 				    (int)pid, strerror(-ret));
 		goto fail;
 	}
-	if (check_capturable(t, &st, err))
+	if (check_capturable(t, &st, flags, err))
 		goto fail;
 
 #ifdef SYS_pidfd_open

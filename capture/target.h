@@ -64,6 +64,15 @@ struct cap_error {
  * and its value).  Returns 0 or -1.
  */
 int target_open(struct target *t, pid_t pid, struct cap_error *err);
+
+/*
+ * The same, with flags.  TARGET_ALLOW_TRACED accepts a process that
+ * another tracer holds (for --no-freeze, which reads without attaching);
+ * tracer_pid then names that tracer.
+ */
+#define TARGET_ALLOW_TRACED 1u
+int target_open_flags(struct target *t, pid_t pid, unsigned flags,
+		      struct cap_error *err);
 void target_close(struct target *t);
 
 /* Still the same process (start time unchanged) and alive? */
