@@ -49,9 +49,11 @@ static int hash_file(struct vctx *v, struct msnap_error *err)
 	struct msnap_reader *r = v->r;
 	const uint64_t size = r->info.file_size;
 	const uint64_t cut = r->info.complete ? r->info.trailer_offset : size;
+	/* a small file needs no 4 MiB buffer (fuzzing opens thousands) */
+	const size_t block = size < FILE_BLOCK ? (size_t)size + 1 : FILE_BLOCK;
 	struct sha256_ctx all;
 	uint8_t content[32];
-	uint8_t *buf = malloc(FILE_BLOCK);
+	uint8_t *buf = malloc(block);
 	uint64_t off = 0;
 	int ret = 0;
 
@@ -61,7 +63,7 @@ static int hash_file(struct vctx *v, struct msnap_error *err)
 		return msnap_fail(err, MSNAP_E_NOMEM, -1, "out of memory");
 	sha256_init(&all);
 	while (off < size) {
-		size_t n = size - off < FILE_BLOCK ? (size_t)(size - off) : FILE_BLOCK;
+		size_t n = size - off < block ? (size_t)(size - off) : block;
 
 		if (off < cut && cut - off < n)
 			n = (size_t)(cut - off);
@@ -135,18 +137,50 @@ struct vpool {
 	bool stop;
 };
 
+/* Decompress chunk i into its slot and check its page hashes. */
+static void work_chunk(struct vpool *vp, uint64_t i, ZSTD_DCtx *dctx,
+		       uint8_t **zbuf, size_t *zcap)
+{
+	struct msnap_reader *r = vp->r;
+	struct vslot *s = &vp->slots[i % vp->nslots];
+
+	s->failed = false;
+	s->bad_pages = 0;
+	if (!dctx)
+		s->failed = msnap_fail(&s->e, MSNAP_E_NOMEM, -1, "out of memory") != 0;
+	else if (!r->chunks[i].loaded)
+		s->failed = msnap_fail(&s->e, MSNAP_E_CORRUPT,
+				       (int64_t)r->chunks[i].info.header_offset,
+				       "chunk record is damaged") != 0;
+	else if (rd_decompress(r, i, s->raw, zbuf, zcap, dctx, &s->e))
+		s->failed = true;
+	else
+		s->bad_pages = check_pages(r, &r->chunks[i].info, s->raw,
+					   &s->first_bad);
+	pthread_mutex_lock(&vp->lock);
+	s->ready = true;
+	pthread_cond_broadcast(&vp->cv);
+	pthread_mutex_unlock(&vp->lock);
+}
+
+static ZSTD_DCtx *verify_dctx(void)
+{
+	ZSTD_DCtx *dctx = ZSTD_createDCtx();
+
+	if (dctx)
+		ZSTD_DCtx_setParameter(dctx, ZSTD_d_windowLogMax, 25);
+	return dctx;
+}
+
 static void *verify_worker(void *p)
 {
 	struct vpool *vp = p;
 	struct msnap_reader *r = vp->r;
-	ZSTD_DCtx *dctx = ZSTD_createDCtx();
+	ZSTD_DCtx *dctx = verify_dctx();
 	uint8_t *zbuf = NULL;
 	size_t zcap = 0;
 
-	if (dctx)
-		ZSTD_DCtx_setParameter(dctx, ZSTD_d_windowLogMax, 25);
 	for (;;) {
-		struct vslot *s;
 		uint64_t i;
 
 		pthread_mutex_lock(&vp->lock);
@@ -159,25 +193,7 @@ static void *verify_worker(void *p)
 		}
 		i = vp->next++;
 		pthread_mutex_unlock(&vp->lock);
-
-		s = &vp->slots[i % vp->nslots];
-		s->failed = false;
-		s->bad_pages = 0;
-		if (!dctx)
-			s->failed = msnap_fail(&s->e, MSNAP_E_NOMEM, -1, "out of memory") != 0;
-		else if (!r->chunks[i].loaded)
-			s->failed = msnap_fail(&s->e, MSNAP_E_CORRUPT,
-					       (int64_t)r->chunks[i].info.header_offset,
-					       "chunk record is damaged") != 0;
-		else if (rd_decompress(r, i, s->raw, &zbuf, &zcap, dctx, &s->e))
-			s->failed = true;
-		else
-			s->bad_pages = check_pages(r, &r->chunks[i].info, s->raw,
-						   &s->first_bad);
-		pthread_mutex_lock(&vp->lock);
-		s->ready = true;
-		pthread_cond_broadcast(&vp->cv);
-		pthread_mutex_unlock(&vp->lock);
+		work_chunk(vp, i, dctx, &zbuf, &zcap);
 	}
 	free(zbuf);
 	ZSTD_freeDCtx(dctx);
@@ -304,7 +320,7 @@ int msnap_verify(struct msnap_reader *r, unsigned threads, unsigned flags,
 		if (r->chunks[i].info.raw_size > max_raw)
 			max_raw = r->chunks[i].info.raw_size;
 	}
-	vp.nslots = 2 * threads + 2;
+	vp.nslots = threads > 1 ? 2 * threads + 2 : 1;
 	vp.slots = calloc(vp.nslots, sizeof(*vp.slots));
 	rsha = calloc(r->nregions ? r->nregions : 1, sizeof(*rsha));
 	rbad = calloc(r->nregions ? r->nregions : 1, sizeof(*rbad));
@@ -318,18 +334,35 @@ int msnap_verify(struct msnap_reader *r, unsigned threads, unsigned flags,
 		sha256_init(&rsha[t]);
 	pthread_mutex_init(&vp.lock, NULL);
 	pthread_cond_init(&vp.cv, NULL);
-	if (!rep->quick) {
-		file_started = !pthread_create(&ftid, NULL, file_worker, &fj);
-		if (!file_started)
-			fj.ret = hash_file(&v, &fj.e);
+	/*
+	 * One thread asked for, or none could start: everything in order on
+	 * this one.  (A worker that runs ahead alone would wait forever for
+	 * the consumer once the ring is full.)
+	 */
+	if (threads > 1) {
+		if (!rep->quick)
+			file_started = !pthread_create(&ftid, NULL, file_worker, &fj);
+		for (nt = 0; nt < threads; nt++)
+			if (pthread_create(&tids[nt], NULL, verify_worker, &vp))
+				break;
 	}
-	for (nt = 0; nt < threads; nt++)
-		if (pthread_create(&tids[nt], NULL, verify_worker, &vp))
-			break;
-	if (!nt)
-		verify_worker(&vp);   /* no thread could start: do it here */
-	for (i = 0; i < r->nchunks; i++)
-		consume(&v, &vp, i, rsha, rbad);
+	if (!rep->quick && !file_started)
+		fj.ret = hash_file(&v, &fj.e);
+	if (nt) {
+		for (i = 0; i < r->nchunks; i++)
+			consume(&v, &vp, i, rsha, rbad);
+	} else {
+		ZSTD_DCtx *dctx = verify_dctx();
+		uint8_t *zbuf = NULL;
+		size_t zcap = 0;
+
+		for (i = 0; i < r->nchunks; i++) {
+			work_chunk(&vp, i, dctx, &zbuf, &zcap);
+			consume(&v, &vp, i, rsha, rbad);
+		}
+		free(zbuf);
+		ZSTD_freeDCtx(dctx);
+	}
 	for (t = 0; t < nt; t++)
 		pthread_join(tids[t], NULL);
 	if (file_started)
