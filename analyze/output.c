@@ -567,6 +567,56 @@ fail:
 	return NULL;
 }
 
+/*
+ * Printable ASCII: everything else is \uXXXX, so that a name from the
+ * snapshot cannot act on a terminal showing the JSON (jansson escapes only
+ * C0; C1, bidi overrides and DEL would go through raw).
+ */
+char *out_json_dumps(const struct json_t *j)
+{
+	char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+			     JSON_ENSURE_ASCII);
+	size_t n, dels = 0, i, o;
+	char *t;
+
+	if (!s)
+		return NULL;
+	n = strlen(s);
+	for (i = 0; i < n; i++)
+		dels += s[i] == 0x7f;
+	if (!dels)
+		return s;
+	/* Only inside strings: jansson writes structure in plain ASCII. */
+	if (dels > (SIZE_MAX - 1 - n) / 5 || !(t = malloc(n + 5 * dels + 1))) {
+		free(s);
+		return NULL;
+	}
+	for (i = o = 0; i < n; i++) {
+		if (s[i] == 0x7f) {
+			memcpy(t + o, "\\u007f", 6);
+			o += 6;
+		} else {
+			t[o++] = s[i];
+		}
+	}
+	t[o] = '\0';
+	free(s);
+	return t;
+}
+
+int out_json_dumpf(const struct json_t *j, FILE *fp)
+{
+	char *s = out_json_dumps(j);
+	int r = 0;
+
+	if (!s)
+		return -1;
+	if (fputs(s, fp) == EOF)
+		r = -1;
+	free(s);
+	return r;
+}
+
 static int render_json(const struct odoc *d, char **text, size_t *len,
 		       struct msnap_error *err)
 {
@@ -576,7 +626,7 @@ static int render_json(const struct odoc *d, char **text, size_t *len,
 	if (!j)
 		return msnap_fail(err, MSNAP_E_NOMEM, -1,
 				  "json output: out of memory");
-	s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	s = out_json_dumps(j);
 	json_decref(j);
 	if (!s)
 		return msnap_fail(err, MSNAP_E_NOMEM, -1,

@@ -55,6 +55,15 @@ void out_null(struct onode *parent, const char *key);
 /* A real number; text shows it with `decimals` digits after the point. */
 void out_fixed(struct onode *parent, const char *key, double v, int decimals);
 
+/*
+ * JSON text of j (jansson), indented, printable ASCII only: what every
+ * JSON output of the analyzer uses.  malloc'd; NULL when out of memory.
+ */
+struct json_t;
+char *out_json_dumps(const struct json_t *j);
+/* The same, written to fp (no newline after it); 0 or -1. */
+int out_json_dumpf(const struct json_t *j, FILE *fp);
+
 /* Render into a malloc'd NUL-terminated text (*len its length). */
 int odoc_render(const struct odoc *d, enum out_format f, char **text,
 		size_t *len, struct msnap_error *err);

@@ -247,7 +247,8 @@ static void plain(struct yout *y, const char *s)
 
 /*
  * Length of the UTF-8 sequence at s (at most n bytes) if it is well formed
- * and not a control character, surrogate or out of range; 0 otherwise.
+ * and not a control character (C0, C1, bidi), surrogate or out of range; 0
+ * otherwise.
  * Tab is the one control character allowed.
  */
 static size_t printable_char(const unsigned char *s, size_t n, uint32_t *cp)
@@ -281,6 +282,10 @@ static size_t printable_char(const unsigned char *s, size_t n, uint32_t *cp)
 	if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
 	    c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff) ||
 	    (c >= 0x80 && c <= 0x9f))
+		return 0;
+	/* bidi controls reorder what a terminal shows: libyaml writes them raw */
+	if ((c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) ||
+	    c == 0x200e || c == 0x200f)
 		return 0;
 	*cp = c;
 	return len;

@@ -79,7 +79,8 @@ for t in tests/e2e/*.sh; do
 	[ -f "$t" ] || continue
 	name=${t##*/}
 	name=${name%.sh}
-	[ "$name" = lib ] && continue
+	# lib.sh and lib_*.sh are helpers that tests source
+	case $name in lib | lib_*) continue ;; esac
 	selected "$name" "$@" || continue
 	run_one "$name" bash "$t"
 done
