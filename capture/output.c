@@ -57,10 +57,18 @@ static int open_stdout(struct output *o, struct cap_error *err)
 	return 0;
 }
 
+static bool is_symlink(const char *path)
+{
+	struct stat st;
+
+	return !lstat(path, &st) && S_ISLNK(st.st_mode);
+}
+
 /* Split path into a directory fd and a final name. */
 static int open_dir(struct output *o, const char *path, struct cap_error *err)
 {
 	char *d = strdup(path), *b = strdup(path);
+	const char *dir;
 	int ret = -1;
 
 	if (!d || !b) {
@@ -77,8 +85,20 @@ static int open_dir(struct output *o, const char *path, struct cap_error *err)
 		fail(err, "output is not a file name: %s", path);
 		goto out;
 	}
-	/* O_RDONLY rather than O_PATH: the directory is fsync'ed at the end. */
-	o->dirfd = open(dirname(d), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/*
+	 * O_RDONLY rather than O_PATH: the directory is fsync'ed at the end.
+	 * O_NOFOLLOW: a symbolic link as the last directory could be swapped
+	 * for one to another directory (in /tmp, by anyone) under a root-run
+	 * capture; earlier components are followed.
+	 */
+	dir = dirname(d);
+	o->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (o->dirfd < 0 && (errno == ELOOP || errno == ENOTDIR) &&
+	    is_symlink(dir)) {
+		fail(err, "the directory of %s is a symbolic link (%s): give its real path",
+		     path, dir);
+		goto out;
+	}
 	if (o->dirfd < 0) {
 		fail(err, "cannot open the directory of %s: %s", path,
 		     strerror(errno));
