@@ -557,13 +557,20 @@ int elfref_load(struct elfref *r, uint8_t *data, size_t size,
 int elfref_open_file(struct elfref *r, const char *path, char *msg,
 		     size_t msglen)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	struct stat st;
 	uint8_t *buf = NULL;
 	size_t got = 0;
 	ssize_t n;
+	int fd;
 
 	memset(r, 0, sizeof(*r));
+	/*
+	 * The path may come from a hostile snapshot: opening a FIFO would
+	 * block for ever, opening a device can act on it.
+	 */
+	if (!stat(path, &st) && !S_ISREG(st.st_mode))
+		return fail(msg, msglen, "%s: not a regular file", path);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return fail(msg, msglen, "%s: %s", path, strerror(errno));
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {

@@ -15,6 +15,11 @@ DIR=$SCRATCH/names
 mkdir "$DIR" || fail "mkdir $DIR"
 start_victim "$SAMPLES/hostile_names" "$DIR"
 
+# unhex HEX: the bytes (no NUL, no trailing newline in these names)
+unhex() {
+	printf "$(printf '%s' "$1" | sed 's/../\\x&/g')"
+}
+
 # hexes PREFIX: the hex values the victim printed for PREFIX0, PREFIX1, ...
 hexes() {
 	sed -n "s/^$1[0-9]*_hex=//p" "$VICTIM_OUT"
@@ -78,14 +83,11 @@ done
 log "extract --list by each hostile name"
 i=0
 for h in "${FILES[@]}"; do
-	name=$(printf '%s' "$h" | sed 's/../\\x&/g')
-	name=$(printf "$name")
-	run "extract$i.txt" 0 extract "$A" --path "$name" --list
+	run "extract$i.txt" 0 extract "$A" --path "$(unhex "$h")" --list
 	sec_check escaped "$SCRATCH/extract$i.txt" "$h"
 	i=$((i + 1))
 done
-run extract_memfd.txt 0 extract "$A" --list \
-	--path "$(printf "$(printf '%s' "$MEMFD_PATH" | sed 's/../\\x&/g')")"
+run extract_memfd.txt 0 extract "$A" --list --path "$(unhex "$MEMFD_PATH")"
 
 log "diff: text, json, yaml, stat"
 run diff.txt 1 diff --all "$A" "$B"
@@ -126,4 +128,12 @@ for f in json sarif; do
 	sec_check ascii "$SCRATCH/check.$f"
 done
 sec_checks_run
+
+# A module path that is now a FIFO: check must not open it and wait for a
+# writer (a hostile snapshot can name any path of the analyst's machine).
+rm -f -- "$(unhex "${FILES[0]}")" && mkfifo -- "$(unhex "${FILES[0]}")" ||
+	fail "cannot replace ${FILES[0]} with a FIFO"
+timeout 20 "$ANALYZE" check "$A" >"$SCRATCH/fifo.out" 2>&1
+rc=$?
+[ "$rc" = 1 ] || { cat "$SCRATCH/fifo.out"; fail "check with a FIFO as module path: exit $rc (124: it hung)"; }
 assert_running
