@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
@@ -80,6 +81,7 @@ struct dump {
 	struct cap_error err;
 	bool write_failed;
 	bool bad_list_lost;      /* out of memory recording unreadable pages */
+	bool execed;             /* the target called execve while being read */
 };
 
 static int failf(struct dump *d, const char *fmt, ...)
@@ -200,6 +202,40 @@ static int note_private_copies(struct dump *d, size_t i, struct page_runs *pr)
 	return 0;
 }
 
+static bool gone(const struct dump *d)
+{
+	return d->facts.target_exited || d->execed;
+}
+
+/*
+ * The target's address space went away under us: it exited, or (read
+ * live) one of its threads called execve.  An exec leaves a process with a
+ * new, live address space; a dying one gets none.  Waits up to ~200 ms.
+ */
+static void note_gone(struct dump *d)
+{
+	const struct timespec pause = { 0, 2000000 };
+	struct mem_reader fresh;
+	struct cap_error cerr;
+	bool live;
+	int i;
+
+	if (gone(d))
+		return;
+	for (i = 0; i < 100 && target_same(&d->t); i++) {
+		if (!memread_open(&fresh, d->t.pid, d->t.procfd, &cerr)) {
+			live = fresh.memfd >= 0 && !memread_mm_gone(&fresh);
+			memread_close(&fresh);
+			if (live) {
+				d->execed = true;
+				return;
+			}
+		}
+		nanosleep(&pause, NULL);
+	}
+	d->facts.target_exited = true;
+}
+
 /* Classify every region that is read at all; errors make it unreadable. */
 static int classify_all(struct dump *d)
 {
@@ -232,7 +268,7 @@ static int classify_all(struct dump *d)
 			}
 		} else if (pages_classify(&d->ps, r->start, r->end, &pr, &cerr)) {
 			if (errno == ESRCH || !target_same(&d->t)) {
-				d->facts.target_exited = true;
+				note_gone(d);
 				break;
 			}
 			errors_add(&d->errs, "procfs", (int)i, r->start, r->end,
@@ -408,7 +444,7 @@ static int flush_batch(struct dump *d)
 		return 0;
 	if (read_batch(d)) {
 		/* gone mid-batch: nothing of this batch is trustworthy */
-		d->facts.target_exited = true;
+		note_gone(d);
 		for (i = 0; i < d->nspans; i++)
 			d->work[d->span_region[i]].dst[d->span_run[i]] = NULL;
 	}
@@ -545,9 +581,9 @@ static int copy_all(struct dump *d)
 	uint8_t *p;
 
 	progress_phase(&d->prog, "copying", d->present_bytes);
-	for (ri = 0; ri < d->regions.n && !d->facts.target_exited; ri++) {
+	for (ri = 0; ri < d->regions.n && !gone(d); ri++) {
 		wk = &d->work[ri];
-		for (k = 0; k < wk->nruns && !d->facts.target_exited; k++) {
+		for (k = 0; k < wk->nruns && !gone(d); k++) {
 			if (wk->runs[k].state != MSNAP_PAGE_DATA)
 				continue;
 			len = wk->runs[k].count * d->page_size;
@@ -661,6 +697,24 @@ static int create_writer(struct dump *d)
 	return 0;
 }
 
+/*
+ * The pagemap fd.  While another thread's execve replaces the leader, the
+ * process has no address space for a moment (ESRCH): try again shortly.
+ */
+static int open_scanner(struct dump *d)
+{
+	const struct timespec pause = { 0, 2000000 };
+	int tries;
+
+	for (tries = 0;; tries++) {
+		if (!pages_open(&d->ps, d->t.procfd, &d->err))
+			return 0;
+		if (errno != ESRCH || tries == 5 || !target_same(&d->t))
+			return -1;
+		nanosleep(&pause, NULL);
+	}
+}
+
 /* Everything before the target is stopped. */
 static int preflight(struct dump *d)
 {
@@ -690,7 +744,7 @@ static int preflight(struct dump *d)
 			      o->no_freeze ? TARGET_ALLOW_TRACED : 0, &d->err))
 		return -1;
 	d->t_open = true;
-	if (pages_open(&d->ps, d->t.procfd, &d->err))
+	if (open_scanner(d))
 		return -1;
 	d->ps_open = true;
 	d->facts.page_scan = pages_method(&d->ps);
@@ -719,6 +773,28 @@ static void thaw(struct dump *d)
 	d->facts.thawed_at = now;
 }
 
+/*
+ * The target called execve between preflight and the freeze: the pagemap
+ * and mem fds still name the old, dead address space.  What is frozen now
+ * is the new program, whole and consistent: read that one.
+ */
+static int reopen_if_execed(struct dump *d)
+{
+	if (!d->mr_open || !memread_mm_gone(&d->mr))
+		return 0;
+	memread_close(&d->mr);
+	d->mr_open = false;
+	pages_close(&d->ps);
+	d->ps_open = false;
+	if (open_scanner(d))
+		return -1;
+	d->ps_open = true;
+	if (memread_open(&d->mr, d->t.pid, d->t.procfd, &d->err))
+		return -1;
+	d->mr_open = true;
+	return 0;
+}
+
 /* Stop the target, read its layout and memory, resume it. */
 static int frozen_stage(struct dump *d)
 {
@@ -737,12 +813,14 @@ static int frozen_stage(struct dump *d)
 		t0 = mono_ns();
 		clock_gettime(CLOCK_REALTIME, &d->facts.frozen_at);
 		d->facts.was_frozen = true;
+		if (reopen_if_execed(d))
+			return -1;
 	}
 	if (signals_caught())
 		return 0;
 	if (maps_read(d->t.procfd, &d->regions, &cerr)) {
 		if (errno == ESRCH || !target_same(&d->t))
-			d->facts.target_exited = true;
+			note_gone(d);
 		else
 			return failf(d, "%s", cerr.msg);
 	}
@@ -752,8 +830,9 @@ static int frozen_stage(struct dump *d)
 		return -1;
 	if (!d->opt->layout_only && copy_all(d))
 		return -1;
-	if (!d->facts.target_exited && !target_same(&d->t))
-		d->facts.target_exited = true;
+	if (!gone(d) && (!target_same(&d->t) ||
+			 (d->mr_open && memread_mm_gone(&d->mr))))
+		note_gone(d);
 	if (d->facts.was_frozen) {
 		thaw(d);
 		d->facts.frozen_ns = mono_ns() - t0;
@@ -782,8 +861,14 @@ static int write_stage(struct dump *d, uint8_t sha[32])
 		errors_add(&d->errs, "target", -1, 0, 0, ESRCH, 0,
 			   "the target exited during the capture: %llu pages were not read",
 			   (unsigned long long)d->unread_pages);
+	if (d->execed)
+		errors_add(&d->errs, "target", -1, 0, 0, 0, 0,
+			   "the target called execve during the capture: "
+			   "memory read after it belongs to the new program, "
+			   "%llu pages were not read",
+			   (unsigned long long)d->unread_pages);
 	d->facts.complete = !d->facts.target_exited && !d->bad_pages &&
-			    !d->unread_pages;
+			    !d->unread_pages && !d->execed;
 	if (d->opt->with_files) {
 		progress_phase(&d->prog, "storing mapped files", 0);
 		if (files_store(&d->files, &d->regions, d->t.procfd, d->w,
@@ -874,6 +959,8 @@ static int finish(struct dump *d, int ret, const uint8_t sha[32])
 	if (!d->facts.complete && !d->opt->quiet) {
 		if (d->facts.target_exited)
 			say("the target exited during the capture; the snapshot is partial");
+		if (d->execed)
+			say("the target called execve during the capture; the snapshot is partial");
 		if (d->bad_pages)
 			say("%llu pages could not be read (listed in the manifest errors)",
 			    (unsigned long long)d->bad_pages);

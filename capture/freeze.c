@@ -29,6 +29,8 @@
 
 /* Threads can only be made by running threads: this bounds a thread bomb. */
 #define MAX_PASSES 200
+#define EXEC_RETRIES 3
+#define SEIZE_EPERM_TRIES 5    /* 2 ms apart */
 #define STOP_TIMEOUT_NS (10ll * 1000000000ll)
 #define RELEASE_TIMEOUT_NS (1000000000ll)
 #define XSTATE_FIRST 4096u
@@ -336,6 +338,64 @@ static void release_all(struct target *t)
 
 enum seize_result { SEIZE_OK, SEIZE_GONE, SEIZE_FAIL };
 
+static int seize_retrying(pid_t tid);
+
+/*
+ * Take a thread that is still ours from an earlier attempt as if newly
+ * seized.  Stopped, it may have reported its stop already (under its old
+ * tid): detach and seize it afresh, so the coming interrupt is reported.
+ * Running, detach fails and the interrupt will stop it.  True if seized.
+ */
+static bool readopt(pid_t tid)
+{
+	if (ptrace(PTRACE_DETACH, tid, NULL, NULL))
+		return errno == ESRCH;  /* running: still attached to us */
+	return !seize_retrying(tid);
+}
+
+/*
+ * PTRACE_SEIZE, tried again for a moment on EPERM: a leader that is a
+ * zombie only while another thread's execve takes its place refuses too,
+ * and an instant later the new leader has its tid.  A real refusal stays.
+ */
+static int seize_retrying(pid_t tid)
+{
+	const struct timespec pause = { 0, 2000000 };
+	int tries;
+
+	for (tries = 0;; tries++) {
+		if (!ptrace(PTRACE_SEIZE, tid, NULL, NULL))
+			return 0;
+		if (errno != EPERM || tries == SEIZE_EPERM_TRIES)
+			return -1;
+		nanosleep(&pause, NULL);
+	}
+}
+
+/*
+ * A thread that execve'd during a freeze attempt changes its tid to the
+ * pid and stays attached to us under it: seize refuses (EPERM), but it is
+ * ours already.  Keeps errno.
+ */
+static bool traced_by_us(const struct target *t, pid_t tid)
+{
+	const int saved_errno = errno;
+	uint64_t tracer = 0;
+	char path[48], *status;
+	size_t len;
+
+	if (saved_errno != EPERM)
+		return false;
+	snprintf(path, sizeof(path), "task/%d/status", (int)tid);
+	if (!tgt_read_at(t->procfd, path, &status, &len)) {
+		if (tgt_status_u64(status, "TracerPid:", 10, &tracer))
+			tracer = 0;
+		free(status);
+	}
+	errno = saved_errno;
+	return tracer == (uint64_t)getpid();
+}
+
 static enum seize_result seize_one(struct target *t, pid_t tid,
 				   struct cap_error *err)
 {
@@ -354,7 +414,7 @@ static enum seize_result seize_one(struct target *t, pid_t tid,
 			goto nomem;
 		return SEIZE_OK;
 	}
-	if (ptrace(PTRACE_SEIZE, tid, NULL, NULL)) {
+	if (seize_retrying(tid) && !(traced_by_us(t, tid) && readopt(tid))) {
 		if (errno == ESRCH)
 			return SEIZE_GONE;
 		if (errno == EPERM) {
@@ -547,15 +607,13 @@ fail:
 	return -1;
 }
 
-int target_freeze(struct target *t, struct cap_error *err)
+static int freeze_once(struct target *t, struct cap_error *err)
 {
 	struct tid_set gone = { 0 };
 	bool added = true;
 	int pass;
 	size_t i;
 
-	if (t->frozen)
-		return 0;
 	free_threads(t);
 	__atomic_store_n(&emerg_n, 0, __ATOMIC_RELEASE);
 	for (pass = 0; added; pass++) {
@@ -585,6 +643,30 @@ fail:
 	release_all(t);
 	free(gone.tids);
 	return -1;
+}
+
+int target_freeze(struct target *t, struct cap_error *err)
+{
+	int attempt, ret;
+
+	if (t->frozen)
+		return 0;
+	for (attempt = 0;; attempt++) {
+		ret = freeze_once(t, err);
+		/*
+		 * The leader's task went away but the process did not: an
+		 * execve by another thread replaced it.  Freeze the new
+		 * program instead.
+		 */
+		if (!ret || !t->exited || !target_same(t))
+			return ret;
+		t->exited = false;
+		if (attempt == EXEC_RETRIES) {
+			tgt_set_err(err, "pid %d kept calling execve during "
+				    "the freeze: gave up", (int)t->pid);
+			return ret;
+		}
+	}
 }
 
 void target_thaw(struct target *t)

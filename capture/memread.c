@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/uio.h>
+#include <time.h>
 
 #include "memread.h"
 
@@ -25,10 +26,19 @@
 int memread_open(struct mem_reader *m, pid_t pid, int procfd,
 		 struct cap_error *err)
 {
+	const struct timespec pause = { 0, 2000000 };
+	int tries;
+
 	memset(m, 0, sizeof(*m));
 	m->pid = pid;
 	m->page_size = (uint64_t)sysconf(_SC_PAGESIZE);
-	m->memfd = openat(procfd, "mem", O_RDONLY | O_CLOEXEC);
+	/* ESRCH also while another thread's execve replaces the leader */
+	for (tries = 0; tries < 5; tries++) {
+		m->memfd = openat(procfd, "mem", O_RDONLY | O_CLOEXEC);
+		if (m->memfd >= 0 || errno != ESRCH)
+			break;
+		nanosleep(&pause, NULL);
+	}
 	if (m->memfd < 0 && errno == ESRCH) {
 		snprintf(err->msg, sizeof(err->msg),
 			 "cannot open /proc/PID/mem: %s", strerror(errno));
@@ -158,6 +168,20 @@ int memread_spans(struct mem_reader *m, const struct mem_span *spans,
 		}
 	}
 	return 0;
+}
+
+bool memread_mm_gone(const struct mem_reader *m)
+{
+	ssize_t got;
+	char c;
+
+	if (m->memfd < 0)
+		return false;
+	/* Page 0 is not mapped: a live mm answers EIO, a dead one EOF. */
+	do
+		got = pread(m->memfd, &c, 1, 0);
+	while (got < 0 && errno == EINTR);
+	return got == 0;
 }
 
 void memread_close(struct mem_reader *m)

@@ -7,6 +7,7 @@
 #ifndef CAPTURE_MEMREAD_H
 #define CAPTURE_MEMREAD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -42,6 +43,13 @@ int memread_open(struct mem_reader *m, pid_t pid, int procfd,
  */
 int memread_spans(struct mem_reader *m, const struct mem_span *spans,
 		  size_t n, memread_bad_fn bad, void *arg);
+
+/*
+ * Is the address space that m was opened on gone (the process exited or
+ * called execve since)?  /proc/PID/mem stays bound to the mm it was opened
+ * on and reads 0 bytes once that mm is released; false when unknown.
+ */
+bool memread_mm_gone(const struct mem_reader *m);
 
 void memread_close(struct mem_reader *m);
 
