@@ -5,7 +5,7 @@
 # Usage: sh tests/fuzz/campaign.sh NAME SECONDS
 #
 # Fuzzes build-fuzz/fuzz_NAME (build it first: sh tests/fuzz/build.sh) with
-# one job for SECONDS, from tests/fuzz/corpus/NAME and regress/NAME, into
+# one process (-fork=1, so it survives crashes) for SECONDS, from tests/fuzz/corpus/NAME and regress/NAME, into
 # build-fuzz/campaign/NAME/grown/.  Then merges (minimises) seeds + grown
 # inputs into build-fuzz/campaign/NAME/merged/, which may be copied over
 # tests/fuzz/corpus/NAME/.  Crashes land in build-fuzz/campaign/NAME/crash-*.
@@ -38,7 +38,7 @@ done
 # crash input is written to $dir/.
 # shellcheck disable=SC2086
 "$bin" -max_total_time="$seconds" -rss_limit_mb=2048 -max_len="$max_len" \
-	-timeout=30 -print_final_stats=1 -jobs=1 -workers=1 \
+	-timeout=30 -print_final_stats=1 \
 	-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
 	-artifact_prefix="$dir/" "$@" "$dir/grown" $seeds \
 	>"$dir/run.log" 2>&1
