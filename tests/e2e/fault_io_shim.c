@@ -8,6 +8,7 @@
  *   FAULT_IO=eagain     every other write call fails with EAGAIN, nothing written
  *   FAULT_IO=eio        writes fail with EIO once FAULT_IO_AFTER bytes went out
  *   FAULT_IO=enospc     the same with ENOSPC
+ *   FAULT_IO=edquot     the same with EDQUOT (a disk quota)
  *   FAULT_IO=fsync      fsync/fdatasync of a regular file fails with EIO
  *   FAULT_IO=fsync_dir  fsync of a directory fails with EIO (after the rename)
  *   FAULT_IO=rename     renameat2 fails with EIO
@@ -29,12 +30,12 @@
 #include <sys/uio.h>
 
 enum mode {
-	M_NONE, M_SHORT, M_EINTR, M_EAGAIN, M_EIO, M_ENOSPC, M_FSYNC,
+	M_NONE, M_SHORT, M_EINTR, M_EAGAIN, M_EIO, M_ENOSPC, M_EDQUOT, M_FSYNC,
 	M_FSYNC_DIR, M_RENAME, M_RENAME_EINVAL,
 };
 
 static const char *const mode_names[] = {
-	"none", "short", "eintr", "eagain", "eio", "enospc", "fsync",
+	"none", "short", "eintr", "eagain", "eio", "enospc", "edquot", "fsync",
 	"fsync_dir", "rename", "rename_einval",
 };
 
@@ -129,10 +130,11 @@ static int before_write(int fd, size_t *len)
 		return -1;
 	case M_EIO:
 	case M_ENOSPC:
+	case M_EDQUOT:
 		if (__atomic_load_n(&passed, __ATOMIC_RELAXED) + *len <= after)
 			return 0;
 		__atomic_add_fetch(&injected, 1, __ATOMIC_RELAXED);
-		errno = mode == M_EIO ? EIO : ENOSPC;
+		errno = mode == M_EIO ? EIO : mode == M_ENOSPC ? ENOSPC : EDQUOT;
 		return -1;
 	default:
 		return 0;

@@ -3,7 +3,7 @@
 # CRIU's libfault) on the dynamic memsnap.  Short writes, EINTR and EAGAIN
 # must make no difference: a snapshot that verifies, with the same regions,
 # page counts, stored size and buffer bytes as a clean run.
-# EIO, ENOSPC, a failing fsync or rename are fatal: exit 2, a message naming
+# EIO, ENOSPC, EDQUOT, a failing fsync or rename are fatal: exit 2, a message naming
 # the error, no final name, the victim running, and the .partial left
 # verifies for what it holds.  renameat2 without RENAME_NOREPLACE (EINVAL)
 # falls back to link + unlink and succeeds.
@@ -102,6 +102,7 @@ fatal() {
 export FAULT_IO_AFTER=300000
 fatal eio "Input/output error" 1
 fatal enospc "No space left on device" 1
+fatal edquot "Disk quota exceeded" 1
 unset FAULT_IO_AFTER
 # complete but not synced (fsync) or not renamed: never under the final name
 fatal fsync "cannot sync .*fsync.msnap.partial.*Input/output error" 0
