@@ -13,6 +13,10 @@
  *   FAULT_IO=fsync_dir  fsync of a directory fails with EIO (after the rename)
  *   FAULT_IO=rename     renameat2 fails with EIO
  *   FAULT_IO=rename_einval  renameat2 fails with EINVAL (no RENAME_NOREPLACE)
+ *   FAULT_IO=sig_fsync  SIGINT to itself in fsync of a regular file (then
+ *                       the real fsync): a signal just before the commit
+ *   FAULT_IO=sig_rename SIGTERM to itself in renameat2 (then the real
+ *                       rename): a signal during the commit
  *
  * Only regular files and pipes other than standard error are touched, so
  * memsnap's messages still get out.  Each fault injected is counted in the
@@ -22,6 +26,7 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,12 +36,12 @@
 
 enum mode {
 	M_NONE, M_SHORT, M_EINTR, M_EAGAIN, M_EIO, M_ENOSPC, M_EDQUOT, M_FSYNC,
-	M_FSYNC_DIR, M_RENAME, M_RENAME_EINVAL,
+	M_FSYNC_DIR, M_RENAME, M_RENAME_EINVAL, M_SIG_FSYNC, M_SIG_RENAME,
 };
 
 static const char *const mode_names[] = {
 	"none", "short", "eintr", "eagain", "eio", "enospc", "edquot", "fsync",
-	"fsync_dir", "rename", "rename_einval",
+	"fsync_dir", "rename", "rename_einval", "sig_fsync", "sig_rename",
 };
 
 static enum mode mode = M_NONE;
@@ -191,6 +196,11 @@ static int fail_sync(int fd)
 
 	if (fstat(fd, &st))
 		return 0;
+	if (mode == M_SIG_FSYNC && S_ISREG(st.st_mode)) {
+		__atomic_add_fetch(&injected, 1, __ATOMIC_RELAXED);
+		kill(getpid(), SIGINT);
+		return 0;
+	}
 	if ((mode == M_FSYNC && S_ISREG(st.st_mode)) ||
 	    (mode == M_FSYNC_DIR && S_ISDIR(st.st_mode))) {
 		__atomic_add_fetch(&injected, 1, __ATOMIC_RELAXED);
@@ -213,6 +223,10 @@ int fdatasync(int fd)
 int renameat2(int olddir, const char *from, int newdir, const char *to,
 	      unsigned flags)
 {
+	if (mode == M_SIG_RENAME) {
+		__atomic_add_fetch(&injected, 1, __ATOMIC_RELAXED);
+		kill(getpid(), SIGTERM);
+	}
 	if (mode == M_RENAME || mode == M_RENAME_EINVAL) {
 		__atomic_add_fetch(&injected, 1, __ATOMIC_RELAXED);
 		errno = mode == M_RENAME ? EIO : EINVAL;

@@ -6,7 +6,9 @@
 # EIO, ENOSPC, EDQUOT, a failing fsync or rename are fatal: exit 2, a message naming
 # the error, no final name, the victim running, and the .partial left
 # verifies for what it holds.  renameat2 without RENAME_NOREPLACE (EINVAL)
-# falls back to link + unlink and succeeds.
+# falls back to link + unlink and succeeds.  A signal that comes before the
+# commit stops the capture (130, no final name); one that comes during the
+# rename is held, and the capture ends with 0.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_fault_output.sh"
 require_tools
@@ -117,4 +119,20 @@ shimmed rename_einval "$out"
 check_sha256_line "$SCRATCH/rename_einval.err" "$out" "$out"
 assert_exit 0 "$ANALYZE" verify "$out"
 assert_eq "$(stat -c %a "$out")" 600 "mode of the snapshot"
+assert_running
+
+# SIGINT while the complete file is synced: interrupted, never renamed.
+out=$SCRATCH/sig_fsync.msnap
+shimmed sig_fsync "$out"
+assert_eq "$RC" 130 "exit status after SIGINT before the commit"
+assert_matches "$SCRATCH/sig_fsync.err" "^memsnap: interrupted by SIGINT"
+fo_no_final "$out"
+fo_partial_verifies "$out.partial" 0
+# SIGTERM during the rename: held; the capture is complete and says so.
+out=$SCRATCH/sig_rename.msnap
+shimmed sig_rename "$out"
+[ "$RC" = 0 ] || { cat "$SCRATCH/sig_rename.err"; fail "sig_rename: exit $RC"; }
+check_sha256_line "$SCRATCH/sig_rename.err" "$out" "$out"
+assert_exit 0 "$ANALYZE" verify "$out"
+[ ! -e "$out.partial" ] || fail "sig_rename: $out.partial left behind"
 assert_running
