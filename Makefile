@@ -1,5 +1,5 @@
 # memsnap: one build for everything.  `make`, `make check`, `make static`,
-# `make demo`, `make asan-check`, `make fuzz`, `make bench`.
+# `make demo`, `make asan-check`, `make fuzz`, `make bench`, `make soak`.
 #
 # Missing Debian packages are installed by scripts/deps.sh (as root or via
 # sudo); every target that compiles depends on it.
@@ -100,6 +100,12 @@ bench: all tests/bench/bench_format tests/bench/bench_format_nohash
 demo: all
 	@sh scripts/demo.sh
 
+# 1000 captures of one process in a row, then the valgrind runs; make check
+# runs the same soak with SOAK_COUNT=200.
+soak: all
+	@SOAK_COUNT=$${SOAK_COUNT:-1000} TEST_TIMEOUT=$${TEST_TIMEOUT:-1800} \
+		sh tests/run.sh soak_
+
 clean:
 	rm -f formats/*.o formats/*.d formats/libmsnap.a capture/*.o capture/*.d \
 	      analyze/*.o analyze/*.d capture/memsnap capture/memsnap-static \
@@ -107,5 +113,5 @@ clean:
 	      tests/bench/bench_format_nohash
 	rm -rf build-san build-fuzz
 
-.PHONY: all static samples unit check asan-check fuzz bench demo clean
+.PHONY: all static samples unit check asan-check fuzz bench demo soak clean
 -include $(FMT_OBJ:.o=.d) $(CAP_OBJ:.o=.d) $(ANA_OBJ:.o=.d)
