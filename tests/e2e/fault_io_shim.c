@@ -15,6 +15,8 @@
  *   FAULT_IO=rename_einval  renameat2 fails with EINVAL (no RENAME_NOREPLACE)
  *   FAULT_IO=sig_fsync  SIGINT to itself in fsync of a regular file (then
  *                       the real fsync): a signal just before the commit
+ *   FAULT_IO=no_tmpfile openat with O_TMPFILE fails with EOPNOTSUPP (a file
+ *                       system without it)
  *   FAULT_IO=sig_rename SIGTERM to itself in renameat2 (then the real
  *                       rename): a signal during the commit
  *
@@ -26,6 +28,8 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,11 +41,13 @@
 enum mode {
 	M_NONE, M_SHORT, M_EINTR, M_EAGAIN, M_EIO, M_ENOSPC, M_EDQUOT, M_FSYNC,
 	M_FSYNC_DIR, M_RENAME, M_RENAME_EINVAL, M_SIG_FSYNC, M_SIG_RENAME,
+	M_NO_TMPFILE,
 };
 
 static const char *const mode_names[] = {
 	"none", "short", "eintr", "eagain", "eio", "enospc", "edquot", "fsync",
 	"fsync_dir", "rename", "rename_einval", "sig_fsync", "sig_rename",
+	"no_tmpfile",
 };
 
 static enum mode mode = M_NONE;
@@ -56,6 +62,7 @@ static ssize_t (*real_pwrite)(int, const void *, size_t, off_t);
 static int (*real_fsync)(int);
 static int (*real_fdatasync)(int);
 static int (*real_renameat2)(int, const char *, int, const char *, unsigned);
+static int (*real_openat)(int, const char *, int, ...);
 
 static void report(void)
 {
@@ -83,6 +90,7 @@ __attribute__((constructor)) static void shim_init(void)
 	real_fsync = dlsym(RTLD_NEXT, "fsync");
 	real_fdatasync = dlsym(RTLD_NEXT, "fdatasync");
 	real_renameat2 = dlsym(RTLD_NEXT, "renameat2");
+	real_openat = dlsym(RTLD_NEXT, "openat");
 	for (i = 0; m && i < sizeof(mode_names) / sizeof(mode_names[0]); i++)
 		if (!strcmp(m, mode_names[i]))
 			mode = (enum mode)i;
@@ -233,4 +241,22 @@ int renameat2(int olddir, const char *from, int newdir, const char *to,
 		return -1;
 	}
 	return real_renameat2(olddir, from, newdir, to, flags);
+}
+
+int openat(int dirfd, const char *path, int flags, ...)
+{
+	mode_t m = 0;
+	va_list ap;
+
+	if (flags & (O_CREAT | __O_TMPFILE)) {
+		va_start(ap, flags);
+		m = (mode_t)va_arg(ap, int);
+		va_end(ap);
+	}
+	if (mode == M_NO_TMPFILE && (flags & O_TMPFILE) == O_TMPFILE) {
+		__atomic_add_fetch(&injected, 1, __ATOMIC_RELAXED);
+		errno = EOPNOTSUPP;
+		return -1;
+	}
+	return real_openat(dirfd, path, flags, m);
 }

@@ -6,7 +6,8 @@
 # EIO, ENOSPC, EDQUOT, a failing fsync or rename are fatal: exit 2, a message naming
 # the error, no final name, the victim running, and the .partial left
 # verifies for what it holds.  renameat2 without RENAME_NOREPLACE (EINVAL)
-# falls back to link + unlink and succeeds.  A signal that comes before the
+# falls back to link + unlink and succeeds; without O_TMPFILE, FILE.partial
+# is created at once and all ends the same.  A signal that comes before the
 # commit stops the capture (130, no final name); one that comes during the
 # rename is held, and the capture ends with 0.
 . "$(dirname "$0")/lib.sh"
@@ -120,6 +121,15 @@ check_sha256_line "$SCRATCH/rename_einval.err" "$out" "$out"
 assert_exit 0 "$ANALYZE" verify "$out"
 assert_eq "$(stat -c %a "$out")" 600 "mode of the snapshot"
 assert_running
+
+# A file system without O_TMPFILE: FILE.partial from the start, same end.
+out=$SCRATCH/no_tmpfile.msnap
+shimmed no_tmpfile "$out"
+[ "$RC" = 0 ] || { cat "$SCRATCH/no_tmpfile.err"; fail "no_tmpfile: exit $RC"; }
+check_sha256_line "$SCRATCH/no_tmpfile.err" "$out" "$out"
+assert_exit 0 "$ANALYZE" verify "$out"
+[ ! -e "$out.partial" ] || fail "no_tmpfile: $out.partial left behind"
+assert_eq "$(stat -c %a "$out")" 600 "mode of the snapshot without O_TMPFILE"
 
 # SIGINT while the complete file is synced: interrupted, never renamed.
 out=$SCRATCH/sig_fsync.msnap
