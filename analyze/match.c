@@ -654,7 +654,8 @@ static int match_anonymous(struct rset *a, struct rset *b, int *a2b,
 			c[n++] = k;
 		}
 	}
-	qsort(c, n, sizeof(*c), cmp_cand);
+	if (n)          /* no candidates: c is NULL, and qsort(NULL) is UB */
+		qsort(c, n, sizeof(*c), cmp_cand);
 	for (i = 0; i < n; i++) {
 		if (a2b[c[i].a] >= 0 || b2a[c[i].b] >= 0)
 			continue;

@@ -27,18 +27,8 @@ fi
 mkdir -p build-san/tests build-san/logs build-san/analyze || exit 2
 
 # The analyzer's objects, for its unit tests (test_ana_*).
-ana_objs=
 ana_ok=1
-for src in analyze/*.c; do
-	[ "$src" = analyze/main.c ] && continue
-	obj=build-san/analyze/$(basename "$src" .c).o
-	# shellcheck disable=SC2086
-	if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ -n "$(find analyze formats -name '*.h' -newer "$obj")" ]; then
-		$SAN_CC $SAN_CPPFLAGS -Ianalyze $SAN_CFLAGS -c "$src" -o "$obj" ||
-			{ ana_ok=0; rm -f "$obj"; }
-	fi
-	ana_objs="$ana_objs $obj"
-done
+build_ana_lib build-san "$SAN_CC" "$SAN_CPPFLAGS" "$SAN_CFLAGS" || ana_ok=0
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
@@ -55,7 +45,7 @@ for src in tests/unit/test_*.c; do
 			failed=$((failed + 1))
 			continue
 		fi
-		extra="-Ianalyze $ana_objs" ;;
+		extra="-Ianalyze build-san/libana.a" ;;
 	esac
 	bin=build-san/tests/$name
 	log=build-san/logs/$name.log

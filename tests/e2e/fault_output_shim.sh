@@ -112,24 +112,23 @@ fatal fsync "cannot sync .*fsync.msnap.partial.*Input/output error" 0
 fatal rename "cannot rename .*Input/output error" 0
 fatal fsync_dir "cannot sync the directory .*Input/output error.*renamed back" 0
 
-# No RENAME_NOREPLACE on this file system: link + unlink, still no replace.
-out=$SCRATCH/einval.msnap
-shimmed rename_einval "$out"
-[ "$RC" = 0 ] || { cat "$SCRATCH/rename_einval.err"; fail "rename_einval: exit $RC"; }
-[ ! -e "$out.partial" ] || fail "rename_einval: $out.partial left behind"
-check_sha256_line "$SCRATCH/rename_einval.err" "$out" "$out"
-assert_exit 0 "$ANALYZE" verify "$out"
-assert_eq "$(stat -c %a "$out")" 600 "mode of the snapshot"
-assert_running
+# succeeded MODE: memsnap -o MODE.msnap under the shim ends complete: exit
+# 0, the sha256 line, a 0600 file that verifies, no .partial left.
+succeeded() {
+	local mode=$1 out=$SCRATCH/$1.msnap
+	shimmed "$mode" "$out"
+	[ "$RC" = 0 ] || { cat "$SCRATCH/$mode.err"; fail "$mode: exit $RC"; }
+	check_sha256_line "$SCRATCH/$mode.err" "$out" "$out"
+	assert_exit 0 "$ANALYZE" verify "$out"
+	[ ! -e "$out.partial" ] || fail "$mode: $out.partial left behind"
+	assert_eq "$(stat -c %a "$out")" 600 "$mode: mode of the snapshot"
+	assert_running
+}
 
+# No RENAME_NOREPLACE on this file system: link + unlink, still no replace.
+succeeded rename_einval
 # A file system without O_TMPFILE: FILE.partial from the start, same end.
-out=$SCRATCH/no_tmpfile.msnap
-shimmed no_tmpfile "$out"
-[ "$RC" = 0 ] || { cat "$SCRATCH/no_tmpfile.err"; fail "no_tmpfile: exit $RC"; }
-check_sha256_line "$SCRATCH/no_tmpfile.err" "$out" "$out"
-assert_exit 0 "$ANALYZE" verify "$out"
-[ ! -e "$out.partial" ] || fail "no_tmpfile: $out.partial left behind"
-assert_eq "$(stat -c %a "$out")" 600 "mode of the snapshot without O_TMPFILE"
+succeeded no_tmpfile
 
 # SIGINT while the complete file is synced: interrupted, never renamed.
 out=$SCRATCH/sig_fsync.msnap
@@ -139,10 +138,4 @@ assert_matches "$SCRATCH/sig_fsync.err" "^memsnap: interrupted by SIGINT"
 fo_no_final "$out"
 fo_partial_verifies "$out.partial" 0
 # SIGTERM during the rename: held; the capture is complete and says so.
-out=$SCRATCH/sig_rename.msnap
-shimmed sig_rename "$out"
-[ "$RC" = 0 ] || { cat "$SCRATCH/sig_rename.err"; fail "sig_rename: exit $RC"; }
-check_sha256_line "$SCRATCH/sig_rename.err" "$out" "$out"
-assert_exit 0 "$ANALYZE" verify "$out"
-[ ! -e "$out.partial" ] || fail "sig_rename: $out.partial left behind"
-assert_running
+succeeded sig_rename

@@ -1,7 +1,8 @@
 #!/bin/sh
 # tests/fuzz/build.sh - build every libFuzzer target tests/fuzz/fuzz_NAME.c
 # into build-fuzz/fuzz_NAME, with clang-14, libFuzzer, ASan and UBSan,
-# against all of formats/*.c compiled with the same flags.
+# against all of formats/*.c and analyze/*.c (but main.c) compiled with the
+# same flags.
 #
 # Usage: sh tests/fuzz/build.sh      (FUZZ_CC overrides the compiler)
 # Objects are rebuilt when their source or any formats/*.h is newer.
@@ -23,6 +24,7 @@ LIBS="-lzstd -lyaml -lnettle -lxxhash -lm -pthread"
 command -v "$CC" >/dev/null 2>&1 || { echo "fuzz: $CC not found" >&2; exit 2; }
 . tests/fuzz/san-lib.sh
 build_formats_lib build-fuzz "$CC" "$CPPFLAGS" "$CFLAGS" || exit 1
+build_ana_lib build-fuzz "$CC" "$CPPFLAGS" "$CFLAGS" || exit 1
 
 failed=0
 n=0
@@ -31,8 +33,9 @@ for src in tests/fuzz/fuzz_*.c; do
 	name=$(basename "$src" .c)
 	n=$((n + 1))
 	# shellcheck disable=SC2086
-	if ! $CC $CPPFLAGS $CFLAGS -o "build-fuzz/$name" "$src" \
-		build-fuzz/libmsnap.a $LIBS; then
+	if ! $CC $CPPFLAGS -Ianalyze $CFLAGS -o "build-fuzz/$name" "$src" \
+		build-fuzz/libana.a build-fuzz/libmsnap.a $LIBS $ANA_EXTRA_LIBS
+	then
 		echo "fuzz: $src does not build" >&2
 		failed=1
 	fi

@@ -5,6 +5,8 @@
  * Parses the input with the default limits, calls every accessor on every
  * node, and when it parses, writes the tree back out with yaml_out.c and
  * checks that it reads back the same: keys in order, scalars byte for byte.
+ *
+ * fuzz-seconds-percent: 70
  */
 #include <stdint.h>
 #include <stdlib.h>

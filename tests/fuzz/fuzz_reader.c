@@ -4,6 +4,8 @@
  * must give a clean error or a consistent reader, never a crash, a hang or
  * an unbounded allocation.  Both open paths (trailer and recovery scan),
  * every accessor, reads of every region, and verify are driven.
+ *
+ * fuzz-seconds-percent: 100
  */
 #include <stdint.h>
 #include <stdlib.h>

@@ -7,6 +7,8 @@
  * Input: a list of pieces, each one length byte then that many bytes; each
  * piece is written as a map value, a sequence item and, when it is printable
  * UTF-8 without NUL, a map key.
+ *
+ * fuzz-seconds-percent: 40
  */
 #include <stdint.h>
 #include <stdio.h>

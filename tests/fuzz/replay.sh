@@ -13,6 +13,7 @@ cd "$root" || exit 2
 . tests/fuzz/san-lib.sh
 
 san_build_lib || exit 1
+build_ana_lib build-san "$SAN_CC" "$SAN_CPPFLAGS" "$SAN_CFLAGS" || exit 1
 mkdir -p build-san/fuzz build-san/logs || exit 2
 
 failed=0
@@ -25,8 +26,9 @@ for src in tests/fuzz/fuzz_*.c; do
 	log=build-san/logs/replay_$name.log
 	count=$((count + 1))
 	# shellcheck disable=SC2086
-	if ! $SAN_CC $SAN_CPPFLAGS $SAN_CFLAGS -o "$bin" "$src" \
-		tests/fuzz/replay.c build-san/libmsnap.a $SAN_LIBS >"$log" 2>&1
+	if ! $SAN_CC $SAN_CPPFLAGS -Ianalyze $SAN_CFLAGS -o "$bin" "$src" \
+		tests/fuzz/replay.c build-san/libana.a build-san/libmsnap.a \
+		$SAN_LIBS $ANA_EXTRA_LIBS >"$log" 2>&1
 	then
 		echo "replay $name: FAIL (does not build, see $log)"
 		failed=$((failed + 1))

@@ -9,7 +9,11 @@
 # N of a "fuzz-max-len: N" comment in its source, else the larger of 64 KiB
 # and its biggest seed.  tests/fuzz/fuzz_NAME.dict, if present, is its
 # libFuzzer dictionary.  Crash inputs are kept in build-fuzz/artifacts/NAME/
-# (copy one to tests/fuzz/regress/NAME/ once it is fixed).
+# (copy one to tests/fuzz/regress/NAME/ once it is fixed).  A target runs
+# for the P percent of SECONDS given by a "fuzz-seconds-percent: P" comment
+# in its source (default 100), so that CI's one budget (420 s for the
+# whole step, build included) is shared by weight: the targets whose
+# coverage plateaus in seconds get less, the slow deep ones more.
 #
 # Prints one line per target, "fuzz NAME: ok, N runs, cov C" or
 # "fuzz NAME: CRASH (see ...)", and exits non-zero if any target crashed.
@@ -52,10 +56,15 @@ for src in tests/fuzz/fuzz_*.c; do
 			max_len=$biggest
 	fi
 
+	pct=$(sed -n 's/.*fuzz-seconds-percent: *\([0-9][0-9]*\).*/\1/p' \
+	      "$src" | head -n 1)
+	secs=$((seconds * ${pct:-100} / 100))
+	[ "$secs" -ge 1 ] || secs=1
+
 	set --
 	[ -f "tests/fuzz/fuzz_$name.dict" ] &&
 		set -- -dict="tests/fuzz/fuzz_$name.dict"
-	"$bin" -max_total_time="$seconds" -rss_limit_mb=2048 \
+	"$bin" -max_total_time="$secs" -rss_limit_mb=2048 \
 		-max_len="$max_len" -timeout=30 -print_final_stats=1 \
 		-artifact_prefix="$artifacts/" "$@" "$corpus" >"$log" 2>&1
 	rc=$?
@@ -63,7 +72,7 @@ for src in tests/fuzz/fuzz_*.c; do
 	       tail -n 1)
 	cov=$(sed -n 's/.* cov: \([0-9][0-9]*\) .*/\1/p' "$log" | tail -n 1)
 	if [ $rc = 0 ]; then
-		echo "fuzz $name: ok, ${runs:-0} runs, cov ${cov:-0}"
+		echo "fuzz $name: ok, ${secs} s, ${runs:-0} runs, cov ${cov:-0}"
 	else
 		art=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" |
 		      tail -n 1)

@@ -4,8 +4,9 @@
 # tests/fuzz/replay.sh and scripts/asan-check.sh so both use one set of
 # objects.  Objects are rebuilt when their source or any formats/*.h is newer.
 #
-# Sourced, not run: defines SAN_CC, SAN_CFLAGS, SAN_CPPFLAGS, SAN_LIBS and
-# san_build_lib (returns non-zero when a file does not compile).
+# Sourced, not run: defines SAN_CC, SAN_CFLAGS, SAN_CPPFLAGS, SAN_LIBS,
+# ANA_EXTRA_LIBS, san_build_lib and build_ana_lib (non-zero when a file
+# does not compile).
 
 SAN_CC=${SAN_CC:-gcc}
 SAN_CPPFLAGS="-D_GNU_SOURCE -DMEMSNAP_VERSION=\"0.1.0-san\" -Iformats"
@@ -50,6 +51,39 @@ build_formats_lib() {
 	rm -f "$bl_dir/libmsnap.a"
 	ar rcs "$bl_dir/libmsnap.a" "$bl_dir"/formats/*.o
 }
+
+# build_ana_lib DIR CC CPPFLAGS CFLAGS: the analyzer's objects (analyze/*.c
+# but main.c) into DIR/analyze, archived as DIR/libana.a, for the fuzz
+# targets and unit tests that call its library functions.
+build_ana_lib() {
+	bl_dir=$1 bl_cc=$2 bl_cppflags=$3 bl_cflags=$4
+	mkdir -p "$bl_dir/analyze" || return 1
+	bl_ok=0
+	for src in analyze/*.c; do
+		[ "$src" = analyze/main.c ] && continue
+		obj=$bl_dir/analyze/$(basename "$src" .c).o
+		if [ -f "$obj" ] && [ ! "$src" -nt "$obj" ] &&
+		   [ -z "$(find analyze formats -name '*.h' -newer "$obj")" ]; then
+			continue
+		fi
+		# shellcheck disable=SC2086
+		if ! $bl_cc $bl_cppflags -Ianalyze $bl_cflags -c "$src" -o "$obj"
+		then
+			echo "$bl_dir: $src does not compile" >&2
+			rm -f "$obj"
+			bl_ok=1
+		fi
+	done
+	[ $bl_ok = 0 ] || return 1
+	for obj in "$bl_dir"/analyze/*.o; do
+		[ -f "analyze/$(basename "$obj" .o).c" ] || rm -f "$obj"
+	done
+	rm -f "$bl_dir/libana.a"
+	ar rcs "$bl_dir/libana.a" "$bl_dir"/analyze/*.o
+}
+
+# Libraries the analyzer's objects need on top of SAN_LIBS.
+ANA_EXTRA_LIBS="-lelf -ljansson -lcapstone"
 
 san_build_lib() {
 	build_formats_lib build-san "$SAN_CC" "$SAN_CPPFLAGS" "$SAN_CFLAGS"
