@@ -3,7 +3,8 @@
  * churn_maps - a victim whose address space is hard to read: mappings that
  * come and go and change permissions while it is read (churn), tens of
  * thousands of mappings (many), or huge pages and shared file memory
- * (special).
+ * (special): transparent and hugetlb huge pages, shared anonymous and
+ * file memory, an inaccessible (PROT_NONE) range.
  *
  * Usage: churn_maps churn | churn_maps many N | churn_maps special DIR
  *
@@ -27,6 +28,7 @@
 #define THP_SEED 22
 #define HUGETLB_SEED 23
 #define FSHARED_SEED 24
+#define SANON_SEED 25
 #define HUGE_2M (2ul << 20)
 
 static size_t page;
@@ -144,7 +146,7 @@ static void setup_special(const char *dir)
 {
 	const size_t thp_size = 2 * HUGE_2M, fsize = 8 * page;
 	char path[4096];
-	uint8_t *thp, *ht, *fs;
+	uint8_t *thp, *ht, *fs, *fnone, *sa, *none;
 	int fd;
 
 	thp = map_aligned(thp_size);
@@ -175,10 +177,31 @@ static void setup_special(const char *dir)
 		perror("mmap shared file");
 		exit(1);
 	}
+	/* an inaccessible view of the same file (not a guard gap) */
+	fnone = mmap(NULL, fsize, PROT_NONE, MAP_PRIVATE, fd, 0);
+	if (fnone == MAP_FAILED) {
+		perror("mmap PROT_NONE file");
+		exit(1);
+	}
 	close(fd);
+	printf("fnone_addr=%p\n", (void *)fnone);
 	pattern(fs, fsize, FSHARED_SEED);
 	printf("fshared_addr=%p\nfshared_size=%zu\nfshared_seed=%d\n"
 	       "fshared_path=%s\n", (void *)fs, fsize, FSHARED_SEED, path);
+
+	sa = map_anon(fsize, PROT_READ | PROT_WRITE, MAP_SHARED);
+	pattern(sa, fsize, SANON_SEED);
+	printf("sanon_addr=%p\nsanon_size=%zu\nsanon_seed=%d\n", (void *)sa,
+	       fsize, SANON_SEED);
+
+	/* written first: present pages that a reader must still not touch */
+	none = map_anon(fsize, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	memset(none, 0x5a, fsize);
+	if (mprotect(none, fsize, PROT_NONE)) {
+		perror("mprotect PROT_NONE");
+		exit(1);
+	}
+	printf("none_addr=%p\nnone_size=%zu\n", (void *)none, fsize);
 }
 
 int main(int argc, char **argv)

@@ -152,3 +152,53 @@ v = eval(sys.argv[2], {"doc": doc})
 print(v if not isinstance(v, list) else " ".join(map(str, v)))' \
 		"$SCRATCH/manifest.yaml" "$2" || fail "manifest: $2"
 }
+
+# at_exit CMD: run CMD (a string) when the test ends, before lib.sh's
+# cleanup, keeping the test's exit status.
+at_exit() {
+	trap "_ft_rc=\$?; $1; (exit \$_ft_rc); _e2e_cleanup" EXIT
+}
+
+# manifest_check SNAP PYTHON: run PYTHON with doc (the raw manifest, see
+# raw_manifest), region_at(addr) (the region holding addr) and fact(cond,
+# msg) (records a failure) defined; the test fails if any fact failed.
+manifest_check() {
+	raw_manifest "$1" "$SCRATCH/manifest.yaml"
+	python3 - "$SCRATCH/manifest.yaml" "$2" <<'PY' || fail "manifest of $1"
+import sys, yaml
+doc = yaml.load(open(sys.argv[1]), Loader=getattr(yaml, "CSafeLoader",
+                                                  yaml.SafeLoader))
+bad = []
+def region_at(addr):
+    addr = int(addr, 0) if isinstance(addr, str) else addr
+    for r in doc["regions"]:
+        if int(r["start"], 16) <= addr < int(r["end"], 16):
+            return r
+    raise SystemExit("no region holds %#x" % addr)
+def fact(cond, msg):
+    print(("ok: " if cond else "FAIL: ") + msg)
+    if not cond:
+        bad.append(msg)
+exec(sys.argv[2])
+sys.exit(1 if bad else 0)
+PY
+}
+
+# want_patterns DIR NAME...: DIR/NAME.want, the victim's NAME_size bytes of
+# pattern NAME_seed, for every NAME, from one python (it starts slowly).
+want_patterns() {
+	local dir=$1 name args=()
+	shift
+	for name in "$@"; do
+		args+=("$dir/$name.want" "$(victim_value "${name}_seed")" \
+			"$(victim_value "${name}_size")")
+	done
+	python3 - "$E2E" "${args[@]}" <<'PY' || fail "pattern generation"
+import sys
+sys.path.insert(0, sys.argv[1])
+from pattern import pattern
+a = sys.argv[2:]
+for i in range(0, len(a), 3):
+    open(a[i], "wb").write(pattern(int(a[i + 1]), 0, int(a[i + 2])))
+PY
+}
