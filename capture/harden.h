@@ -14,7 +14,9 @@
 
 /*
  * Not dumpable (PR_SET_DUMPABLE 0: no core, /proc/self owned by root, no
- * same-uid ptrace), RLIMIT_CORE 0, umask 077.  Idempotent.  Returns 0, or
+ * same-uid ptrace), RLIMIT_CORE 0, umask 077, every capability but
+ * SYS_PTRACE, SYS_ADMIN, CHECKPOINT_RESTORE, DAC_OVERRIDE and
+ * DAC_READ_SEARCH dropped (bounding set too), no_new_privs.  Idempotent.  Returns 0, or
  * -1 with err->msg set.
  */
 int harden_self(struct cap_error *err);

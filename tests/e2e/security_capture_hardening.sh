@@ -66,6 +66,30 @@ kill -TERM "$msnap"
 wait_exit "$msnap" 30
 exec 7>&-
 assert_running "$victim"
+exec 7<>"$SCRATCH/stall"
+
+log "as root it keeps only the capabilities a capture needs"
+# SYS_PTRACE, SYS_ADMIN, CHECKPOINT_RESTORE, DAC_OVERRIDE, DAC_READ_SEARCH
+keep=0000010000280006
+"$MEMSNAP" -q -p "$victim" -o - >&7 2>"$SCRATCH/root.err" &
+msnap=$!
+track_bg "$msnap"
+wait_for blocked || {
+	cat "$SCRATCH/root.err"
+	fail "memsnap as root never blocked on its pipe"
+}
+grep -E '^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs):' \
+	"/proc/$msnap/status" | tee "$SCRATCH/caps"
+assert_matches "$SCRATCH/caps" "^CapEff:[[:space:]]+$keep\$"
+assert_matches "$SCRATCH/caps" "^CapPrm:[[:space:]]+$keep\$"
+assert_matches "$SCRATCH/caps" "^CapBnd:[[:space:]]+$keep\$"
+assert_matches "$SCRATCH/caps" "^CapInh:[[:space:]]+0+\$"
+assert_matches "$SCRATCH/caps" "^CapAmb:[[:space:]]+0+\$"
+assert_matches "$SCRATCH/caps" "^NoNewPrivs:[[:space:]]+1\$"
+kill -TERM "$msnap"
+wait_exit "$msnap" 30
+exec 7>&-
+assert_running "$victim"
 
 log "strace: no execve, every open under /proc or the output directory"
 DIR=$SCRATCH/names
