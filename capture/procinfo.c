@@ -359,9 +359,9 @@ static void emit_status_facts(struct yout *y, const struct target *t,
 			      struct cap_errors *e, const char *status)
 {
 	const char *val;
-	uint64_t v, euid = 0;
+	uint64_t v, euid = 0, egid = 0;
 	struct stat status_st;
-	bool have_euid = false;
+	bool have_euid = false, have_egid = false, have_st;
 
 	if (!tgt_status_u64(status, "Tgid:", 10, &v))
 		yout_kv_u64(y, "tgid", v);
@@ -374,18 +374,23 @@ static void emit_status_facts(struct yout *y, const struct target *t,
 		have_euid = sscanf(val, "%*u %" SCNu64, &euid) == 1;
 	}
 	val = tgt_status_value(status, "Gid:");
-	if (val)
+	if (val) {
 		emit_id_list(y, "gid", val, true);
+		have_egid = sscanf(val, "%*u %" SCNu64, &egid) == 1;
+	}
 	val = tgt_status_value(status, "Groups:");
 	if (val)
 		emit_id_list(y, "groups", val, true);
 	/*
-	 * procfs gives a non-dumpable task's files to root; for a process
-	 * that runs as root itself the two cannot be told apart.
+	 * procfs gives a non-dumpable task's files to root:root, a dumpable
+	 * one's to its euid:egid.  For a process running as root (a setuid
+	 * program) the group still tells, unless its egid is root too.
 	 */
-	if (have_euid && euid != 0 &&
-	    !fstatat(t->procfd, "status", &status_st, 0)) {
+	have_st = !fstatat(t->procfd, "status", &status_st, 0);
+	if (have_st && have_euid && euid != 0) {
 		yout_kv_u64(y, "dumpable", status_st.st_uid == euid ? 1 : 0);
+	} else if (have_st && have_euid && have_egid && egid != 0) {
+		yout_kv_u64(y, "dumpable", status_st.st_gid == egid ? 1 : 0);
 	} else {
 		errors_add(e, "procfs", -1, 0, 0, 0, 0,
 			   "dumpable of pid %d cannot be told for a process "
