@@ -4,6 +4,8 @@
  * casting structs onto bytes), and binding each module of a snapshot to
  * the reference copy that is provably the file it loaded.
  */
+#include <linux/openat2.h>
+#include <sys/syscall.h>
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -824,6 +826,47 @@ static int try_candidate(struct module *m, const char *path,
 	return 0;
 }
 
+/*
+ * PATH (from the snapshot) inside SYSROOT, resolved as if SYSROOT were /:
+ * neither "..", nor a symbolic link in an extracted image, nor a /proc
+ * magic link leads outside it.  The file is then read through the fd.
+ */
+static int try_sysroot(struct module *m, const char *sysroot,
+		       const char *path, char *why, size_t whylen, bool *seen)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_CLOEXEC,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	char fdpath[64];
+	int root, fd, ret;
+
+	root = open(sysroot, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return fail(why, whylen, "%s: %s", sysroot, strerror(errno));
+	fd = (int)syscall(SYS_openat2, root, path, &how, sizeof(how));
+	if (fd < 0) {
+		ret = fail(why, whylen, "%s/%s: %s", sysroot, path,
+			   strerror(errno));
+		close(root);
+		return ret;
+	}
+	close(root);
+	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
+	ret = try_candidate(m, fdpath, "sysroot", false, why, whylen, seen);
+	close(fd);
+	if (!ret) {
+		char *shown = NULL;
+
+		/* name the file by where it is, not by the fd it was read from */
+		if (asprintf(&shown, "%s/%s", sysroot, path) >= 0) {
+			free(m->ref.path);
+			m->ref.path = shown;
+		}
+	}
+	return ret;
+}
+
 static void strip_deleted(const char *path, char *out, size_t outlen)
 {
 	static const char suffix[] = " (deleted)";
@@ -861,12 +904,9 @@ static void bind_reference(struct module *m, struct snap *s,
 			goto bound;
 		}
 	}
-	if (o->sysroot) {
-		snprintf(cand, sizeof(cand), "%s/%s", o->sysroot, path);
-		if (!try_candidate(m, cand, "sysroot", false, why, sizeof(why),
-				   &seen))
-			goto bound;
-	}
+	if (o->sysroot && !try_sysroot(m, o->sysroot, path, why,
+				       sizeof(why), &seen))
+		goto bound;
 	for (i = 0; i < o->nrefs; i++) {
 		if (!stat(o->refs[i], &st) && S_ISDIR(st.st_mode))
 			snprintf(cand, sizeof(cand), "%s/%s", o->refs[i],

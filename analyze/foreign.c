@@ -274,8 +274,28 @@ out:
 	return ret;
 }
 
+/*
+ * A needed module without a reference hides its DT_NEEDED list and
+ * whether it imports dlopen: the closure is then a lower bound, and a
+ * library outside it is unexplained, not proven injected.  Returns that
+ * module, or NULL when the closure is complete.
+ */
+static const struct module *closure_gap(const struct check_ctx *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->ms->n; i++) {
+		const struct module *m = &c->ms->v[i];
+
+		if (m->executable && m->needed && m->status != REF_OK)
+			return m;
+	}
+	return NULL;
+}
+
 static void library_checks(struct check_ctx *c, const char *preload)
 {
+	const struct module *gap;
 	bool dlopen_used = false;
 	size_t i;
 
@@ -283,6 +303,7 @@ static void library_checks(struct check_ctx *c, const char *preload)
 		c->fs->nomem = true;
 		return;
 	}
+	gap = closure_gap(c);
 	for (i = 0; i < c->ms->n; i++) {
 		const struct module *m = &c->ms->v[i];
 		struct finding *f = NULL;
@@ -318,6 +339,12 @@ static void library_checks(struct check_ctx *c, const char *preload)
 					10, m->lo, m->hi - m->lo);
 			finding_set(f, &f->evidence,
 				    "not in the DT_NEEDED closure; the program imports dlopen");
+		} else if (gap) {
+			f = finding_add(c->fs, "unexplained_library", FSEV_LOW,
+					30, m->lo, m->hi - m->lo);
+			finding_set(f, &f->evidence,
+				    "%s is outside the DT_NEEDED closure as far as it is known: %s has no reference, so what it needs or whether it loads libraries is unknown",
+				    soname_of(m), module_base_name(gap));
 		} else {
 			f = finding_add(c->fs, "injected_library", FSEV_HIGH,
 					85, m->lo, m->hi - m->lo);
