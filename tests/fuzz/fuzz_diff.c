@@ -13,7 +13,7 @@
  *
  * fuzz-max-len: 65536
  *
- * fuzz-seconds-percent: 100
+ * fuzz-seconds-percent: 80
  */
 #include <stdint.h>
 #include <stdio.h>

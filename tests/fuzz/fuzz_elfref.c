@@ -11,7 +11,7 @@
  *
  * fuzz-max-len: 65536
  *
- * fuzz-seconds-percent: 60
+ * fuzz-seconds-percent: 50
  */
 #include <stdint.h>
 #include <stdlib.h>

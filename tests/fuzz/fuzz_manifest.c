@@ -6,7 +6,7 @@
  * node, and when it parses, writes the tree back out with yaml_out.c and
  * checks that it reads back the same: keys in order, scalars byte for byte.
  *
- * fuzz-seconds-percent: 70
+ * fuzz-seconds-percent: 60
  */
 #include <stdint.h>
 #include <stdlib.h>

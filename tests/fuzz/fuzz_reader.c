@@ -5,7 +5,7 @@
  * an unbounded allocation.  Both open paths (trailer and recovery scan),
  * every accessor, reads of every region, and verify are driven.
  *
- * fuzz-seconds-percent: 100
+ * fuzz-seconds-percent: 90
  */
 #include <stdint.h>
 #include <stdlib.h>

@@ -8,7 +8,7 @@
  * piece is written as a map value, a sequence item and, when it is printable
  * UTF-8 without NUL, a map key.
  *
- * fuzz-seconds-percent: 40
+ * fuzz-seconds-percent: 30
  */
 #include <stdint.h>
 #include <stdio.h>

@@ -9,11 +9,17 @@
  * agree with the page tables.  The pairs: the same process captured
  * twice (bytes changed), two runs under different address bases, and a
  * snapshot against its layout-only twin.
+ *   make_diff_seeds DIR ELF BUILD_ID
+ * also writes the fuzz_check seeds: a snapshot whose library regions hold
+ * the pages of ELF (recorded with its build-id, so check takes ELF as the
+ * reference), followed by ELF itself; one clean, one with a hook written
+ * over the library's code and with an executable anonymous page.
  *
  * Build: cc -Iformats tests/fuzz/make_diff_seeds.c formats/libmsnap.a
  *        -lzstd -lyaml -lnettle -lxxhash -pthread
  */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +31,7 @@
 
 #define PS 4096u
 #define NREG 7
+#define ELF_MAX (64u << 10)
 
 struct sreg {
 	uint64_t start, pages;
@@ -38,13 +45,28 @@ struct variant {
 	uint64_t pid, ticks;
 	unsigned flags;         /* MSNAP_HDR_* */
 	uint8_t salt;           /* changes some bytes */
+	const uint8_t *elf;     /* the library's file bytes (check seeds) */
+	size_t elf_len;
+	const char *build_id;   /* hex */
+	bool hooked;            /* a jmp over its code, an rwx page */
 };
 
 static void fill_page(uint8_t *p, unsigned reg, unsigned page,
 		      const struct variant *v)
 {
+	const uint64_t off = (uint64_t)(reg + page) * PS;
 	unsigned i;
 
+	if (v->elf && reg < 2) {
+		/* the library's pages: its file bytes, zero past the end */
+		memset(p, 0, PS);
+		if (off < v->elf_len)
+			memcpy(p, v->elf + off, v->elf_len - off < PS ?
+			       v->elf_len - off : PS);
+		if (v->hooked && reg == 0)
+			memcpy(p + 0x5a0, "\xe9\x10\x20\x30\x40", 5);
+		return;
+	}
 	for (i = 0; i < PS; i++)
 		p[i] = (uint8_t)(i * 7 + reg * 13 + page);
 	/* A pointer into the heap, and a salted byte range. */
@@ -55,6 +77,17 @@ static void fill_page(uint8_t *p, unsigned reg, unsigned page,
 
 static void regions_of(const struct variant *v, struct sreg *r)
 {
+	const struct sreg lib[NREG] = {
+		{ v->lib_base, 1, "r-xp", "file", "/usr/lib/libdemo.so.1", 0, "D" },
+		{ v->lib_base + PS, 1, "rw-p", "file", "/usr/lib/libdemo.so.1",
+		  PS, "D" },
+		{ v->lib_base + 2 * PS, 2, "rw-p", "anon", "", 0, "ZD" },
+		{ v->heap_base, 5, "rw-p", "heap", "[heap]", 0, "DDZAD" },
+		{ v->heap_base + 0x100000, 1, v->hooked ? "rwxp" : "rw-p", "anon",
+		  "", 0, "D" },
+		{ v->stack_base, 4, "rw-p", "stack", "[stack]", 0, "AADD" },
+		{ v->stack_base + 0x10000, 1, "r-xp", "vdso", "[vdso]", 0, "D" },
+	};
 	const struct sreg t[NREG] = {
 		{ v->lib_base, 3, "r-xp", "file", "/usr/lib/libdemo.so.1", 0, "DDD" },
 		{ v->lib_base + 3 * PS, 2, "rw-p", "file", "/usr/lib/libdemo.so.1",
@@ -66,7 +99,7 @@ static void regions_of(const struct variant *v, struct sreg *r)
 		{ v->stack_base + 0x10000, 1, "r-xp", "vdso", "[vdso]", 0, "D" },
 	};
 
-	memcpy(r, t, sizeof(t));
+	memcpy(r, v->elf ? lib : t, sizeof(t));
 }
 
 /* Append printf output to a growing string. */
@@ -99,10 +132,13 @@ static int write_snapshot(const struct variant *v)
 {
 	struct msnap_writer_opts o = { .threads = 1, .chunk_bytes = 2 * PS,
 				       .page_size = PS, .flags = v->flags };
+	/* the writer reads pages until sync: one buffer for each */
+	static uint8_t pool[32][PS];
+	unsigned used = 0;
 	struct sreg r[NREG];
 	struct msnap_writer *w;
 	struct msnap_error e;
-	uint8_t page[PS];
+	uint8_t *page;
 	char *y = NULL, hex[65];
 	size_t ylen = 0;
 	unsigned k, p;
@@ -124,6 +160,9 @@ static int write_snapshot(const struct variant *v)
 			const enum msnap_page_state st = c == 'D' ? MSNAP_PAGE_DATA :
 				c == 'Z' ? MSNAP_PAGE_ZERO : MSNAP_PAGE_ABSENT;
 
+			if (used == sizeof(pool) / sizeof(pool[0]))
+				goto fail;
+			page = pool[used++];
 			fill_page(page, k, p, v);
 			if (msnap_writer_add(w, p, 1, st, st == MSNAP_PAGE_DATA ?
 					     page : NULL, &e))
@@ -152,14 +191,17 @@ static int write_snapshot(const struct variant *v)
 			"  dev: \"fe:01\"\n  inode: %u\n  path: \"%s\"\n"
 			"  kind: %s\n  pages: {data: %llu, zero: %llu, "
 			"absent: %llu, swapped: 0, unreadable: 0}\n"
-			"  sha256: %s\n", k,
+			"  sha256: %s\n%s%s%s", k,
 			(unsigned long long)r[k].start,
 			(unsigned long long)(r[k].start + r[k].pages * PS),
 			r[k].perms, (unsigned long long)r[k].offset,
 			r[k].path[0] == '/' ? 77u : 0u, r[k].path, r[k].kind,
 			(unsigned long long)sum->pages[MSNAP_PAGE_DATA],
 			(unsigned long long)sum->pages[MSNAP_PAGE_ZERO],
-			(unsigned long long)sum->pages[MSNAP_PAGE_ABSENT], hex))
+			(unsigned long long)sum->pages[MSNAP_PAGE_ABSENT], hex,
+			v->build_id && k < 2 ? "  file: {build_id: " : "",
+			v->build_id && k < 2 ? v->build_id : "",
+			v->build_id && k < 2 ? "}\n" : ""))
 			goto fail;
 	}
 	if (cat(&y, &ylen, "errors: []\n") ||
@@ -218,12 +260,64 @@ static int pair(const char *dir, const char *name, const struct variant *a,
 	return r;
 }
 
+/* One fuzz_check input: u32 size of the snapshot, the snapshot, the ELF. */
+static int check_seed(const char *dir, const char *name,
+		      const struct variant *v)
+{
+	char path[512];
+	int fd = write_snapshot(v);
+	off_t n = fd >= 0 ? lseek(fd, 0, SEEK_END) : -1;
+	uint8_t le[4];
+	FILE *out;
+	int r = -1;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	out = fopen(path, "wb");
+	if (out && n > 0) {
+		le[0] = (uint8_t)n;
+		le[1] = (uint8_t)(n >> 8);
+		le[2] = (uint8_t)(n >> 16);
+		le[3] = (uint8_t)(n >> 24);
+		r = fwrite(le, 1, 4, out) == 4 && !copy_fd(out, fd) &&
+		    fwrite(v->elf, 1, v->elf_len, out) == v->elf_len ? 0 : -1;
+	}
+	if (out && fclose(out))
+		r = -1;
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+static int check_seeds(const char *dir, const char *elf_path,
+		       const char *build_id, const struct variant *a)
+{
+	static uint8_t elf[ELF_MAX];
+	struct variant clean = *a, hooked;
+	FILE *fp = fopen(elf_path, "rb");
+
+	if (!fp)
+		return 1;
+	clean.elf_len = fread(elf, 1, sizeof(elf), fp);
+	fclose(fp);
+	clean.elf = elf;
+	clean.build_id = build_id;
+	hooked = clean;
+	hooked.hooked = true;
+	return check_seed(dir, "clean.check", &clean) ||
+	       check_seed(dir, "hooked.check", &hooked);
+}
+
 int main(int argc, char **argv)
 {
-	const struct variant a = { 0x7f0000000000ull, 0x555500000000ull,
-				   0x7ffd00000000ull, 100, 5000, 0, 1 };
+	const struct variant a = {
+		.lib_base = 0x7f0000000000ull, .heap_base = 0x555500000000ull,
+		.stack_base = 0x7ffd00000000ull, .pid = 100, .ticks = 5000,
+		.salt = 1,
+	};
 	struct variant later = a, other = a, layout = a;
 
+	if (argc == 4)
+		return check_seeds(argv[1], argv[2], argv[3], &a);
 	if (argc != 2)
 		return 2;
 	later.salt = 2;                      /* same process, bytes changed */
