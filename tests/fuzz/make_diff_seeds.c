@@ -230,26 +230,29 @@ static int copy_fd(FILE *out, int fd)
 	return n < 0 ? -1 : 0;
 }
 
-/* One fuzz_diff input: u32 size of A (little-endian), A, B. */
-static int pair(const char *dir, const char *name, const struct variant *a,
-		const struct variant *b)
+/*
+ * One two-part input: the u32 size of snapshot fa (little-endian), fa,
+ * then snapshot fb (if fb >= 0) or the bytes tail.  Closes fa and fb.
+ */
+static int write_input(const char *dir, const char *name, int fa, int fb,
+		       const uint8_t *tail, size_t tail_len)
 {
 	char path[512];
-	int fa = write_snapshot(a), fb = write_snapshot(b);
-	off_t na = fa >= 0 ? lseek(fa, 0, SEEK_END) : -1;
+	const off_t na = fa >= 0 ? lseek(fa, 0, SEEK_END) : -1;
 	uint8_t le[4];
 	FILE *out;
 	int r = -1;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	out = fopen(path, "wb");
-	if (out && na > 0 && fb >= 0) {
+	if (out && na > 0 && (fb >= 0 || tail)) {
 		le[0] = (uint8_t)na;
 		le[1] = (uint8_t)(na >> 8);
 		le[2] = (uint8_t)(na >> 16);
 		le[3] = (uint8_t)(na >> 24);
 		r = fwrite(le, 1, 4, out) == 4 && !copy_fd(out, fa) &&
-		    !copy_fd(out, fb) ? 0 : -1;
+		    (fb < 0 || !copy_fd(out, fb)) &&
+		    (!tail || fwrite(tail, 1, tail_len, out) == tail_len) ? 0 : -1;
 	}
 	if (out && fclose(out))
 		r = -1;
@@ -260,32 +263,20 @@ static int pair(const char *dir, const char *name, const struct variant *a,
 	return r;
 }
 
-/* One fuzz_check input: u32 size of the snapshot, the snapshot, the ELF. */
+/* One fuzz_diff input: A and B. */
+static int pair(const char *dir, const char *name, const struct variant *a,
+		const struct variant *b)
+{
+	return write_input(dir, name, write_snapshot(a), write_snapshot(b),
+			   NULL, 0);
+}
+
+/* One fuzz_check input: the snapshot, then the ELF. */
 static int check_seed(const char *dir, const char *name,
 		      const struct variant *v)
 {
-	char path[512];
-	int fd = write_snapshot(v);
-	off_t n = fd >= 0 ? lseek(fd, 0, SEEK_END) : -1;
-	uint8_t le[4];
-	FILE *out;
-	int r = -1;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	out = fopen(path, "wb");
-	if (out && n > 0) {
-		le[0] = (uint8_t)n;
-		le[1] = (uint8_t)(n >> 8);
-		le[2] = (uint8_t)(n >> 16);
-		le[3] = (uint8_t)(n >> 24);
-		r = fwrite(le, 1, 4, out) == 4 && !copy_fd(out, fd) &&
-		    fwrite(v->elf, 1, v->elf_len, out) == v->elf_len ? 0 : -1;
-	}
-	if (out && fclose(out))
-		r = -1;
-	if (fd >= 0)
-		close(fd);
-	return r;
+	return write_input(dir, name, write_snapshot(v), -1, v->elf,
+			   v->elf_len);
 }
 
 static int check_seeds(const char *dir, const char *elf_path,
