@@ -14,7 +14,7 @@ require_ptrace
 # --no-freeze) or "frozen" (SIGKILL while frozen).
 mid_capture_death() {
 	local mode=$1 out=$SCRATCH/$1.msnap opts=()
-	start_victim "$SAMPLES/churn_exit" 32M
+	start_victim "$SAMPLES/churn_exit" 16M
 	[ "$mode" = live ] && opts=(--no-freeze)
 	start_capture "$mode" "$out" "${SLOW_CAPTURE[@]}" "${opts[@]}"
 	if [ "$mode" = frozen ]; then
@@ -36,15 +36,13 @@ mid_capture_death() {
 	assert_eq "$WAIT_RC" 1 "memsnap exit when the target died ($mode)"
 	check_outcome "$WAIT_RC" "$out" "$SCRATCH/$mode.err"
 	assert_contains "$SCRATCH/$mode.err" "target exited"
-	manifest_get "$out" '[e["message"] for e in doc["errors"]
-			      if e["what"] == "target"]' >"$SCRATCH/what.txt"
-	assert_contains "$SCRATCH/what.txt" "target exited"
-	assert_eq "$(yaml_get "$out" 'doc["capture"].get("target_exited")')" \
-		True "capture.target_exited ($mode)"
 	# what was stored is the victim's memory, not zeros made up after death
-	manifest_get "$out" 'sum(r["data"] for r in doc["regions"])' \
-		>"$SCRATCH/data_pages"
-	[ "$(cat "$SCRATCH/data_pages")" -gt 0 ] || fail "no page stored"
+	manifest_check "$out" "
+msgs = [e.get('message', '') for e in doc['errors'] if e.get('what') == 'target']
+fact(any('target exited' in m for m in msgs), 'errors: %s' % msgs)
+fact(doc['capture'].get('target_exited') is True, 'capture.target_exited ($mode)')
+fact(sum(r['pages']['data'] for r in doc['regions']) > 0, 'pages stored')
+"
 }
 
 mid_capture_death live
@@ -73,8 +71,8 @@ random_deaths() {
 	log "random deaths ($mode):$seen"
 }
 
-random_deaths live 3
-random_deaths frozen 3
+random_deaths live 2
+random_deaths frozen 2
 
 # memsnap itself is fine: a fresh victim is captured completely.
 start_victim "$SAMPLES/churn_exit" 4M
