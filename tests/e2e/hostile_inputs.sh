@@ -7,8 +7,9 @@
 # (2^32 regions, 2^40 and 2^63 chunks, a 2^63-byte chunk, 2^32 runs, a
 # 2 GiB page), index and trailer offsets outside the file or wrapping,
 # YAML nested 100000 deep, a scalar over the 16 MiB limit and an alias
-# bomb in the manifest, a small snapshot cut at many offsets, and
-# reference ELF files with broken headers for check --ref.
+# bomb in the manifest, a small snapshot cut at many offsets, verify
+# when no thread can start, and reference ELF files with broken headers
+# for check --ref.
 #
 # Every command (info, verify, extract, diff, export-core, check) runs
 # under ulimit -v 1 GiB, ulimit -f 64 MiB (SIGXFSZ ignored: a write past
@@ -39,7 +40,7 @@ bounded() {
 	shift 2
 	(ulimit -v 1048576 && ulimit -f 65536 && trap '' XFSZ &&
 	 exec timeout -k 5 20 "$@") \
-		>/dev/null 2>"$log" </dev/null
+		>/dev/null 2>"$log" <"${BOUNDED_STDIN:-/dev/null}"
 	rc=$?
 	printf -v "$var" '%s' "$rc"
 }
@@ -131,6 +132,17 @@ for o in 0 61 200 $((size / 2)) $((size - 113)) $((size - 1)); do
 		-o "$SCRATCH/out/core"
 	run_one "cut-$o" check "$ANALYZE" check --no-host --ref "$REF_ELF" "$cut"
 done
+
+# No worker thread can start (RLIMIT_NPROC 1 for an unprivileged user):
+# verify must still finish, on its own thread (it used to wait for ever
+# once its ring of chunk slots filled).  20 chunks: more than the ring.
+MANY=$ROOT/tests/fuzz/corpus/reader/many_regions.msnap
+if command -v setpriv >/dev/null && command -v prlimit >/dev/null; then
+	BOUNDED_STDIN=$MANY run_one no-threads verify setpriv \
+		--reuid=65534 --regid=65534 --clear-groups prlimit --nproc=1 \
+		"$ANALYZE" verify --threads 4 -
+	[ "$LAST_RC" = 0 ] || fail "verify without threads: status $LAST_RC"
+fi
 
 # Reference ELF files with broken headers, named as the snapshot's module
 # so that check --ref reads them.
