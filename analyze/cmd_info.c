@@ -6,6 +6,7 @@
  * msnap_open() loads): never a memory chunk, so it stays fast on snapshots
  * of any size.
  */
+#include <inttypes.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -170,6 +171,27 @@ static void put_capture(const struct snap *s, struct onode *root)
 	put_fact(s, o, "tool_version", "memsnap.version");
 }
 
+/* A sequence of ids (uid, gid, nspid) as one "a b c d" string. */
+static void put_fact_ids(const struct snap *s, struct onode *o,
+			 const char *key, const char *dotted)
+{
+	const struct ynode *seq = snap_fact(s, dotted);
+	char buf[256];
+	size_t i, at = 0;
+	uint64_t v;
+
+	if (!seq || ynode_kind(seq) != YNODE_SEQ)
+		return;
+	buf[0] = '\0';
+	for (i = 0; i < ynode_len(seq) && at < sizeof(buf) - 24; i++) {
+		if (ynode_u64(ynode_at(seq, i), &v))
+			return;
+		at += (size_t)snprintf(buf + at, sizeof(buf) - at, "%s%" PRIu64,
+				       i ? " " : "", v);
+	}
+	out_str(o, key, buf);
+}
+
 static void put_process(const struct snap *s, struct onode *root)
 {
 	const struct ynode *cl = snap_fact(s, "process.cmdline");
@@ -181,6 +203,12 @@ static void put_process(const struct snap *s, struct onode *root)
 	put_fact_u64(s, o, "ppid", "process.ppid");
 	put_fact(s, o, "comm", "process.comm");
 	put_fact(s, o, "exe", "process.exe.path");
+	/* what makes a process special: setuid, non-dumpable, traced, nested */
+	put_fact_ids(s, o, "uid", "process.uid");
+	put_fact_ids(s, o, "gid", "process.gid");
+	put_fact_ids(s, o, "nspid", "process.nspid");
+	put_fact_u64(s, o, "dumpable", "process.dumpable");
+	put_fact_u64(s, o, "tracer_pid", "process.tracer_pid");
 	out_u64(o, "threads", s->nthreads);
 	if (cl && ynode_kind(cl) == YNODE_SEQ) {
 		seq = out_seq(o, "cmdline");

@@ -48,6 +48,11 @@ fact(aux.get('AT_SECURE') == $secure, 'AT_SECURE %s' % aux.get('AT_SECURE'))
 fact(aux.get('AT_UID') == $nobody_uid and aux.get('AT_EUID') == $euid,
      'auxv AT_UID %s AT_EUID %s' % (aux.get('AT_UID'), aux.get('AT_EUID')))
 "
+	# info shows the same to an analyst
+	assert_exit 0 "$ANALYZE" info --format json "$snap"
+	assert_eq "$($JSON_GET "$SCRATCH/last.out" \
+		"' '.join([str(doc['process']['dumpable'])] + doc['process']['uid'].split()[:2])")" \
+		"$dumpable $nobody_uid $euid" "info's dumpable, real and effective uid"
 }
 
 case_run plain 1 "$nobody_uid" 0 "${as_nobody[@]}" "$SAMPLES/churn_exit" 1M
