@@ -9,6 +9,20 @@
 
 #include "msnap.h"
 
+/* FORMAT.md 7: a larger zstd window can only be a decompression bomb. */
+#define RD_MAX_WINDOW (32ull << 20)
+
+/*
+ * The window a frame header claims is within the limit.  A single-segment
+ * frame's window is its content size, which the caller bounds itself.
+ * (The one-shot decoder ignores ZSTD_d_windowLogMax, so check here.)
+ */
+static inline bool rd_window_ok(const ZSTD_frameHeader *h)
+{
+	return h->windowSize <= RD_MAX_WINDOW ||
+	       h->windowSize <= h->frameContentSize;
+}
+
 struct chunk_slot {
 	struct msnap_chunk_info info;
 	uint32_t header_frame;       /* bytes of its CHUNK record frame */

@@ -343,6 +343,7 @@ int rd_parse_manifest(struct msnap_reader *r, const uint8_t *p, size_t len,
 {
 	const uint64_t raw = get_le64(p + 8);
 	const uint8_t *z = p + MANIFEST_FIXED;
+	ZSTD_frameHeader zfh;
 	unsigned long long fcs;
 	size_t zlen, got;
 
@@ -361,6 +362,9 @@ int rd_parse_manifest(struct msnap_reader *r, const uint8_t *p, size_t len,
 	if (fcs != raw)
 		return msnap_fail(err, MSNAP_E_CORRUPT, (int64_t)off,
 				  "manifest frame size disagrees with its record");
+	if (ZSTD_getFrameHeader(&zfh, z, zlen) != 0 || !rd_window_ok(&zfh))
+		return msnap_fail(err, MSNAP_E_LIMIT, (int64_t)off,
+				  "manifest frame claims a zstd window over 32 MiB");
 	free(r->manifest);
 	r->manifest = malloc(raw + 1);
 	if (!r->manifest)

@@ -75,7 +75,7 @@ int rd_decompress(struct msnap_reader *r, uint64_t i, void *buf,
 		return ret;
 	if (ZSTD_getFrameHeader(&zfh, *zbuf, c->frame_size) != 0 ||
 	    zfh.frameType != ZSTD_frame || zfh.frameContentSize != c->raw_size ||
-	    !zfh.checksumFlag ||
+	    !zfh.checksumFlag || !rd_window_ok(&zfh) ||
 	    ZSTD_findFrameCompressedSize(*zbuf, c->frame_size) != c->frame_size)
 		return msnap_fail(err, MSNAP_E_CORRUPT, (int64_t)c->frame_offset,
 				  "data frame of chunk %llu is not one checksummed "

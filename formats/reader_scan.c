@@ -40,7 +40,8 @@ static int check_frame(struct msnap_reader *r, const struct chunk_slot *c,
 	if (rd_pread(r, head, n, off, err))
 		return -MSNAP_E_TRUNCATED;
 	if (ZSTD_getFrameHeader(&zfh, head, n) != 0 || zfh.frameType != ZSTD_frame ||
-	    zfh.frameContentSize != c->info.raw_size || !zfh.checksumFlag)
+	    zfh.frameContentSize != c->info.raw_size || !zfh.checksumFlag ||
+	    !rd_window_ok(&zfh))
 		return msnap_fail(err, MSNAP_E_CORRUPT, (int64_t)off,
 				  "data frame of chunk %llu has a bad header",
 				  (unsigned long long)c->info.seq);

@@ -98,6 +98,7 @@ struct tweak {
 	uint64_t tr_chunks, tr_regions, tr_manifest_off, tr_index_off;
 	uint64_t page_size;
 	uint64_t region_pages;            /* pages of region 0 (base: 4) */
+	bool manifest_window;             /* its frame claims a 2 GiB window */
 };
 
 static uint64_t or_keep(uint64_t v, uint64_t dflt)
@@ -127,6 +128,20 @@ static size_t zframe(const void *src, size_t n, uint8_t **out, bool fcs,
 	return r;
 }
 
+/*
+ * Frame header: magic (4), descriptor (1), window descriptor (1): without
+ * the single-segment flag, byte 5 is Exponent << 3 | Mantissa, window =
+ * 2^(10 + Exponent).  Exponent 21: 2 GiB.
+ */
+static void claim_huge_window(uint8_t *f)
+{
+	if (f[4] & 0x20) {
+		fprintf(stderr, "hostile_craft: frame is single-segment\n");
+		exit(2);
+	}
+	f[5] = 21 << 3;
+}
+
 static const char base_yaml[] =
 	"memsnap: {schema: \"1.0\", version: hostile}\n"
 	"process: {pid: 4242, comm: demo, exe: {path: /usr/bin/demo}}\n"
@@ -149,8 +164,6 @@ static void build(struct buf *f, const struct tweak *t)
 	const uint32_t nreg = t->overlap ? 2 : 1;
 	const uint64_t npages = or_keep(t->region_pages, NPAGES);
 
-	for (i = 0; i < sizeof(page_bytes); i++)
-		page_bytes[i] = (uint8_t)(i * 31 + 7);
 	/* HEADER */
 	put32(&pl, TAG_HEADER);
 	put(&pl, "\x01\x00\x00\x00", 4);            /* Major 1, Minor 0 */
@@ -226,7 +239,10 @@ static void build(struct buf *f, const struct tweak *t)
 	msnap_hex(sha, 32, hex);
 	if (t->yaml) {
 		ylen = t->yaml_len;
-		mlen = zframe(t->yaml, ylen, &mframe, true, 0);
+		mlen = zframe(t->yaml, ylen, &mframe, true,
+			      t->manifest_window ? 10 : 0);
+		if (t->manifest_window)
+			claim_huge_window(mframe);
 	} else {
 		const unsigned long long end = BASE + npages * PS;
 		const unsigned long long absent = npages - 3;
@@ -330,23 +346,16 @@ static char *alias_yaml(size_t *len)
 	return (char *)b.p;
 }
 
-/* A zstd frame whose window descriptor claims 2^31 bytes (no FCS). */
+/*
+ * A zstd frame whose window descriptor claims 2 GiB, with the right
+ * content size and checksum flag: only the window says it is a bomb.
+ * (A 1 KiB window for 8 KiB of content keeps it multi-segment.)
+ */
 static size_t huge_window_frame(uint8_t **out)
 {
-	uint8_t *f = NULL;
-	size_t n = zframe(page_bytes, sizeof(page_bytes), &f, false, 20);
+	size_t n = zframe(page_bytes, sizeof(page_bytes), out, true, 10);
 
-	/*
-	 * Frame header: magic (4), descriptor (1), window descriptor (1):
-	 * no single-segment flag, so byte 5 is Exponent << 3 | Mantissa,
-	 * window = 2^(10 + Exponent).  Exponent 21: 2 GiB.
-	 */
-	if (f[4] & 0x20) {
-		fprintf(stderr, "hostile_craft: frame is single-segment\n");
-		exit(2);
-	}
-	f[5] = 21 << 3;
-	*out = f;
+	claim_huge_window(*out);
 	return n;
 }
 
@@ -356,8 +365,11 @@ static int craft_snapshot(const char *kind, const char *out)
 	struct buf f = { 0 };
 	uint8_t *zero = NULL, *fr = NULL;
 	char *y = NULL;
+	size_t i;
 	FILE *fp;
 
+	for (i = 0; i < sizeof(page_bytes); i++)
+		page_bytes[i] = (uint8_t)(i * 31 + 7);
 	memset(&t, 0, sizeof(t));
 	t.chunk_raw = t.chunk_frame_bytes = t.chunk_run_count = KEEP;
 	t.yaml_bytes = t.idx_chunks = t.idx_regions = KEEP;
@@ -380,6 +392,14 @@ static int craft_snapshot(const char *kind, const char *out)
 	} else if (!strcmp(kind, "bomb-window")) {
 		t.frame_len = huge_window_frame(&fr);
 		t.frame = fr;
+	} else if (!strcmp(kind, "bomb-manifest-window")) {
+		/* 8 KiB of YAML comments in a frame claiming a 2 GiB window */
+		zero = malloc(8192);
+		for (i = 0; i < 8192; i++)
+			zero[i] = i % 64 == 63 ? '\n' : i % 64 ? 'x' : '#';
+		t.yaml = (const char *)zero;
+		t.yaml_len = 8192;
+		t.manifest_window = true;
 	} else if (!strcmp(kind, "bomb-manifest")) {
 		/* Yaml_Bytes says 100; the frame expands to 64 MiB */
 		zero = calloc(1, 64u << 20);

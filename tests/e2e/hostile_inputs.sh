@@ -2,7 +2,8 @@
 # Hostile snapshots and reference files (hostile_craft.c writes them with
 # valid record checksums, so each lie is met by the check meant for it):
 # decompression bombs (content size over the record's, no content size,
-# a 2 GiB window, a manifest frame of 64 MiB for 100 bytes), overlapping
+# a 2 GiB window in a chunk and in the manifest, a manifest frame of
+# 64 MiB for 100 bytes), overlapping
 # regions, a 64 TiB region of a few hundred bytes, absurd counts and sizes
 # (2^32 regions, 2^40 and 2^63 chunks, a 2^63-byte chunk, 2^32 runs, a
 # 2 GiB page), index and trailer offsets outside the file or wrapping,
@@ -84,7 +85,8 @@ every_command valid "$VALID"
 run_one valid info-json "$ANALYZE" info --format json "$VALID"
 [ "$LAST_RC" = 0 ] || fail "info of the valid base failed"
 
-cases="bomb-content-size bomb-no-size bomb-window bomb-manifest overlap
+cases="bomb-content-size bomb-no-size bomb-window bomb-manifest
+bomb-manifest-window overlap
 region-huge regions-2e32 chunks-2e40 chunks-2e63 chunk-len-2e63 chunk-runs-2e32
 page-size-2e31 chunk-offset-outside chunk-offset-wrap pages-offset-outside
 manifest-offset-outside index-offset-outside yaml-deep yaml-alias-bomb"
