@@ -535,6 +535,11 @@ static void test_output_create_commit(void **state)
 
 	(void)state;
 	assert_int_equal(output_open(&o, tpath("new.msnap"), &err), 0);
+	/* nameless until the target is touched: a kill now leaves nothing */
+	assert_int_equal(lstat(tpath("new.msnap.partial"), &st),
+			 o.nameless ? -1 : 0);   /* no O_TMPFILE there */
+	assert_int_equal(lstat(tpath("new.msnap"), &st), -1);
+	assert_int_equal(output_publish(&o, &err), 0);
 	assert_int_equal(stat(tpath("new.msnap.partial"), &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0600);
 	assert_int_equal(fcntl(o.fd, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
@@ -552,6 +557,8 @@ static void test_output_create_commit(void **state)
 
 	/* discard removes only our own untouched .partial */
 	assert_int_equal(output_open(&o, tpath("gone.msnap"), &err), 0);
+	assert_int_equal(output_publish(&o, &err), 0);
+	assert_int_equal(lstat(tpath("gone.msnap.partial"), &st), 0);
 	output_discard(&o);
 	output_close(&o);
 	assert_int_equal(lstat(tpath("gone.msnap.partial"), &st), -1);
