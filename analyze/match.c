@@ -617,44 +617,125 @@ static int match_identity(const struct rset *a, const struct rset *b,
 	return 0;
 }
 
+/*
+ * Bounds on anonymous matching, which compares regions pairwise: a process
+ * may have tens of thousands of anonymous mappings (and a hostile snapshot
+ * a million).  Each region of A keeps only its best MATCH_KEEP candidates
+ * (memory: O(regions)); past MATCH_FULL_PAIRS pairs, a region of A is
+ * scored only against the regions of B after the same anchor at a rank
+ * within MATCH_RANK_WINDOW of its own (time: O(regions log regions)).
+ */
+#define MATCH_KEEP        8u
+#define MATCH_FULL_PAIRS  (1ull << 24)
+#define MATCH_RANK_WINDOW 8u
+
+/* Order of B's unidentified regions for the windowed scan. */
+static int cmp_anchor_rank(const void *x, const void *y, void *arg)
+{
+	const struct rset *s = arg;
+	const struct lregion *p = &s->r[*(const int *)x], *q = &s->r[*(const int *)y];
+
+	if (p->anchor_prev != q->anchor_prev)
+		return p->anchor_prev < q->anchor_prev ? -1 : 1;
+	if (p->rank_prev != q->rank_prev)
+		return p->rank_prev < q->rank_prev ? -1 : 1;
+	return *(const int *)x - *(const int *)y;
+}
+
+/* Keep k in best[0..*n), at most MATCH_KEEP, best first (cmp_cand order). */
+static void keep_best(struct cand *best, size_t *n, const struct cand *k)
+{
+	size_t i = *n < MATCH_KEEP ? (*n)++ : MATCH_KEEP;
+
+	if (i == MATCH_KEEP && cmp_cand(k, &best[MATCH_KEEP - 1]) >= 0)
+		return;
+	if (i == MATCH_KEEP)
+		i--;
+	while (i > 0 && cmp_cand(k, &best[i - 1]) < 0) {
+		best[i] = best[i - 1];
+		i--;
+	}
+	best[i] = *k;
+}
+
+/* First index of idx[0..n) whose region sorts at or after (anchor, rank). */
+static size_t lower_bound(const struct rset *s, const int *idx, size_t n,
+			  int anchor, unsigned rank)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		const size_t mid = lo + (hi - lo) / 2;
+		const struct lregion *g = &s->r[idx[mid]];
+
+		if (g->anchor_prev < anchor ||
+		    (g->anchor_prev == anchor && g->rank_prev < rank))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 static int match_anonymous(struct rset *a, struct rset *b, int *a2b,
 			   int *b2a, bool *by_content, double *conf)
 {
-	struct cand *c = NULL, *nc;
-	size_t n = 0, cap = 0, i, j;
+	struct cand *c = NULL, best[MATCH_KEEP];
+	int *bidx = NULL;
+	size_t n = 0, nb = 0, na = 0, i, j, nbest, lo, hi;
+	bool windowed;
 
 	find_anchors(a, a2b);
 	find_anchors(b, b2a);
 	for (i = 0; i < a->n; i++)
-		if (!a->r[i].key)
+		if (!a->r[i].key) {
 			content_signature(&a->r[i]);
-	for (i = 0; i < b->n; i++)
-		if (!b->r[i].key)
-			content_signature(&b->r[i]);
-	for (i = 0; i < a->n; i++) {
-		if (a->r[i].key)
-			continue;
-		for (j = 0; j < b->n; j++) {
-			struct cand k;
-
-			if (b->r[j].key)
-				continue;
-			k = score_pair(a, b, a2b, (int)i, (int)j);
-			if (k.score < MATCH_MIN_CONFIDENCE)
-				continue;
-			if (n == cap) {
-				cap = cap ? cap * 2 : 64;
-				nc = realloc(c, cap * sizeof(*c));
-				if (!nc) {
-					free(c);
-					return -1;
-				}
-				c = nc;
-			}
-			c[n++] = k;
+			na++;
 		}
+	bidx = malloc((b->n ? b->n : 1) * sizeof(*bidx));
+	c = malloc((na ? na : 1) * MATCH_KEEP * sizeof(*c));
+	if (!bidx || !c)
+		goto nomem;
+	for (j = 0; j < b->n; j++)
+		if (!b->r[j].key) {
+			content_signature(&b->r[j]);
+			bidx[nb++] = (int)j;
+		}
+	windowed = (uint64_t)na * nb > MATCH_FULL_PAIRS;
+	if (windowed)
+		qsort_r(bidx, nb, sizeof(*bidx), cmp_anchor_rank, b);
+	for (i = 0; i < a->n; i++) {
+		const struct lregion *g = &a->r[i];
+
+		if (g->key)
+			continue;
+		lo = 0;
+		hi = nb;
+		if (windowed) {
+			/* the regions after the same anchor, near its rank */
+			const int anchor = g->anchor_prev >= 0 ?
+					   a2b[g->anchor_prev] : -1;
+			const unsigned r = g->rank_prev;
+
+			if (g->anchor_prev >= 0 && anchor < 0)
+				continue;
+			lo = lower_bound(b, bidx, nb, anchor,
+					 r > MATCH_RANK_WINDOW ? r - MATCH_RANK_WINDOW : 0);
+			hi = lower_bound(b, bidx, nb, anchor,
+					 r + MATCH_RANK_WINDOW + 1);
+		}
+		nbest = 0;
+		for (j = lo; j < hi; j++) {
+			const struct cand k = score_pair(a, b, a2b, (int)i,
+							 bidx[j]);
+
+			if (k.score >= MATCH_MIN_CONFIDENCE)
+				keep_best(best, &nbest, &k);
+		}
+		memcpy(c + n, best, nbest * sizeof(*c));
+		n += nbest;
 	}
-	if (n)          /* no candidates: c is NULL, and qsort(NULL) is UB */
+	if (n)          /* no candidates: qsort(NULL) is UB */
 		qsort(c, n, sizeof(*c), cmp_cand);
 	for (i = 0; i < n; i++) {
 		if (a2b[c[i].a] >= 0 || b2a[c[i].b] >= 0)
@@ -664,8 +745,13 @@ static int match_anonymous(struct rset *a, struct rset *b, int *a2b,
 		by_content[c[i].a] = c[i].by_content;
 		conf[c[i].a] = c[i].score;
 	}
+	free(bidx);
 	free(c);
 	return 0;
+nomem:
+	free(bidx);
+	free(c);
+	return -1;
 }
 
 int match_regions(struct rset *a, struct rset *b, struct rmatch *m,

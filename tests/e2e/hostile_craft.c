@@ -359,6 +359,57 @@ static size_t huge_window_frame(uint8_t **out)
 	return n;
 }
 
+/*
+ * A valid layout-only snapshot of one library followed by n - 1 alike
+ * anonymous regions: every pair of them is a candidate for diff's
+ * neighbourhood matching.
+ */
+static int craft_many_anon(const char *out, unsigned n)
+{
+	struct msnap_writer_opts o = { .threads = 1, .page_size = PS,
+				       .flags = MSNAP_HDR_LAYOUT_ONLY };
+	struct msnap_writer *w;
+	struct msnap_error e;
+	static const char head[] = "memsnap: {schema: \"1.0\"}\nregions:\n";
+	static const char tail[] = "errors: []\n";
+	struct buf y = { 0 };
+	char line[512];
+	unsigned k;
+	int len;
+	FILE *fp = fopen(out, "wb");
+
+	if (!fp)
+		return 2;
+	o.fd = fileno(fp);
+	put(&y, head, sizeof(head) - 1);
+	if (msnap_writer_create(&w, &o, &e))
+		goto fail;
+	for (k = 0; k < n; k++) {
+		const unsigned long long lo = BASE + k * 2ull * PS;
+
+		len = snprintf(line, sizeof(line), "- {index: %u, start: \"0x%llx\", "
+			       "end: \"0x%llx\", perms: rw-p, offset: 0, dev: \"%s\", "
+			       "inode: %u, path: \"%s\", kind: %s, pages: {data: 0, "
+			       "zero: 0, absent: 1, swapped: 0, unreadable: 0}}\n",
+			       k, lo, lo + PS, k ? "00:00" : "fe:01", k ? 0 : 99,
+			       k ? "" : "/usr/lib/libdemo.so.1", k ? "anon" : "file");
+		put(&y, line, (size_t)len);
+		if (msnap_writer_begin_region(w, lo, lo + PS, &e) ||
+		    msnap_writer_end_region(w, &e))
+			goto fail;
+	}
+	put(&y, tail, sizeof(tail) - 1);
+	if (msnap_writer_finish(w, (const char *)y.p, y.n, NULL, &e))
+		goto fail;
+	msnap_writer_free(w);
+	free(y.p);
+	return fclose(fp) ? 2 : 0;
+fail:
+	fprintf(stderr, "hostile_craft: %s\n", e.msg);
+	fclose(fp);
+	return 2;
+}
+
 static int craft_snapshot(const char *kind, const char *out)
 {
 	struct tweak t;
@@ -377,6 +428,8 @@ static int craft_snapshot(const char *kind, const char *out)
 	t.tr_chunks = t.tr_regions = t.tr_manifest_off = t.tr_index_off = KEEP;
 	t.page_size = t.region_pages = KEEP;
 
+	if (!strcmp(kind, "anon-many"))
+		return craft_many_anon(out, 8000);
 	if (!strcmp(kind, "valid")) {
 		;
 	} else if (!strcmp(kind, "bomb-content-size")) {

@@ -4,7 +4,8 @@
 # decompression bombs (content size over the record's, no content size,
 # a 2 GiB window in a chunk and in the manifest, a manifest frame of
 # 64 MiB for 100 bytes), overlapping
-# regions, a 64 TiB region of a few hundred bytes, absurd counts and sizes
+# regions, a 64 TiB region of a few hundred bytes, 8000 alike anonymous
+# regions for diff's matching, absurd counts and sizes
 # (2^32 regions, 2^40 and 2^63 chunks, a 2^63-byte chunk, 2^32 runs, a
 # 2 GiB page), index and trailer offsets outside the file or wrapping,
 # YAML nested 100000 deep, a scalar over the 16 MiB limit and an alias
@@ -99,6 +100,15 @@ for c in $cases; do
 		fail "$c: verify calls a hostile file intact"
 	rm -f "$f"
 done
+# 8000 alike anonymous regions after a library (a valid file): diff must
+# match them within the memory limit (it once kept every candidate pair).
+f=$SCRATCH/anon-many.msnap
+"$CRAFT" anon-many "$f" || fail "cannot craft anon-many"
+run_one anon-many diff-self "$ANALYZE" diff --stat "$f" "$f"
+[ "$LAST_RC" = 0 ] || fail "diff of 8000 anonymous regions with themselves:" \
+	"status $LAST_RC: $(tail -n 2 "$SCRATCH/out/anon-many.diff-self.err")"
+rm -f "$f"
+
 # Parsing a 16 MiB scalar takes libyaml about a second: two commands.
 f=$SCRATCH/big.msnap
 "$CRAFT" yaml-big-scalar "$f" || fail "cannot craft yaml-big-scalar"
