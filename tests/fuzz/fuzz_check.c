@@ -39,6 +39,12 @@ static int write_all(int fd, const uint8_t *p, size_t n)
 	return n && write(fd, p, n) != (ssize_t)n ? -1 : 0;
 }
 
+static void remove_ref(void)
+{
+	unlink(ref_path);
+	rmdir(ref_dir);
+}
+
 /* The reference file, rewritten for each input. */
 static int put_ref(const uint8_t *p, size_t n)
 {
@@ -52,6 +58,7 @@ static int put_ref(const uint8_t *p, size_t n)
 		if (!mkdtemp(ref_dir))
 			abort();
 		snprintf(ref_path, sizeof(ref_path), "%s/libdemo.so.1", ref_dir);
+		atexit(remove_ref);
 	}
 	fd = open(ref_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
