@@ -380,6 +380,7 @@ static void stat_file(int procfd, struct region *r)
 		return;
 	r->file_ok = true;
 	r->file_size = (uint64_t)st.st_size;
+	r->file_nlink = (uint64_t)st.st_nlink;
 	r->file_mtime_sec = st.st_mtim.tv_sec;
 	r->file_mtime_nsec = st.st_mtim.tv_nsec;
 }
@@ -471,7 +472,11 @@ static enum region_kind kind_of(struct region *r)
 	/* shared anonymous memory and SysV segments live on shmem files */
 	if (path_is(r, "/dev/zero (deleted)") || path_starts(r, "/SYSV"))
 		return KIND_SHMEM;
-	if (path_ends(r, " (deleted)"))
+	/*
+	 * The suffix is all maps says, and a file may be named so: when
+	 * map_files could be read, its link count decides.
+	 */
+	if (path_ends(r, " (deleted)") && !(r->file_ok && r->file_nlink))
 		return KIND_DELETED;
 	if (r->path[0] == '/')
 		return KIND_FILE;

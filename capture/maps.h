@@ -44,8 +44,9 @@ struct region {
 	size_t nsmaps;
 	uint8_t build_id[64];
 	size_t build_id_len;
-	bool file_ok;           /* file_size and file_mtime are valid */
+	bool file_ok;           /* file_size, _mtime and _nlink are valid */
 	uint64_t file_size;
+	uint64_t file_nlink;    /* 0: the mapped file was deleted */
 	int64_t file_mtime_sec;
 	long file_mtime_nsec;
 	/* private file mappings: runs of pages copied on write (manifest) */

@@ -72,6 +72,13 @@ for f in json yaml; do
 	sec_check hasseq "$f" "$SCRATCH/info.$f" "${ARGS[@]}"
 done
 sec_check ascii "$SCRATCH/info.json"
+# A live file named "... (deleted)" is a file; only the unlinked one is
+# deleted (map_files' link count decides, not the name).
+kinds=$($JSON_GET "$SCRATCH/info.json" "' '.join(sorted(r['kind']
+	for r in doc['regions'] if isinstance(r['path'], str) and
+	(r['path'].endswith('/victim (deleted)') or
+	 r['path'].endswith(chr(7) + ' (deleted)'))))")
+assert_eq "$kinds" "deleted file" "kinds of the file named '... (deleted)' and the unlinked one"
 
 log "verify"
 run verify.txt 0 verify "$A"
