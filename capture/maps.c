@@ -385,6 +385,9 @@ static void stat_file(int procfd, struct region *r)
 	r->file_mtime_nsec = st.st_mtim.tv_nsec;
 }
 
+/* Reads of a changing region list before giving up. */
+#define MAPS_READ_ATTEMPTS 16
+
 int maps_read(int procfd, struct region_list *out, struct cap_error *err)
 {
 	char *text = NULL, *name = NULL;
@@ -392,13 +395,23 @@ int maps_read(int procfd, struct region_list *out, struct cap_error *err)
 	bool queried = false;
 	int mapsfd;
 
-	memset(out, 0, sizeof(*out));
-	if (read_text(procfd, "smaps", &text, &len, err))
-		return -1;
-	if (maps_parse_text(text, len, out, err)) {
+	int attempt;
+
+	/*
+	 * A process that runs (--no-freeze) can change its mappings while
+	 * the kernel prints them page by page: regions then come out of
+	 * order.  Read again; a stopped process always reads consistently.
+	 */
+	for (attempt = 0;; attempt++) {
+		memset(out, 0, sizeof(*out));
+		if (read_text(procfd, "smaps", &text, &len, err))
+			return -1;
+		if (!maps_parse_text(text, len, out, err))
+			break;
 		free(text);
 		maps_free(out);
-		return -1;
+		if (attempt == MAPS_READ_ATTEMPTS - 1)
+			return -1;
 	}
 	free(text);
 	out->source = "smaps";
