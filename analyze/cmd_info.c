@@ -265,9 +265,7 @@ static const int state_order[MSNAP_PAGE_NSTATES] = {
 static void put_written(const struct snap *s, struct onode *row, uint32_t i)
 {
 	const struct snap_region *g = &s->regions[i];
-	const struct ynode *runs =
-		ynode_get(snap_region_node(s, i), "private_copies");
-	const uint64_t page = s->info->page_size ? s->info->page_size : 4096;
+	const struct ynode *runs = snap_private_copies(s, i);
 	uint64_t n = 0, first, count;
 	size_t k;
 
@@ -275,11 +273,8 @@ static void put_written(const struct snap *s, struct onode *row, uint32_t i)
 		out_null(row, "written");
 		return;
 	}
-	for (k = 0; ynode_kind(runs) == YNODE_SEQ && k < ynode_len(runs); k++)
-		if (!ynode_u64(ynode_at(ynode_at(runs, k), 0), &first) &&
-		    !ynode_u64(ynode_at(ynode_at(runs, k), 1), &count) &&
-		    first < (g->end - g->start) / page &&
-		    count <= (g->end - g->start) / page - first)
+	for (k = 0; runs && k < ynode_len(runs); k++)
+		if (!snap_private_run(s, i, runs, k, &first, &count))
 			n += count;
 	out_u64(row, "written", n);
 }

@@ -495,9 +495,7 @@ static void cow_pages(struct check_ctx *c, const struct module *m,
 
 	for (i = m->first; i <= m->last; i++) {
 		const struct snap_region *g = &c->s->regions[i];
-		const struct ynode *runs =
-			ynode_get(snap_region_node(c->s, i), "private_copies");
-		const uint64_t npages = (g->end - g->start) / ps;
+		const struct ynode *runs = snap_private_copies(c->s, i);
 		uint64_t kb, first, count;
 
 		if (g->perms[2] != 'x' || g->perms[3] != 'p')
@@ -513,14 +511,8 @@ static void cow_pages(struct check_ctx *c, const struct module *m,
 			}
 			continue;
 		}
-		for (k = 0; ynode_kind(runs) == YNODE_SEQ &&
-			    k < ynode_len(runs); k++) {
-			const struct ynode *run = ynode_at(runs, k);
-
-			if (ynode_u64(ynode_at(run, 0), &first) ||
-			    ynode_u64(ynode_at(run, 1), &count) ||
-			    !count || first >= npages ||
-			    count > npages - first)
+		for (k = 0; k < ynode_len(runs); k++) {
+			if (snap_private_run(c->s, i, runs, k, &first, &count))
 				continue;       /* the container check is elsewhere */
 			if (patch_within(c->fs, first_finding,
 					 g->start + first * ps,

@@ -176,6 +176,28 @@ const struct ynode *snap_region_node(const struct snap *s, uint32_t i)
 	return ynode_at(seq, i);
 }
 
+const struct ynode *snap_private_copies(const struct snap *s, uint32_t i)
+{
+	return ynode_get(snap_region_node(s, i), "private_copies");
+}
+
+int snap_private_run(const struct snap *s, uint32_t i,
+		     const struct ynode *runs, size_t k, uint64_t *first,
+		     uint64_t *count)
+{
+	const uint64_t page = s->info->page_size ? s->info->page_size : 4096;
+	const struct snap_region *g = &s->regions[i];
+	const uint64_t npages = (g->end - g->start) / page;
+	const struct ynode *run = ynode_at(runs, k);
+
+	if (ynode_kind(runs) != YNODE_SEQ ||
+	    ynode_u64(ynode_at(run, 0), first) ||
+	    ynode_u64(ynode_at(run, 1), count) || !*count ||
+	    *first >= npages || *count > npages - *first)
+		return -1;
+	return 0;
+}
+
 int snap_fact_u64(const struct snap *s, const char *dotted, uint64_t *v)
 {
 	const struct ynode *n = snap_fact(s, dotted);

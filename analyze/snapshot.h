@@ -95,6 +95,16 @@ const struct ynode *snap_fact(const struct snap *s, const char *dotted);
 int snap_fact_u64(const struct snap *s, const char *dotted, uint64_t *v);
 /* The manifest's entry for region i, NULL when it has none. */
 const struct ynode *snap_region_node(const struct snap *s, uint32_t i);
+/*
+ * The written-page runs (manifest private_copies) of region i: its node,
+ * NULL when the capture recorded none; run k of it as
+ * [first, first + count) pages of the region, 0, or -1 when it is
+ * malformed, empty or outside the region.
+ */
+const struct ynode *snap_private_copies(const struct snap *s, uint32_t i);
+int snap_private_run(const struct snap *s, uint32_t i,
+		     const struct ynode *runs, size_t k, uint64_t *first,
+		     uint64_t *count);
 int snap_fact_i64(const struct snap *s, const char *dotted, int64_t *v);
 int snap_fact_bool(const struct snap *s, const char *dotted, bool *v);
 /* Bytes of a string or !!binary fact, in out (absent: out->s == NULL). */
