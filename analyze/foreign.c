@@ -529,7 +529,7 @@ static void thread_checks(struct check_ctx *c)
 int foreign_check(struct check_ctx *c)
 {
 	struct snap_bytes exe = { 0 }, keep = { 0 };
-	char *file_list, *both;
+	char *file_list, *both = NULL;
 	const char *preload;
 	bool jit;
 
@@ -539,13 +539,14 @@ int foreign_check(struct check_ctx *c)
 	preload = env_value(c, "LD_PRELOAD", &keep);
 	file_list = preload_file_list(c);
 	/* libraries named by either are loaded on purpose, not injected */
-	if (asprintf(&both, "%s:%s", preload ? preload : "",
+	if ((preload || file_list) &&
+	    asprintf(&both, "%s:%s", preload ? preload : "",
 		     file_list ? file_list : "") < 0) {
 		both = NULL;
 		c->fs->nomem = true;
 	}
 	region_checks(c, jit);
-	library_checks(c, both && (preload || file_list) ? both : NULL);
+	library_checks(c, both);
 	env_checks(c, preload);
 	if (file_list)
 		preload_file_finding(c, file_list);
