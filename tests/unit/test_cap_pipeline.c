@@ -198,6 +198,22 @@ static void test_maps_read_self(void **state)
 	close(procfd);
 }
 
+/* A scanner of this process, by PAGEMAP_SCAN or the pagemap fallback. */
+static int open_self_scanner(struct page_scanner *s, bool use_scan)
+{
+	struct cap_error err;
+	int procfd = open("/proc/self", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	assert_true(procfd >= 0);
+	assert_int_equal(pages_open(s, procfd, &err), 0);
+	if (!use_scan)
+		pages_disable_scan(s);
+	else if (!s->use_scan)
+		skip();         /* kernel older than 6.7 */
+	assert_string_equal(pages_method(s), use_scan ? "pagemap_scan" : "pagemap");
+	return procfd;
+}
+
 static void classify_touched(bool use_scan)
 {
 	const long ps = sysconf(_SC_PAGESIZE);
@@ -215,14 +231,7 @@ static void classify_touched(bool use_scan)
 	buf[1 * ps] = 1;
 	buf[5 * ps + 17] = 1;
 	buf[15 * ps] = 1;
-	procfd = open("/proc/self", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	assert_true(procfd >= 0);
-	assert_int_equal(pages_open(&s, procfd, &err), 0);
-	if (!use_scan)
-		pages_disable_scan(&s);
-	else if (!s.use_scan)
-		skip();         /* kernel older than 6.7 */
-	assert_string_equal(pages_method(&s), use_scan ? "pagemap_scan" : "pagemap");
+	procfd = open_self_scanner(&s, use_scan);
 	assert_int_equal(pages_classify(&s, (uint64_t)(uintptr_t)buf,
 					(uint64_t)(uintptr_t)buf + 16 * ps,
 					&pr, &err), 0);
@@ -283,13 +292,7 @@ static void private_copies_found(bool use_scan)
 	map[3 * ps] = 1;
 	map[9 * ps + 5] = 1;
 	map[10 * ps] = 1;
-	procfd = open("/proc/self", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	assert_true(procfd >= 0);
-	assert_int_equal(pages_open(&s, procfd, &err), 0);
-	if (!use_scan)
-		pages_disable_scan(&s);
-	else if (!s.use_scan)
-		skip();
+	procfd = open_self_scanner(&s, use_scan);
 	assert_int_equal(pages_private_copies(&s, (uint64_t)(uintptr_t)map,
 					      (uint64_t)(uintptr_t)map + 16 * ps,
 					      &pr, &err), 0);
