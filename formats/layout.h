@@ -25,12 +25,16 @@
 #define TAG_MANIFEST  TAG('M', 'S', 'M', 'F')
 #define TAG_INDEX     TAG('M', 'S', 'I', 'X')
 #define TAG_TRAILER   TAG('M', 'S', 'T', 'R')
+#define TAG_ADOPT     TAG('M', 'S', 'A', 'D')   /* 2.0 */
 
 /* HEADER payload */
 #define HDR_PAYLOAD        52u
 /* CHUNK payload: fixed part, then runs of 16 bytes, then the checksum */
 #define CHUNK_FIXED        56u
 #define CHUNK_RUN_SIZE     16u
+#define CHUNK_FLAG_PRECOPY 0x1u          /* 2.0: Flags at offset 52 */
+/* ADOPT payload (2.0): tag, region, first chunk, chunk count, checksum */
+#define ADOPT_PAYLOAD      32u
 /* PAGES payload: fixed part, runs of 24 bytes, u64 count, hashes, checksum */
 #define PAGES_FIXED        96u
 #define PAGES_RUN_SIZE     24u

@@ -19,8 +19,16 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define MSNAP_FORMAT_MAJOR 1
+/*
+ * Files are written as 1.0 unless they hold pre-copied chunks (2.0, see
+ * FORMAT.md 12); the reader reads both.
+ */
+#define MSNAP_FORMAT_MAJOR 2
 #define MSNAP_FORMAT_MINOR 0
+#define MSNAP_FORMAT_MAJOR_MIN 1
+
+/* The region of a chunk that no region uses (a stale pre-copied chunk). */
+#define MSNAP_REGION_NONE 0xffffffffu
 
 /* Limits a reader enforces on untrusted files (FORMAT.md, "Limits"). */
 #define MSNAP_MAX_CHUNK_RAW    (16u << 20)   /* raw bytes in one data chunk */
@@ -120,6 +128,7 @@ struct msnap_writer_opts {
 
 #define MSNAP_HDR_LAYOUT_ONLY 0x1u  /* no memory contents were captured */
 #define MSNAP_HDR_LIVE        0x2u  /* read without freezing the target */
+#define MSNAP_HDR_PRECOPY     0x4u  /* 2.0: holds chunks written before the freeze */
 
 /* What end_region() reported once the region's page table was written. */
 struct msnap_region_summary {
@@ -157,6 +166,43 @@ int msnap_writer_add(struct msnap_writer *w, uint64_t first, uint64_t count,
 
 /* End the current region; its page table follows its last chunk. */
 int msnap_writer_end_region(struct msnap_writer *w, struct msnap_error *err);
+
+/*
+ * Pre-copy (needs MSNAP_HDR_PRECOPY).  Pages read while the target still
+ * runs are written as chunks of a pre-copy area, which has no index and no
+ * page table of its own.  Once the target is frozen and a prefix of an area
+ * is known to be unchanged, a region that starts where the area starts
+ * adopts that prefix: its chunks, page states, hashes and the running
+ * SHA-256 up to there.  Chunks no region adopts stay in the file unused.
+ *
+ * begin_precopy opens area number msnap_writer_precopy_count() - 1 after
+ * it; add pages with msnap_writer_add_copy() (the writer copies them, so
+ * the caller may reuse its buffer at once) and close it with
+ * msnap_writer_end_region().
+ */
+int msnap_writer_begin_precopy(struct msnap_writer *w, uint64_t start,
+			       uint64_t end, struct msnap_error *err);
+int msnap_writer_add_copy(struct msnap_writer *w, uint64_t first,
+			  uint64_t count, enum msnap_page_state state,
+			  const void *data, struct msnap_error *err);
+uint32_t msnap_writer_precopy_count(const struct msnap_writer *w);
+
+/*
+ * After sync: the pages after which area `area` may be cut, in increasing
+ * order (each is the end of one of its chunks; 0 is always allowed and not
+ * listed).  *n receives their number; the array lives as long as w.
+ */
+const uint64_t *msnap_writer_precopy_cuts(const struct msnap_writer *w,
+					  uint32_t area, size_t *n);
+
+/*
+ * Begin a region [start, end) whose pages [0, cut) are those of pre-copy
+ * area `area` (same start; cut one of its cuts, or 0).  Pages are then
+ * added from `cut` on as for msnap_writer_begin_region().
+ */
+int msnap_writer_begin_adopting(struct msnap_writer *w, uint64_t start,
+				uint64_t end, uint32_t area, uint64_t cut,
+				struct msnap_error *err);
 
 /* Wait until everything added so far is compressed and written. */
 int msnap_writer_sync(struct msnap_writer *w, struct msnap_error *err);
@@ -223,7 +269,8 @@ struct msnap_region_info {
 };
 
 struct msnap_chunk_info {
-	uint32_t region;
+	uint32_t region;             /* MSNAP_REGION_NONE: no region uses it */
+	bool precopy;                /* written before the freeze (2.0) */
 	uint64_t seq;                /* 0, 1, 2, ... in file order */
 	uint64_t header_offset;      /* file offset of its chunk record */
 	uint64_t frame_offset;       /* file offset of its zstd frame */
@@ -282,6 +329,7 @@ int msnap_page_state(const struct msnap_reader *r, uint32_t region,
 
 struct msnap_verify_report {
 	uint64_t chunks_ok, chunks_bad;
+	uint64_t chunks_unused;      /* intact pre-copied chunks no region uses */
 	uint64_t regions_ok, regions_bad, regions_unchecked;
 	uint64_t pages_checked, pages_bad;
 	bool file_hash_ok;           /* content SHA-256 matches the trailer */

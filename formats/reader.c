@@ -101,6 +101,29 @@ static int by_chunk_addr(const void *a, const void *b)
 }
 
 /*
+ * A scan has no index to say which pre-copied chunks a region took over:
+ * its ADOPT records do.  Only chunks that are pre-copied and still
+ * unclaimed can be adopted, and only by a region the scan reached.
+ */
+static void apply_adopts(struct msnap_reader *r)
+{
+	size_t i;
+	uint64_t k;
+
+	for (i = 0; i < r->nadopts; i++) {
+		const struct adopt_rec *a = &r->adopts[i];
+
+		if (a->region >= r->nregions || !r->regions[a->region].seen ||
+		    a->first >= r->nchunks)
+			continue;
+		for (k = a->first; k < r->nchunks && k - a->first < a->count; k++)
+			if (r->chunks[k].info.precopy &&
+			    r->chunks[k].info.region == MSNAP_REGION_NONE)
+				r->chunks[k].info.region = a->region;
+	}
+}
+
+/*
  * Cross-check regions and chunks: regions must not overlap, chunks must lie
  * inside their region and not overlap each other.  Builds the sorted views
  * used for lookups.
@@ -118,6 +141,8 @@ int rd_finalize(struct msnap_reader *r, struct msnap_error *err)
 		if (r->regions[i].seen)
 			r->by_start[n++] = (uint32_t)i;
 	r->nsorted = n;
+	if (r->info.recovered)
+		apply_adopts(r);
 	sort_reader = r;
 	qsort(r->by_start, n, sizeof(*r->by_start), by_region_start);
 	for (i = 1; i < n; i++) {
@@ -132,13 +157,18 @@ int rd_finalize(struct msnap_reader *r, struct msnap_error *err)
 		const struct msnap_chunk_info *c = &r->chunks[i].info;
 		const struct region_slot *reg;
 
+		r->by_addr[i] = i;
+		if (c->region == MSNAP_REGION_NONE)
+			continue;       /* pre-copied, then superseded: unused */
 		if (c->region >= r->nregions || !r->regions[c->region].seen)
 			return msnap_fail(err, MSNAP_E_CORRUPT, (int64_t)c->header_offset,
 					  "chunk %llu names unknown region %u",
 					  (unsigned long long)i, c->region);
 		reg = &r->regions[c->region];
 		if (c->first_addr < reg->info.start || c->end_addr > reg->info.end ||
-		    c->first_addr >= c->end_addr)
+		    c->first_addr >= c->end_addr ||
+		    (c->precopy && r->chunks[i].loaded &&
+		     r->chunks[i].rec_start != reg->info.start))
 			return msnap_fail(err, MSNAP_E_CORRUPT, (int64_t)c->header_offset,
 					  "chunk %llu lies outside region %u",
 					  (unsigned long long)i, c->region);
@@ -147,8 +177,11 @@ int rd_finalize(struct msnap_reader *r, struct msnap_error *err)
 	qsort(r->by_addr, r->nchunks, sizeof(*r->by_addr), by_chunk_addr);
 	for (i = 0; i < r->nchunks; i++) {
 		const struct msnap_chunk_info *c = &r->chunks[r->by_addr[i]].info;
-		struct region_slot *reg = &r->regions[c->region];
+		struct region_slot *reg;
 
+		if (c->region == MSNAP_REGION_NONE)
+			break;          /* sorted last */
+		reg = &r->regions[c->region];
 		if (i && r->chunks[r->by_addr[i - 1]].info.region == c->region &&
 		    r->chunks[r->by_addr[i - 1]].info.end_addr > c->first_addr)
 			return msnap_fail(err, MSNAP_E_CORRUPT, (int64_t)c->header_offset,
@@ -262,6 +295,9 @@ void rd_reset(struct msnap_reader *r)
 	free(r->chunks);
 	free(r->by_start);
 	free(r->by_addr);
+	free(r->adopts);
+	r->adopts = NULL;
+	r->nadopts = 0;
 	free(r->manifest);
 	r->regions = NULL;
 	r->chunks = NULL;

@@ -27,6 +27,7 @@ struct chunk_slot {
 	struct msnap_chunk_info info;
 	uint32_t header_frame;       /* bytes of its CHUNK record frame */
 	bool loaded;                 /* runs read and checked */
+	uint64_t rec_start;          /* Region_Start of its record, once loaded */
 	struct msnap_run *runs;      /* owned */
 	uint64_t *run_pos;           /* per run: its first page's index in the raw data */
 };
@@ -38,6 +39,12 @@ struct region_slot {
 	uint64_t *hash_base;         /* per run: index of its first hash (DATA runs) */
 	uint64_t first_chunk, nchunks;  /* its chunks: [first, first+n) in by_addr order */
 	bool seen;
+};
+
+/* An ADOPT record seen by a scan: chunks [first, first+count) are region's. */
+struct adopt_rec {
+	uint32_t region;
+	uint64_t first, count;
 };
 
 struct msnap_reader {
@@ -53,6 +60,8 @@ struct msnap_reader {
 	struct chunk_slot *chunks;
 	uint64_t nchunks, chunks_cap;
 	uint64_t *by_addr;           /* chunk indexes sorted by (region, first_addr) */
+	struct adopt_rec *adopts;    /* scan only */
+	size_t nadopts;
 	ZSTD_DCtx *dctx;
 	int64_t cached;              /* chunk held in cache, -1 if none */
 	uint8_t *cache;

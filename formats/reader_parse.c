@@ -135,11 +135,12 @@ int rd_header(struct msnap_reader *r, struct msnap_error *err)
 		 * header differently, so it must be refused as such, not as a
 		 * checksum mismatch.
 		 */
-		if (get_le16(head + 12) != MSNAP_FORMAT_MAJOR)
+		if (get_le16(head + 12) < MSNAP_FORMAT_MAJOR_MIN ||
+		    get_le16(head + 12) > MSNAP_FORMAT_MAJOR)
 			return msnap_fail(err, MSNAP_E_VERSION, 12,
-					  "format version %u.%u; this reader reads %u.x",
+					  "format version %u.%u; this reader reads %u.x to %u.x",
 					  get_le16(head + 12), get_le16(head + 14),
-					  MSNAP_FORMAT_MAJOR);
+					  MSNAP_FORMAT_MAJOR_MIN, MSNAP_FORMAT_MAJOR);
 	}
 	ret = rd_record(r, 0, SKIP_HDR_SIZE + HDR_PAYLOAD, TAG_HEADER,
 			HDR_PAYLOAD, &p, &n, err);
@@ -152,11 +153,13 @@ int rd_header(struct msnap_reader *r, struct msnap_error *err)
 	memcpy(fi->capture_id, p + 20, 16);
 	fi->created_ns = get_le64(p + 36);
 	ret = 0;
-	if (fi->major != MSNAP_FORMAT_MAJOR)
+	if (fi->major < MSNAP_FORMAT_MAJOR_MIN || fi->major > MSNAP_FORMAT_MAJOR)
 		ret = msnap_fail(err, MSNAP_E_VERSION, 4,
-				 "format version %u.%u; this reader reads %u.x",
-				 fi->major, fi->minor, MSNAP_FORMAT_MAJOR);
-	else if (fi->flags & ~(MSNAP_HDR_LAYOUT_ONLY | MSNAP_HDR_LIVE))
+				 "format version %u.%u; this reader reads %u.x to %u.x",
+				 fi->major, fi->minor, MSNAP_FORMAT_MAJOR_MIN,
+				 MSNAP_FORMAT_MAJOR);
+	else if (fi->flags & ~(MSNAP_HDR_LAYOUT_ONLY | MSNAP_HDR_LIVE |
+			       (fi->major >= 2 ? MSNAP_HDR_PRECOPY : 0)))
 		ret = msnap_fail(err, MSNAP_E_RESERVED, 8,
 				 "unknown header flags 0x%x", fi->flags);
 	else if (get_le32(p + 16))
@@ -191,10 +194,15 @@ int rd_parse_chunk(struct msnap_reader *r, const uint8_t *p, size_t len,
 	c->info.seq = get_le64(p + 8);
 	c->info.frame_size = get_le64(p + 32);
 	c->info.raw_size = get_le64(p + 40);
-	if (get_le32(p + 52))
+	/* 2.0: Flags; pre-copied chunks name no region of their own */
+	c->info.precopy = get_le32(p + 52) == CHUNK_FLAG_PRECOPY &&
+			  (r->info.flags & MSNAP_HDR_PRECOPY);
+	if (get_le32(p + 52) && !c->info.precopy)
 		return msnap_fail(err, MSNAP_E_RESERVED, (int64_t)off,
 				  "chunk reserved field is set");
-	if (c->info.region >= MSNAP_MAX_REGIONS || start >= end ||
+	if (c->info.precopy != (c->info.region == MSNAP_REGION_NONE) ||
+	    (!c->info.precopy && c->info.region >= MSNAP_MAX_REGIONS) ||
+	    start >= end ||
 	    start % ps || end % ps)
 		return msnap_fail(err, MSNAP_E_CORRUPT, (int64_t)off,
 				  "chunk names a bad region %u [0x%llx, 0x%llx)",
@@ -235,6 +243,9 @@ int rd_parse_chunk(struct msnap_reader *r, const uint8_t *p, size_t len,
 	c->header_frame = (uint32_t)(SKIP_HDR_SIZE + len);
 	c->info.frame_offset = off + SKIP_HDR_SIZE + len;
 	c->loaded = true;
+	c->rec_start = start;
+	if (c->info.precopy)
+		return 0;
 	return rd_region_bounds(r, c->info.region, start, end, off, err);
 nomem:
 	free(c->runs);

@@ -28,7 +28,9 @@ int rd_load_chunk(struct msnap_reader *r, uint64_t i, struct msnap_error *err)
 	free(p);
 	if (ret)
 		return ret;
-	if (got.info.region != c->info.region || got.info.seq != i ||
+	/* the index assigns a pre-copied chunk to the region that adopted it */
+	if ((got.info.precopy ? MSNAP_REGION_NONE : c->info.region) !=
+	    got.info.region || got.info.seq != i ||
 	    got.info.frame_size != c->info.frame_size ||
 	    got.info.raw_size != c->info.raw_size ||
 	    got.info.first_addr != c->info.first_addr ||
@@ -39,10 +41,22 @@ int rd_load_chunk(struct msnap_reader *r, uint64_t i, struct msnap_error *err)
 				  "chunk %llu disagrees with the index",
 				  (unsigned long long)i);
 	}
+	/* adopted: its page numbers must count from the adopting region's start */
+	if (got.info.precopy && c->info.region != MSNAP_REGION_NONE &&
+	    (c->info.region >= r->nregions ||
+	     got.info.first_addr - got.runs[0].first * r->info.page_size !=
+	     r->regions[c->info.region].info.start)) {
+		free(got.runs);
+		free(got.run_pos);
+		return msnap_fail(err, MSNAP_E_CORRUPT, (int64_t)c->info.header_offset,
+				  "pre-copied chunk %llu does not start where region %u starts",
+				  (unsigned long long)i, c->info.region);
+	}
 	c->runs = got.runs;
 	c->run_pos = got.run_pos;
 	c->info.runs = got.runs;
 	c->info.nruns = got.info.nruns;
+	c->info.precopy = got.info.precopy;
 	c->loaded = true;
 	return 0;
 }

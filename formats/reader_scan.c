@@ -89,6 +89,28 @@ static int scan_pages(struct msnap_reader *r, const uint8_t *p, size_t n,
 	return rd_parse_pages(r, p, n, off, &r->regions[index], err);
 }
 
+/* 2.0: remember which pre-copied chunks a region adopted. */
+static int scan_adopt(struct msnap_reader *r, const uint8_t *p, size_t n,
+		      uint64_t off, struct msnap_error *err)
+{
+	void *v;
+
+	if (n != ADOPT_PAYLOAD || !(r->info.flags & MSNAP_HDR_PRECOPY))
+		return msnap_fail(err, MSNAP_E_CORRUPT, (int64_t)off,
+				  "unexpected adoption record");
+	if (r->nadopts >= MSNAP_MAX_REGIONS)
+		return msnap_fail(err, MSNAP_E_LIMIT, (int64_t)off,
+				  "too many adoption records");
+	v = reallocarray(r->adopts, r->nadopts + 1, sizeof(*r->adopts));
+	if (!v)
+		return msnap_fail(err, MSNAP_E_NOMEM, (int64_t)off, "out of memory");
+	r->adopts = v;
+	r->adopts[r->nadopts++] = (struct adopt_rec){
+		get_le32(p + 4), get_le64(p + 8), get_le64(p + 16)
+	};
+	return 0;
+}
+
 /* One record at off; *next receives where the following frame starts. */
 static int scan_record(struct msnap_reader *r, uint64_t off, uint32_t size,
 		       uint64_t *next, struct msnap_error *err)
@@ -111,7 +133,8 @@ static int scan_record(struct msnap_reader *r, uint64_t off, uint32_t size,
 	if (tag == TAG_TRAILER)
 		return msnap_fail(err, MSNAP_E_CORRUPT, (int64_t)off,
 				  "trailer is damaged");
-	if (tag != TAG_CHUNK && tag != TAG_PAGES && tag != TAG_MANIFEST)
+	if (tag != TAG_CHUNK && tag != TAG_PAGES && tag != TAG_MANIFEST &&
+	    tag != TAG_ADOPT)
 		return tag == TAG_HEADER ?
 		       msnap_fail(err, MSNAP_E_CORRUPT, (int64_t)off, "second header") :
 		       0;      /* a later minor version's record: skip it */
@@ -125,6 +148,8 @@ static int scan_record(struct msnap_reader *r, uint64_t off, uint32_t size,
 				r->chunks[r->nchunks - 1].info.frame_size;
 	} else if (tag == TAG_PAGES) {
 		ret = scan_pages(r, p, n, off, err);
+	} else if (tag == TAG_ADOPT) {
+		ret = scan_adopt(r, p, n, off, err);
 	} else {
 		ret = rd_parse_manifest(r, p, n, off, err);
 	}

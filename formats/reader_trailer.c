@@ -111,7 +111,10 @@ static int load_index_chunks(struct msnap_reader *r, const struct trailer *t,
 					  "or overlaps its neighbour", (unsigned long long)i);
 		if (c->info.raw_size == 0 || c->info.raw_size > MSNAP_MAX_CHUNK_RAW ||
 		    c->info.raw_size % ps || c->info.first_addr % ps ||
-		    c->info.end_addr % ps || c->info.region >= t->nregions)
+		    c->info.end_addr % ps ||
+		    (c->info.region >= t->nregions &&
+		     !(c->info.region == MSNAP_REGION_NONE &&
+		       (r->info.flags & MSNAP_HDR_PRECOPY))))
 			return msnap_fail(err, MSNAP_E_CORRUPT, (int64_t)(t->ioff),
 					  "index entry %llu has bad sizes or region",
 					  (unsigned long long)i);

@@ -95,7 +95,8 @@ static uint64_t check_pages(const struct msnap_reader *r,
 	uint64_t bad = 0, pos = 0;
 	size_t i;
 
-	if (!r->regions[c->region].info.has_table)
+	if (c->region == MSNAP_REGION_NONE ||
+	    !r->regions[c->region].info.has_table)
 		return 0;
 	for (i = 0; i < c->nruns; i++) {
 		uint64_t p;
@@ -228,7 +229,8 @@ static void consume(struct vctx *v, struct vpool *vp, uint64_t i,
 	pthread_mutex_unlock(&vp->lock);
 	if (s->failed) {
 		v->rep->chunks_bad++;
-		rbad[c->region] = true;
+		if (c->region != MSNAP_REGION_NONE)
+			rbad[c->region] = true;
 		report(v, s->e.offset, "chunk %llu: %s", (unsigned long long)i, s->e.msg);
 	} else {
 		if (s->bad_pages) {
@@ -244,9 +246,11 @@ static void consume(struct vctx *v, struct vpool *vp, uint64_t i,
 		} else {
 			v->rep->chunks_ok++;
 		}
-		if (r->regions[c->region].info.has_table)
+		if (c->region == MSNAP_REGION_NONE)
+			v->rep->chunks_unused++;    /* checked, belongs to no region */
+		else if (r->regions[c->region].info.has_table)
 			v->rep->pages_checked += c->raw_size / r->info.page_size;
-		if (!v->rep->quick)
+		if (!v->rep->quick && c->region != MSNAP_REGION_NONE)
 			sha256_update(&rsha[c->region], c->raw_size, s->raw);
 	}
 	pthread_mutex_lock(&vp->lock);

@@ -28,6 +28,7 @@
 static void job_reset(struct job *j)
 {
 	j->kind = JOB_PAGES;
+	j->precopy = false;
 	j->ends_region = false;
 	j->nseg = 0;
 	j->npages = 0;
@@ -42,7 +43,7 @@ static int write_header(struct msnap_writer *w, struct msnap_error *err)
 	uint8_t p[HDR_PAYLOAD] = { 0 };
 
 	put_le32(p, TAG_HEADER);
-	put_le16(p + 4, MSNAP_FORMAT_MAJOR);
+	put_le16(p + 4, w->major);
 	put_le16(p + 6, MSNAP_FORMAT_MINOR);
 	put_le32(p + 8, w->opts.flags);
 	put_le32(p + 12, w->opts.page_size);
@@ -89,6 +90,8 @@ int msnap_writer_create(struct msnap_writer **out,
 	if (w->opts.threads > 256)
 		w->opts.threads = 256;
 	w->chunk_pages = w->opts.chunk_bytes / w->opts.page_size;
+	/* 1.0 readers read everything but pre-copied chunks */
+	w->major = w->opts.flags & MSNAP_HDR_PRECOPY ? 2 : 1;
 	w->fd = opts->fd;
 	{
 		struct stat st;
@@ -161,6 +164,7 @@ static int open_job(struct msnap_writer *w, struct msnap_error *err)
 	}
 	j = pool_tail(w);
 	j->region = (uint32_t)w->cur_region;
+	j->precopy = w->cur_is_pre;
 	w->filling = j;
 	return 0;
 }
@@ -175,44 +179,179 @@ static int submit_job(struct msnap_writer *w, struct msnap_error *err)
 	return 0;
 }
 
-int msnap_writer_begin_region(struct msnap_writer *w, uint64_t start,
-			      uint64_t end, struct msnap_error *err)
+/* Append a fresh accumulator to *v (a region or a pre-copy area). */
+static struct region_acc *new_acc(struct msnap_writer *w,
+				  struct region_acc **v, size_t *n, size_t *cap,
+				  uint64_t start, uint64_t end,
+				  struct msnap_error *err)
 {
 	struct region_acc *r;
 	const uint64_t mask = w->opts.page_size - 1;
 
-	if (w->broken)
-		return msnap_fail(err, MSNAP_E_STATE, -1, "writer has failed");
-	if (w->cur_region >= 0)
-		return msnap_fail(err, MSNAP_E_STATE, -1, "region still open");
-	if ((start & mask) || (end & mask) || end <= start)
-		return msnap_fail(err, MSNAP_E_INVAL, -1,
-				  "bad region 0x%llx-0x%llx",
-				  (unsigned long long)start, (unsigned long long)end);
-	if (w->nregions >= MSNAP_MAX_REGIONS)
-		return msnap_fail(err, MSNAP_E_LIMIT, -1, "too many regions");
-	if (w->nregions == w->regions_cap) {
-		size_t cap = w->regions_cap ? w->regions_cap * 2 : 64;
-		void *p = realloc(w->regions, cap * sizeof(*w->regions));
-
-		if (!p)
-			return msnap_fail(err, MSNAP_E_NOMEM, -1, "out of memory");
-		w->regions = p;
-		w->regions_cap = cap;
+	if (w->broken) {
+		msnap_fail(err, MSNAP_E_STATE, -1, "writer has failed");
+		return NULL;
 	}
-	r = &w->regions[w->nregions];
+	if (w->cur_region >= 0) {
+		msnap_fail(err, MSNAP_E_STATE, -1, "region still open");
+		return NULL;
+	}
+	if ((start & mask) || (end & mask) || end <= start) {
+		msnap_fail(err, MSNAP_E_INVAL, -1, "bad region 0x%llx-0x%llx",
+			   (unsigned long long)start, (unsigned long long)end);
+		return NULL;
+	}
+	if (*n >= MSNAP_MAX_REGIONS) {
+		msnap_fail(err, MSNAP_E_LIMIT, -1, "too many regions");
+		return NULL;
+	}
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 64;
+		void *p = realloc(*v, ncap * sizeof(**v));
+
+		if (!p) {
+			msnap_fail(err, MSNAP_E_NOMEM, -1, "out of memory");
+			return NULL;
+		}
+		*v = p;
+		*cap = ncap;
+	}
+	r = &(*v)[*n];
 	memset(r, 0, sizeof(*r));
 	r->sum.start = start;
 	r->sum.end = end;
 	r->npages = (end - start) / w->opts.page_size;
 	sha256_init(&r->sha);
-	w->cur_region = (int64_t)w->nregions++;
+	w->cur_region = (int64_t)(*n)++;
 	w->next_page = 0;
+	return r;
+}
+
+int msnap_writer_begin_region(struct msnap_writer *w, uint64_t start,
+			      uint64_t end, struct msnap_error *err)
+{
+	if (!new_acc(w, &w->regions, &w->nregions, &w->regions_cap, start,
+		     end, err))
+		return -(err ? err->code : MSNAP_E_INVAL);
+	w->cur_is_pre = false;
 	return 0;
 }
 
-int msnap_writer_add(struct msnap_writer *w, uint64_t first, uint64_t count,
-		     enum msnap_page_state state, const void *data,
+int msnap_writer_begin_precopy(struct msnap_writer *w, uint64_t start,
+			       uint64_t end, struct msnap_error *err)
+{
+	struct region_acc *r;
+
+	if (!(w->opts.flags & MSNAP_HDR_PRECOPY))
+		return msnap_fail(err, MSNAP_E_STATE, -1,
+				  "pre-copy needs a writer created for it");
+	r = new_acc(w, &w->pre, &w->npre, &w->pre_cap, start, end, err);
+	if (!r)
+		return -(err ? err->code : MSNAP_E_INVAL);
+	r->first_index = UINT64_MAX;        /* set by its first chunk */
+	w->cur_is_pre = true;
+	return 0;
+}
+
+uint32_t msnap_writer_precopy_count(const struct msnap_writer *w)
+{
+	return (uint32_t)w->npre;
+}
+
+const uint64_t *msnap_writer_precopy_cuts(const struct msnap_writer *w,
+					  uint32_t area, size_t *n)
+{
+	*n = 0;
+	if (area >= w->npre || !w->pre[area].written)
+		return NULL;
+	*n = w->pre[area].ncuts;
+	return w->pre[area].cut_pages;
+}
+
+/* The cut of area a at page `cut`, or NULL if it has none there. */
+static const struct precopy_cut *find_cut(const struct region_acc *a,
+					  uint64_t cut)
+{
+	size_t lo = 0, hi = a->ncuts;
+
+	while (lo < hi) {
+		const size_t mid = lo + (hi - lo) / 2;
+
+		if (a->cuts[mid].page < cut)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < a->ncuts && a->cuts[lo].page == cut ? &a->cuts[lo] : NULL;
+}
+
+/* Take over the area's runs, hashes, SHA-256 state and chunks up to c. */
+static int adopt(struct msnap_writer *w, struct region_acc *r,
+		 const struct region_acc *a, const struct precopy_cut *c,
+		 struct msnap_error *err)
+{
+	uint64_t e;
+	size_t i;
+
+	r->runs = malloc((c->nruns ? c->nruns : 1) * sizeof(*r->runs));
+	r->hashes = malloc((c->nhashes ? c->nhashes : 1) * sizeof(*r->hashes));
+	if (!r->runs || !r->hashes)
+		return msnap_fail(err, MSNAP_E_NOMEM, -1, "out of memory");
+	memcpy(r->runs, a->runs, c->nruns * sizeof(*r->runs));
+	r->runs_cap = r->nruns = c->nruns;
+	if (c->nruns)
+		r->runs[c->nruns - 1].count = c->last_count;
+	for (i = 0; i < r->nruns; i++)
+		r->sum.pages[r->runs[i].state] += r->runs[i].count;
+	memcpy(r->hashes, a->hashes, c->nhashes * sizeof(*r->hashes));
+	r->hashes_cap = r->nhashes = c->nhashes;
+	r->sha = c->sha;
+	r->covered = c->page;
+	r->sum.chunks = (uint32_t)c->chunks;
+	r->sum.stored_bytes = c->stored_bytes;
+	r->sum.compressed_bytes = c->compressed_bytes;
+	for (e = a->first_index; c->chunks && e < c->nindex; e++)
+		w->index[e].region = (uint32_t)w->cur_region;
+	if (c->chunks) {
+		r->adopt_first = a->first_index;
+		r->adopt_count = c->nindex - a->first_index;
+	}
+	w->next_page = c->page;
+	return 0;
+}
+
+int msnap_writer_begin_adopting(struct msnap_writer *w, uint64_t start,
+				uint64_t end, uint32_t area, uint64_t cut,
+				struct msnap_error *err)
+{
+	const struct region_acc *a;
+	const struct precopy_cut *c;
+	struct region_acc *r;
+	int ret;
+
+	if (area >= w->npre || !w->pre[area].written)
+		return msnap_fail(err, MSNAP_E_STATE, -1,
+				  "pre-copy area %u is not written yet", area);
+	a = &w->pre[area];
+	c = cut ? find_cut(a, cut) : NULL;
+	if (a->sum.start != start || (cut && !c) ||
+	    cut > (end - start) / w->opts.page_size)
+		return msnap_fail(err, MSNAP_E_INVAL, -1,
+				  "region 0x%llx cannot adopt pre-copy area %u up to page %llu",
+				  (unsigned long long)start, area,
+				  (unsigned long long)cut);
+	ret = msnap_writer_begin_region(w, start, end, err);
+	if (ret || !c)
+		return ret;
+	r = &w->regions[w->cur_region];
+	ret = adopt(w, r, a, c, err);
+	if (ret)
+		w->broken = true;
+	return ret;
+}
+
+static int add_pages(struct msnap_writer *w, uint64_t first, uint64_t count,
+		     enum msnap_page_state state, const void *data, bool copy,
 		     struct msnap_error *err)
 {
 	const uint8_t *src = data;
@@ -223,7 +362,7 @@ int msnap_writer_add(struct msnap_writer *w, uint64_t first, uint64_t count,
 		return msnap_fail(err, MSNAP_E_STATE, -1, "writer has failed");
 	if (w->cur_region < 0)
 		return msnap_fail(err, MSNAP_E_STATE, -1, "no region open");
-	r = &w->regions[w->cur_region];
+	r = w->cur_is_pre ? &w->pre[w->cur_region] : &w->regions[w->cur_region];
 	if (first < w->next_page || count > r->npages ||
 	    first > r->npages - count || (unsigned)state >= MSNAP_PAGE_NSTATES ||
 	    (state == MSNAP_PAGE_DATA && !data))
@@ -251,6 +390,12 @@ int msnap_writer_add(struct msnap_writer *w, uint64_t first, uint64_t count,
 			.first = first, .count = take, .state = (uint8_t)state,
 			.data = state == MSNAP_PAGE_DATA ? src : NULL,
 		};
+		if (state == MSNAP_PAGE_DATA && copy) {
+			uint8_t *dst = j->own + j->npages * w->opts.page_size;
+
+			memcpy(dst, src, take * w->opts.page_size);
+			j->seg[j->nseg - 1].data = dst;
+		}
 		if (state == MSNAP_PAGE_DATA) {
 			j->npages += take;
 			src += take * w->opts.page_size;
@@ -265,6 +410,23 @@ int msnap_writer_add(struct msnap_writer *w, uint64_t first, uint64_t count,
 		}
 	}
 	return 0;
+}
+
+int msnap_writer_add(struct msnap_writer *w, uint64_t first, uint64_t count,
+		     enum msnap_page_state state, const void *data,
+		     struct msnap_error *err)
+{
+	return add_pages(w, first, count, state, data, false, err);
+}
+
+int msnap_writer_add_copy(struct msnap_writer *w, uint64_t first,
+			  uint64_t count, enum msnap_page_state state,
+			  const void *data, struct msnap_error *err)
+{
+	if (!(w->opts.flags & MSNAP_HDR_PRECOPY))
+		return msnap_fail(err, MSNAP_E_STATE, -1,
+				  "copying pages needs a pre-copy writer");
+	return add_pages(w, first, count, state, data, true, err);
 }
 
 int msnap_writer_end_region(struct msnap_writer *w, struct msnap_error *err)
@@ -328,7 +490,14 @@ void msnap_writer_free(struct msnap_writer *w)
 		free(w->regions[i].runs);
 		free(w->regions[i].hashes);
 	}
+	for (i = 0; i < w->npre; i++) {
+		free(w->pre[i].runs);
+		free(w->pre[i].hashes);
+		free(w->pre[i].cuts);
+		free(w->pre[i].cut_pages);
+	}
 	free(w->regions);
+	free(w->pre);
 	free(w->index);
 	free(w);
 }

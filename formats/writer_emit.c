@@ -258,14 +258,14 @@ static int write_chunk(struct msnap_writer *w, struct job *j,
 	int ret;
 
 	put_le32(c->buf, TAG_CHUNK);
-	put_le32(c->buf + 4, j->region);
+	put_le32(c->buf + 4, j->precopy ? MSNAP_REGION_NONE : j->region);
 	put_le64(c->buf + 8, w->nindex);
 	put_le64(c->buf + 16, r->sum.start);
 	put_le64(c->buf + 24, r->sum.end);
 	put_le64(c->buf + 32, j->clen);
 	put_le64(c->buf + 40, j->raw_len);
 	put_le32(c->buf + 48, c->n);
-	put_le32(c->buf + 52, 0);
+	put_le32(c->buf + 52, j->precopy ? CHUNK_FLAG_PRECOPY : 0);
 	record_seal(c->buf, plen);
 	record_frame_header(fh, (uint32_t)plen);
 
@@ -276,9 +276,11 @@ static int write_chunk(struct msnap_writer *w, struct job *j,
 		.first_addr = r->sum.start + get_le64(first_run) * ps,
 		.end_addr = r->sum.start +
 			    (get_le64(last_run) + get_le64(last_run + 8)) * ps,
-		.region = j->region,
+		.region = j->precopy ? MSNAP_REGION_NONE : j->region,
 		.header_frame = (uint32_t)(SKIP_HDR_SIZE + plen),
 	};
+	if (j->precopy && r->first_index == UINT64_MAX)
+		r->first_index = w->nindex;
 	if (push_index(w, &e))
 		return msnap_fail(err, MSNAP_E_LIMIT, -1, "too many chunks");
 	iov[0] = (struct iovec){ fh, sizeof(fh) };
@@ -293,6 +295,24 @@ static int write_chunk(struct msnap_writer *w, struct job *j,
 	r->sum.stored_bytes += j->raw_len;
 	r->sum.compressed_bytes += j->clen;
 	return 0;
+}
+
+/*
+ * Say which pre-copied chunks the region took over, for a reader that has
+ * to rebuild the index from the frames (a file cut short).
+ */
+static int write_adopt(struct msnap_writer *w, uint32_t index,
+		       const struct region_acc *r, struct msnap_error *err)
+{
+	uint8_t p[ADOPT_PAYLOAD] = { 0 };
+
+	if (!r->adopt_count)
+		return 0;
+	put_le32(p, TAG_ADOPT);
+	put_le32(p + 4, index);
+	put_le64(p + 8, r->adopt_first);
+	put_le64(p + 16, r->adopt_count);
+	return emit_record(w, p, sizeof(p), err);
 }
 
 static int write_pages(struct msnap_writer *w, uint32_t index,
@@ -310,6 +330,9 @@ static int write_pages(struct msnap_writer *w, uint32_t index,
 			  r->nruns * PAGES_RUN_SIZE - REC_SUM_SIZE) / 8)
 		return msnap_fail(err, MSNAP_E_LIMIT, -1,
 				  "region %u has too many pages for one page table", index);
+	ret = write_adopt(w, index, r, err);
+	if (ret)
+		return ret;
 	plen = PAGES_FIXED + r->nruns * PAGES_RUN_SIZE + r->nhashes * 8 + REC_SUM_SIZE;
 	p = calloc(1, plen);
 	if (!p)
@@ -341,9 +364,49 @@ static int write_pages(struct msnap_writer *w, uint32_t index,
 	return ret;
 }
 
+/* A pre-copy area may be cut after each of its jobs: remember the state. */
+static int push_cut(struct msnap_writer *w, struct region_acc *r)
+{
+	struct precopy_cut *c;
+
+	if (r->ncuts && r->cuts[r->ncuts - 1].page == r->covered)
+		r->ncuts--;             /* nothing accounted since: replace it */
+	else if (!r->covered)
+		return 0;
+	if (r->ncuts == r->cuts_cap) {
+		size_t cap = r->cuts_cap ? r->cuts_cap * 2 : 16;
+		void *p = realloc(r->cuts, cap * sizeof(*r->cuts));
+		void *q;
+
+		if (!p)
+			return -1;
+		r->cuts = p;
+		q = realloc(r->cut_pages, cap * sizeof(*r->cut_pages));
+		if (!q)
+			return -1;
+		r->cut_pages = q;
+		r->cuts_cap = cap;
+	}
+	c = &r->cuts[r->ncuts];
+	*c = (struct precopy_cut){
+		.page = r->covered,
+		.nindex = w->nindex,
+		.nruns = r->nruns,
+		.last_count = r->nruns ? r->runs[r->nruns - 1].count : 0,
+		.nhashes = r->nhashes,
+		.chunks = r->sum.chunks,
+		.stored_bytes = r->sum.stored_bytes,
+		.compressed_bytes = r->sum.compressed_bytes,
+		.sha = r->sha,
+	};
+	r->cut_pages[r->ncuts++] = r->covered;
+	return 0;
+}
+
 int emit_job(struct msnap_writer *w, struct job *j, struct msnap_error *err)
 {
-	struct region_acc *r = &w->regions[j->region];
+	struct region_acc *r = j->precopy ? &w->pre[j->region] :
+			       &w->regions[j->region];
 	struct chunk_runs c = { 0 };
 	int ret = 0;
 
@@ -360,8 +423,14 @@ int emit_job(struct msnap_writer *w, struct job *j, struct msnap_error *err)
 		if (ret)
 			goto out;
 	}
-	if (j->ends_region)
+	if (j->precopy) {
+		if (push_cut(w, r))
+			ret = msnap_fail(err, MSNAP_E_NOMEM, -1, "out of memory");
+		else if (j->ends_region)
+			r->written = true;      /* a pre-copy area has no page table */
+	} else if (j->ends_region) {
 		ret = write_pages(w, j->region, r, err);
+	}
 out:
 	free(c.buf);
 	return ret;

@@ -104,7 +104,7 @@ int msnap_writer_finish(struct msnap_writer *w, const char *manifest,
 		return ret;
 
 	put_le32(t, TAG_TRAILER);
-	put_le16(t + 4, MSNAP_FORMAT_MAJOR);
+	put_le16(t + 4, w->major);
 	put_le16(t + 6, MSNAP_FORMAT_MINOR);
 	put_le64(t + 8, moff);
 	put_le64(t + 16, mframe);

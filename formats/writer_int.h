@@ -35,7 +35,8 @@ enum job_kind { JOB_PAGES };
 /* One unit of work: at most chunk_bytes of input pages, one zstd frame out. */
 struct job {
 	enum job_kind kind;
-	uint32_t region;
+	uint32_t region;            /* or pre-copy area, when precopy */
+	bool precopy;
 	bool ends_region;
 	struct segment seg[JOB_MAX_SEGMENTS];
 	size_t nseg;
@@ -50,6 +51,18 @@ struct job {
 	size_t raw_len;
 	uint8_t *cbuf;
 	size_t ccap, clen;
+	uint8_t *own;               /* chunk_bytes: pages given by add_copy() */
+};
+
+/* Where a pre-copy area may be cut, and its state up to there. */
+struct precopy_cut {
+	uint64_t page;              /* pages [0, page) are accounted */
+	uint64_t nindex;            /* chunks written up to here (file-wide) */
+	size_t nruns;
+	uint64_t last_count;        /* of runs[nruns-1] at the cut */
+	uint64_t nhashes;
+	uint64_t chunks, stored_bytes, compressed_bytes;
+	struct sha256_ctx sha;
 };
 
 struct region_acc {
@@ -64,6 +77,12 @@ struct region_acc {
 	uint64_t pages_offset;      /* of its PAGES record */
 	uint32_t pages_frame;
 	bool written;
+	uint64_t adopt_first, adopt_count;  /* pre-copied chunks it took over */
+	/* pre-copy areas only */
+	uint64_t first_index;       /* its first chunk's index entry */
+	struct precopy_cut *cuts;
+	uint64_t *cut_pages;        /* cuts[i].page, for the public view */
+	size_t ncuts, cuts_cap;
 };
 
 struct index_entry {
@@ -81,8 +100,12 @@ struct msnap_writer {
 	struct sha256_ctx file_sha;
 	uint64_t chunk_pages;
 
+	uint16_t major;             /* written in the header and trailer */
 	struct region_acc *regions;
 	size_t nregions, regions_cap;
+	struct region_acc *pre;     /* pre-copy areas */
+	size_t npre, pre_cap;
+	bool cur_is_pre;            /* cur_region names a pre-copy area */
 	int64_t cur_region;
 	uint64_t next_page;
 

@@ -137,6 +137,11 @@ static int alloc_slot(struct msnap_writer *w, struct job *j)
 	j->stage = malloc(bytes);
 	j->ccap = ZSTD_compressBound(bytes);
 	j->cbuf = malloc(j->ccap);
+	if (w->opts.flags & MSNAP_HDR_PRECOPY) {
+		j->own = malloc(bytes);
+		if (!j->own)
+			return -1;
+	}
 	return j->zero && j->hashes && j->stage && j->cbuf ? 0 : -1;
 }
 
@@ -241,6 +246,7 @@ void pool_stop(struct msnap_writer *w)
 		free(w->slots[i].hashes);
 		free(w->slots[i].stage);
 		free(w->slots[i].cbuf);
+		free(w->slots[i].own);
 	}
 	free(w->slots);
 	free(w->workers);

@@ -52,9 +52,9 @@ assert_exit 2 "$ANALYZE" verify "$SCRATCH/missing.msnap"
 assert_exit 0 "$ANALYZE" verify "$snap"
 
 # A file of a newer major format version is refused as such (exit 2), not
-# as damage: the header's Major field (payload offset 4) set to 2.
+# as damage: the header's Major field (payload offset 4) set to 3.
 cp "$snap" "$SCRATCH/newer.msnap"
-printf '\002' | dd of="$SCRATCH/newer.msnap" bs=1 seek=12 conv=notrunc status=none
+printf '\003' | dd of="$SCRATCH/newer.msnap" bs=1 seek=12 conv=notrunc status=none
 assert_exit 2 "$ANALYZE" verify "$SCRATCH/newer.msnap"
-assert_contains "$SCRATCH/last.err" "format version 2"
+assert_contains "$SCRATCH/last.err" "format version 3"
 assert_exit 2 "$ANALYZE" info "$SCRATCH/newer.msnap"

@@ -521,7 +521,7 @@ static void test_bad_files(void **state)
 	char path[] = "/tmp/test_bad.XXXXXX";
 	int fd = mkstemp(path);
 	static const uint8_t newer[] = {
-		0x5d, 0x2a, 0x4d, 0x18, 52, 0, 0, 0, 'M', 'S', 'H', 'D', 2, 0, 0, 0,
+		0x5d, 0x2a, 0x4d, 0x18, 52, 0, 0, 0, 'M', 'S', 'H', 'D', 3, 0, 0, 0,
 	};
 
 	(void)state;
@@ -534,9 +534,9 @@ static void test_bad_files(void **state)
 	assert_int_equal(ftruncate(fd, 0), 0);
 	assert_int_equal(pwrite(fd, newer, sizeof(newer), 0), (ssize_t)sizeof(newer));
 	assert_int_equal(ftruncate(fd, 60), 0);
-	/* checksum is wrong too, but a major version 2 must be refused as such */
+	/* checksum is wrong too, but a major version 3 must be refused as such */
 	assert_int_equal(msnap_open(&r, fd, 0, &e), -MSNAP_E_VERSION);
-	assert_non_null(strstr(e.msg, "format version 2.0"));
+	assert_non_null(strstr(e.msg, "format version 3.0"));
 	close(fd);
 	unlink(path);
 }
