@@ -85,7 +85,7 @@ static void put_container(const struct snap *s, struct onode *root)
 		raw = packed = 0;
 		for (i = 0; i < n; i++) {
 			c = msnap_chunk(s->rd, i);
-			if (!c)
+			if (!c || c->region == MSNAP_REGION_NONE)
 				continue;
 			raw += c->raw_size;
 			packed += c->frame_size;
@@ -168,6 +168,14 @@ static void put_capture(const struct snap *s, struct onode *root)
 	put_fact_u64(s, o, "frozen_ns", "capture.frozen_ns");
 	put_fact_u64(s, o, "copy_ns", "capture.copy_ns");
 	put_fact_u64(s, o, "buffer_bytes", "capture.buffer_bytes");
+	put_fact(s, o, "method", "capture.method");
+	if (snap_fact_u64(s, "capture.precopy.run_ns", &ns) == 0)
+		out_fixed(o, "precopy_ms", (double)ns / 1e6, 3);
+	if (snap_fact_u64(s, "capture.precopy.verify_ns", &ns) == 0)
+		out_fixed(o, "verify_ms", (double)ns / 1e6, 3);
+	put_fact_u64(s, o, "precopy_pages_read", "capture.precopy.pages_read");
+	put_fact_u64(s, o, "precopy_pages_verified", "capture.precopy.pages_verified");
+	put_fact_u64(s, o, "precopy_pages_kept", "capture.precopy.pages_kept");
 	put_fact(s, o, "tool_version", "memsnap.version");
 }
 

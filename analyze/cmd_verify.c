@@ -102,6 +102,8 @@ static void put_summary(struct onode *root, const struct snap *s,
 					  : "DOES NOT match the trailer");
 	out_u64(root, "chunks_ok", rep->chunks_ok);
 	out_u64(root, "chunks_bad", rep->chunks_bad);
+	if (rep->chunks_unused)         /* pre-copied, superseded at the freeze */
+		out_u64(root, "chunks_unused", rep->chunks_unused);
 	out_u64(root, "regions_ok", rep->regions_ok);
 	out_u64(root, "regions_bad", rep->regions_bad);
 	out_u64(root, "regions_unchecked", rep->regions_unchecked);

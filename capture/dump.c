@@ -2,9 +2,13 @@
 /*
  * dump.c - the capture pipeline.  Everything that can be prepared is
  * prepared before the freeze (output file, writer, a faulted-in copy
- * buffer); while frozen we only classify pages and copy; compression and
- * writing happen after the thaw, unless the buffer budget runs out, in
- * which case the rest streams through the writer while still frozen.
+ * buffer).  By default the memory is pre-copied first, while the target
+ * runs (precopy.c): read, hashed with a secret key, compressed and written.
+ * While frozen we classify pages, keep each region's verified pre-copied
+ * prefix and copy only the rest into the buffer (--method buffer: all of
+ * it); compression and writing happen after the thaw, unless the buffer
+ * budget runs out, in which case the rest streams through the writer while
+ * still frozen.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -28,6 +32,7 @@
 #include "msnap.h"
 #include "output.h"
 #include "pages.h"
+#include "precopy.h"
 #include "progress.h"
 #include "signals.h"
 #include "storefiles.h"
@@ -38,6 +43,8 @@
 #define MAX_PIECE_BYTES (8ull << 20)   /* largest run copied as one piece */
 #define BUFFER_FALLBACK (256ull << 20) /* when MemAvailable is unknown */
 #define BUFFER_MIN (1ull << 20)
+#define PRECOPY_BUDGET (64ull << 20)   /* default copy budget with pre-copy */
+#define PRECOPY_READ (8ull << 20)      /* its reused read buffer */
 
 struct region_work {
 	struct msnap_run *runs;  /* DATA = present, in pieces of <= piece bytes */
@@ -45,6 +52,8 @@ struct region_work {
 	uint8_t **dst;           /* per run: its copy in the buffer, or NULL */
 	struct page_runs bad;    /* pages that could not be read */
 	size_t bad_cursor;
+	uint32_t area;           /* pre-copy area whose pages [0, cut) it keeps */
+	uint64_t cut;
 };
 
 struct dump {
@@ -62,6 +71,8 @@ struct dump {
 	struct stored_files files;
 	struct region_work *work;
 	struct copybuf buf;
+	struct precopy pc;
+	bool precopy;            /* pc is in use */
 	struct msnap_writer *w;
 	struct cap_errors errs;
 	struct capture_facts facts;
@@ -292,6 +303,54 @@ static int classify_all(struct dump *d)
 out:
 	page_runs_free(&pr);
 	return ret;
+}
+
+/* Forget the runs below cut: those pages come from the pre-copy. */
+static void drop_below(struct region_work *wk, uint64_t cut)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < wk->nruns; i++) {
+		struct msnap_run run = wk->runs[i];
+
+		if (run.first + run.count <= cut)
+			continue;
+		if (run.first < cut) {
+			run.count -= cut - run.first;
+			run.first = cut;
+		}
+		wk->runs[k++] = run;
+	}
+	wk->nruns = k;
+}
+
+/*
+ * Frozen: keep each region's pre-copied prefix that is proven unchanged;
+ * only the rest is copied now.
+ */
+static void keep_verified(struct dump *d)
+{
+	struct region_work *wk;
+	size_t i, k;
+
+	if (!d->precopy)
+		return;
+	progress_phase(&d->prog, "verifying", 0);
+	for (i = 0; i < d->regions.n && !gone(d) && !signals_caught(); i++) {
+		const struct region *r = &d->regions.v[i];
+
+		wk = &d->work[i];
+		if (r->skip || !wk->nruns)
+			continue;
+		precopy_verify(&d->pc, r->start, r->end, wk->runs, wk->nruns,
+			       &d->mr, &wk->area, &wk->cut);
+		drop_below(wk, wk->cut);
+	}
+	d->present_bytes = 0;
+	for (i = 0; i < d->regions.n; i++)
+		for (k = 0, wk = &d->work[i]; k < wk->nruns; k++)
+			if (wk->runs[k].state == MSNAP_PAGE_DATA)
+				d->present_bytes += wk->runs[k].count * d->page_size;
 }
 
 /* ---- reading ------------------------------------------------------------------ */
@@ -533,7 +592,12 @@ static int feed_to(struct dump *d, size_t region, size_t run)
 		(d->feed_region == region && d->feed_run < run))) {
 		r = &d->regions.v[d->feed_region];
 		if (!d->feed_open) {
-			if (msnap_writer_begin_region(d->w, r->start, r->end,
+			const struct region_work *wk = &d->work[d->feed_region];
+
+			if (wk->cut ?
+			    msnap_writer_begin_adopting(d->w, r->start, r->end,
+							wk->area, wk->cut, &merr) :
+			    msnap_writer_begin_region(d->w, r->start, r->end,
 						      &merr))
 				return writer_failed(d, &merr);
 			d->feed_open = true;
@@ -651,6 +715,8 @@ static int prepare_buffer(struct dump *d, uint64_t estimate)
 {
 	uint64_t budget = d->opt->max_buffer, want;
 
+	if (!budget && d->precopy)
+		budget = PRECOPY_BUDGET;
 	if (!budget)
 		budget = copybuf_default_budget();
 	if (!budget)
@@ -692,6 +758,8 @@ static int create_writer(struct dump *d)
 		wo.flags |= MSNAP_HDR_LAYOUT_ONLY;
 	if (d->opt->no_freeze)
 		wo.flags |= MSNAP_HDR_LIVE;
+	if (d->precopy)
+		wo.flags |= MSNAP_HDR_PRECOPY;
 	if (msnap_writer_create(&d->w, &wo, &merr))
 		return writer_failed(d, &merr);
 	return 0;
@@ -727,6 +795,11 @@ static int preflight(struct dump *d)
 	d->facts.opt = o;
 	d->facts.mode = o->layout_only ? "layout-only" :
 			o->no_freeze ? "live" : "frozen";
+	/* pre-copy needs a freeze to verify against, and memory to copy */
+	d->precopy = o->method == METHOD_PRECOPY && !o->layout_only &&
+		     !o->no_freeze;
+	d->facts.method = o->layout_only ? NULL :
+			  d->precopy ? "precopy" : "buffer";
 	d->facts.chunk_bytes = o->chunk_bytes;
 	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	d->facts.threads = o->threads ? o->threads :
@@ -754,6 +827,9 @@ static int preflight(struct dump *d)
 		d->mr_open = true;
 		estimate = estimate_present(d);
 	}
+	if (d->precopy &&
+	    precopy_init(&d->pc, d->page_size, PRECOPY_READ, &d->err))
+		return -1;
 	if (!o->no_space_check &&
 	    output_check_space(&d->out, estimate, &d->err))
 		return -1;
@@ -795,6 +871,35 @@ static int reopen_if_execed(struct dump *d)
 	return 0;
 }
 
+/*
+ * While the target runs: read, hash and write every region once.  Nothing
+ * here is needed for a correct snapshot (the frozen stage reads what it
+ * cannot verify), so a region that cannot be read now is simply left for
+ * later; only the writer failing is fatal.
+ */
+static int precopy_stage(struct dump *d)
+{
+	struct region_list pre = { 0 };
+	struct cap_error cerr;
+	int ret = 0;
+
+	if (!d->precopy)
+		return 0;
+	if (maps_read(d->t.procfd, &pre, &cerr))
+		return 0;
+	maps_classify(&pre, false);
+	progress_phase(&d->prog, "pre-copy", d->present_bytes);
+	if (precopy_run(&d->pc, &pre, &d->ps, &d->mr, d->w, &d->prog,
+			&cerr) && errno != ESRCH) {
+		d->write_failed = true;
+		ret = failf(d, "%s", cerr.msg);
+	}
+	progress_clear(&d->prog);
+	d->facts.precopy = &d->pc;
+	maps_free(&pre);
+	return ret;
+}
+
 /* Stop the target, read its layout and memory, resume it. */
 static int frozen_stage(struct dump *d)
 {
@@ -828,6 +933,7 @@ static int frozen_stage(struct dump *d)
 	mark_thread_stacks(d);
 	if (classify_all(d))
 		return -1;
+	keep_verified(d);
 	if (!d->opt->layout_only && copy_all(d))
 		return -1;
 	if (!gone(d) && (!target_same(&d->t) ||
@@ -979,6 +1085,7 @@ static void cleanup(struct dump *d)
 	if (d->w)
 		msnap_writer_free(d->w);
 	copybuf_free(&d->buf);
+	precopy_free(&d->pc);
 	files_free(&d->files);
 	if (d->work)
 		for (i = 0; i < d->regions.n; i++) {
@@ -1017,6 +1124,8 @@ int dump_run(const struct cap_options *opt)
 	       isatty(STDERR_FILENO));
 	progress_init(&d->prog, bar);
 	ret = preflight(d);
+	if (!ret && !signals_caught())
+		ret = precopy_stage(d);
 	if (!ret && !signals_caught())
 		ret = frozen_stage(d);
 	if (!ret && !signals_caught())

@@ -18,7 +18,7 @@
 enum {
 	OPT_LEVEL = 256, OPT_THREADS, OPT_MAX_BUFFER, OPT_CHUNK,
 	OPT_LAYOUT_ONLY, OPT_WITH_FILES, OPT_NO_FREEZE, OPT_PROGRESS,
-	OPT_NO_PROGRESS, OPT_VERSION, OPT_NO_SPACE_CHECK,
+	OPT_NO_PROGRESS, OPT_VERSION, OPT_NO_SPACE_CHECK, OPT_METHOD,
 };
 
 static const struct option long_options[] = {
@@ -26,6 +26,7 @@ static const struct option long_options[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "level", required_argument, NULL, OPT_LEVEL },
 	{ "threads", required_argument, NULL, OPT_THREADS },
+	{ "method", required_argument, NULL, OPT_METHOD },
 	{ "max-buffer", required_argument, NULL, OPT_MAX_BUFFER },
 	{ "chunk", required_argument, NULL, OPT_CHUNK },
 	{ "layout-only", no_argument, NULL, OPT_LAYOUT_ONLY },
@@ -51,7 +52,11 @@ static void usage(FILE *f)
 	      "  -o, --output FILE     snapshot file (created 0600, never replaced)\n"
 	      "      --level N         zstd level (default 1)\n"
 	      "      --threads N       compression workers (default: online CPUs)\n"
-	      "      --max-buffer SIZE copy buffer budget (K/M/G; default: half of\n"
+	      "      --method M        precopy (default): read while the process\n"
+	      "                        runs, then verify and re-read what changed\n"
+	      "                        while frozen; buffer: copy all while frozen\n"
+	      "      --max-buffer SIZE budget of memory copied while frozen (K/M/G;\n"
+	      "                        default: precopy 64M, buffer half of\n"
 	      "                        MemAvailable, leaving at least 256M)\n"
 	      "      --chunk SIZE      raw bytes per compressed chunk (default 2M)\n"
 	      "      --layout-only     record the layout, registers and facts; no memory\n"
@@ -170,6 +175,14 @@ int main(int argc, char **argv)
 			if (!parse_uint(optarg, 256, &v) || !v)
 				return usage_error("invalid thread count (1-256): %s", optarg);
 			o.threads = (unsigned)v;
+			break;
+		case OPT_METHOD:
+			if (!strcmp(optarg, "precopy"))
+				o.method = METHOD_PRECOPY;
+			else if (!strcmp(optarg, "buffer"))
+				o.method = METHOD_BUFFER;
+			else
+				return usage_error("invalid method (precopy or buffer): %s", optarg);
 			break;
 		case OPT_MAX_BUFFER:
 			if (!parse_size(optarg, &v) || v < (64u << 10))

@@ -50,6 +50,21 @@ static void emit_tool(struct yout *y, const struct cap_options *o)
 	yout_map_end(y);
 }
 
+/* What the pre-copy read, and how much of it the frozen pass kept. */
+static void emit_precopy(struct yout *y, const struct precopy *pc)
+{
+	yout_key(y, "precopy");
+	yout_map_begin(y);
+	yout_kv_str(y, "verify_hash", "xxh3-128-keyed");
+	yout_kv_u64(y, "run_ns", pc->run_ns);
+	yout_kv_u64(y, "verify_ns", pc->verify_ns);
+	yout_kv_u64(y, "pages_read", pc->pages_read);
+	yout_kv_u64(y, "pages_verified", pc->pages_verified);
+	yout_kv_u64(y, "pages_kept", pc->pages_adopted);
+	yout_kv_u64(y, "regions_kept_whole", pc->regions_whole);
+	yout_map_end(y);
+}
+
 static void emit_capture(struct yout *y, const struct capture_facts *c)
 {
 	struct timespec now;
@@ -76,6 +91,10 @@ static void emit_capture(struct yout *y, const struct capture_facts *c)
 		yout_kv_u64(y, "buffer_bytes", c->buffer_bytes);
 	if (c->streamed_while_frozen)
 		yout_kv_bool(y, "streamed_while_frozen", true);
+	if (c->method)
+		yout_kv_str(y, "method", c->method);
+	if (c->precopy)
+		emit_precopy(y, c->precopy);
 	yout_kv_u64(y, "zstd_level", (uint64_t)c->opt->level);
 	yout_kv_u64(y, "threads", c->threads);
 	yout_kv_u64(y, "chunk_bytes", c->chunk_bytes);

@@ -13,6 +13,7 @@
 #include "maps.h"
 #include "msnap.h"
 #include "options.h"
+#include "precopy.h"
 #include "storefiles.h"
 #include "target.h"
 
@@ -20,6 +21,8 @@ struct capture_facts {
 	const struct cap_options *opt;
 	uint8_t id[16];
 	const char *mode;               /* frozen, live, layout-only */
+	const char *method;             /* precopy, buffer; NULL: no memory */
+	const struct precopy *precopy;  /* its figures, when it ran */
 	bool complete;
 	struct timespec started, frozen_at, thawed_at;  /* CLOCK_REALTIME */
 	bool was_frozen;

@@ -9,11 +9,18 @@
 
 enum progress_mode { PROGRESS_AUTO, PROGRESS_ON, PROGRESS_OFF };
 
+/* How the frozen instant's bytes are obtained (--method). */
+enum cap_method {
+	METHOD_PRECOPY,     /* read while running, verify while frozen */
+	METHOD_BUFFER,      /* copy everything into memory while frozen */
+};
+
 struct cap_options {
 	pid_t pid;
 	const char *output;         /* "-" means stdout */
 	int level;                  /* zstd level */
 	unsigned threads;           /* compression workers, 0: online CPUs */
+	enum cap_method method;
 	uint64_t max_buffer;        /* copy buffer budget, 0: automatic */
 	uint32_t chunk_bytes;
 	bool layout_only;

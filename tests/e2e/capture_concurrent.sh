@@ -9,9 +9,10 @@ require_ptrace
 
 start_victim "$SAMPLES/big_victim" 64M
 first=$SCRATCH/first.msnap
-# A slow first capture: one worker, level 9, a small buffer (compression
-# while frozen), so the second one meets a frozen target.
-"$MEMSNAP" -p "$VICTIM_PID" -o "$first" --threads 1 --level 9 \
+# A slow first capture: one worker, level 9, everything copied while
+# frozen (--method buffer) through a small buffer (compression while
+# frozen), so the second one meets a frozen target.
+"$MEMSNAP" -p "$VICTIM_PID" -o "$first" --threads 1 --level 9 --method buffer \
 	--max-buffer 8M >"$SCRATCH/first.out" 2>"$SCRATCH/first.err" &
 pid=$!
 track_bg "$pid"

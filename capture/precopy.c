@@ -1,0 +1,443 @@
+// SPDX-License-Identifier: MIT
+/*
+ * precopy.c - the pre-copy pass (target running) and its verification
+ * (target frozen).  See precopy.h for the idea and the guarantees.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+
+#include "precopy.h"
+#include "signals.h"
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int precopy_init(struct precopy *pc, uint64_t page_size, size_t buf_size,
+		 struct cap_error *err)
+{
+	memset(pc, 0, sizeof(*pc));
+	pc->page_size = page_size;
+	if (getrandom(pc->secret, sizeof(pc->secret), 0) !=
+	    (ssize_t)sizeof(pc->secret)) {
+		snprintf(err->msg, sizeof(err->msg), "getrandom: %s",
+			 strerror(errno));
+		return -1;
+	}
+	buf_size = buf_size / page_size * page_size;
+	pc->buf = mmap(NULL, buf_size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (pc->buf == MAP_FAILED) {
+		pc->buf = NULL;
+		snprintf(err->msg, sizeof(err->msg),
+			 "cannot map a %zu-byte read buffer: %s", buf_size,
+			 strerror(errno));
+		return -1;
+	}
+	/* it holds the target's secrets: never in a core of ours */
+	(void)madvise(pc->buf, buf_size, MADV_DONTDUMP);
+	pc->buf_size = buf_size;
+	return 0;
+}
+
+static XXH128_hash_t keyed_hash(const struct precopy *pc, const void *page)
+{
+	return XXH3_128bits_withSecret(page, pc->page_size, pc->secret,
+				       sizeof(pc->secret));
+}
+
+/* ---- running: read, hash, hand to the writer -------------------------------- */
+
+struct bad_list {
+	struct mem_span *v;         /* addr, len of unreadable ranges */
+	size_t n, cap;
+	bool lost;
+};
+
+static void note_bad(void *arg, uint64_t addr, uint64_t len, int err_no)
+{
+	struct bad_list *b = arg;
+
+	(void)err_no;
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 16;
+		void *p = reallocarray(b->v, cap, sizeof(*b->v));
+
+		if (!p) {
+			b->lost = true;
+			return;
+		}
+		b->v = p;
+		b->cap = cap;
+	}
+	b->v[b->n++] = (struct mem_span){ .addr = addr, .len = len };
+}
+
+static struct precopy_area *new_area(struct precopy *pc)
+{
+	struct precopy_area *a;
+
+	if (pc->n == pc->cap) {
+		size_t cap = pc->cap ? pc->cap * 2 : 64;
+		void *p = reallocarray(pc->v, cap, sizeof(*pc->v));
+
+		if (!p)
+			return NULL;
+		pc->v = p;
+		pc->cap = cap;
+	}
+	a = &pc->v[pc->n++];
+	memset(a, 0, sizeof(*a));
+	a->first_bad = UINT64_MAX;
+	return a;
+}
+
+/*
+ * Hand pages [first, first+count) of the area, read into data, to the
+ * writer; pages inside bad ranges go as UNREADABLE.  bad is sorted.
+ */
+static int give(struct precopy *pc, struct precopy_area *a,
+		struct msnap_writer *w, uint64_t first, uint64_t count,
+		const uint8_t *data, const struct bad_list *bad, size_t *bi,
+		struct cap_error *err)
+{
+	const uint64_t ps = pc->page_size;
+	struct msnap_error merr;
+	uint64_t p = first, end = first + count, bs, be;
+	int ret = 0;
+
+	while (p < end && !ret) {
+		while (*bi < bad->n &&
+		       bad->v[*bi].addr + bad->v[*bi].len <= a->start + p * ps)
+			(*bi)++;
+		bs = end;
+		be = end;
+		if (*bi < bad->n) {
+			const uint64_t s = (bad->v[*bi].addr - a->start) / ps;
+
+			bs = s > p ? s : p;
+			be = s + bad->v[*bi].len / ps;
+			if (bs > end)
+				bs = end;
+			if (be > end)
+				be = end;
+		}
+		if (bs > p)
+			ret = msnap_writer_add_copy(w, p, bs - p, MSNAP_PAGE_DATA,
+						    data + (p - first) * ps, &merr);
+		if (!ret && be > bs) {
+			ret = msnap_writer_add(w, bs, be - bs,
+					       MSNAP_PAGE_UNREADABLE, NULL, &merr);
+			if (bs < a->first_bad)
+				a->first_bad = bs;
+		}
+		p = be;
+	}
+	if (ret)
+		snprintf(err->msg, sizeof(err->msg), "%.400s", merr.msg);
+	return ret ? -1 : 0;
+}
+
+/* Keyed hashes of count pages at data (unreadable ones hash as read). */
+static int hash_pages(struct precopy *pc, struct precopy_area *a,
+		      const uint8_t *data, uint64_t count)
+{
+	uint64_t i;
+	void *p = reallocarray(a->khash, a->nkhash + count, sizeof(*a->khash));
+
+	if (!p)
+		return -1;
+	a->khash = p;
+	for (i = 0; i < count; i++)
+		a->khash[a->nkhash++] = keyed_hash(pc, data + i * pc->page_size);
+	return 0;
+}
+
+/* Read the present pages [first, first+count) in buffer-sized pieces. */
+static int read_run(struct precopy *pc, struct precopy_area *a,
+		    struct mem_reader *mr, struct msnap_writer *w,
+		    uint64_t first, uint64_t count, struct progress *prog,
+		    struct cap_error *err)
+{
+	const uint64_t ps = pc->page_size, room = pc->buf_size / ps;
+	struct bad_list bad = { 0 };
+	struct mem_span span;
+	uint64_t take;
+	size_t bi;
+	int ret = 0;
+
+	while (count && !ret) {
+		take = count < room ? count : room;
+		span = (struct mem_span){ a->start + first * ps, take * ps, pc->buf };
+		bad.n = 0;
+		bi = 0;
+		if (memread_spans(mr, &span, 1, note_bad, &bad)) {
+			ret = -1;       /* errno ESRCH: the target is gone */
+			break;
+		}
+		if (bad.lost) {
+			snprintf(err->msg, sizeof(err->msg), "out of memory");
+			errno = ENOMEM;
+			ret = -1;
+			break;
+		}
+		if (hash_pages(pc, a, pc->buf, take)) {
+			snprintf(err->msg, sizeof(err->msg), "out of memory");
+			errno = ENOMEM;
+			ret = -1;
+			break;
+		}
+		ret = give(pc, a, w, first, take, pc->buf, &bad, &bi, err);
+		pc->pages_read += take;
+		progress_add(prog, take * ps);
+		first += take;
+		count -= take;
+		if (signals_caught())
+			break;
+	}
+	free(bad.v);
+	return ret;
+}
+
+static int read_area(struct precopy *pc, const struct region *r,
+		     struct page_scanner *ps, struct mem_reader *mr,
+		     struct msnap_writer *w, struct progress *prog,
+		     struct cap_error *err)
+{
+	const uint64_t npages = (r->end - r->start) / pc->page_size;
+	struct msnap_error merr;
+	struct precopy_area *a;
+	struct cap_error cerr;
+	size_t i;
+
+	a = new_area(pc);
+	if (!a) {
+		snprintf(err->msg, sizeof(err->msg), "out of memory");
+		return -1;
+	}
+	a->start = r->start;
+	a->end = r->end;
+	a->id = msnap_writer_precopy_count(w);
+	/* as the frozen pass does: the vDSO is the kernel's, read it whole */
+	if (r->kind == KIND_VDSO) {
+		if (page_runs_push(&a->runs, 0, npages, MSNAP_PAGE_DATA))
+			goto nomem;
+	} else if (pages_classify(ps, r->start, r->end, &a->runs, &cerr)) {
+		/* not fatal here: the frozen pass reads this region itself */
+		pc->n--;
+		page_runs_free(&a->runs);
+		return errno == ESRCH ? -1 : 0;
+	}
+	if (msnap_writer_begin_precopy(w, r->start, r->end, &merr))
+		goto writer;
+	for (i = 0; i < a->runs.n; i++) {
+		const struct msnap_run *run = &a->runs.v[i];
+
+		if (run->state == MSNAP_PAGE_DATA) {
+			if (read_run(pc, a, mr, w, run->first, run->count, prog,
+				     err))
+				return -1;
+		} else if (msnap_writer_add(w, run->first, run->count,
+					    run->state, NULL, &merr)) {
+			goto writer;
+		}
+		if (signals_caught())
+			break;
+	}
+	if (msnap_writer_end_region(w, &merr))
+		goto writer;
+	return 0;
+nomem:
+	snprintf(err->msg, sizeof(err->msg), "out of memory");
+	return -1;
+writer:
+	snprintf(err->msg, sizeof(err->msg), "%.400s", merr.msg);
+	errno = EIO;
+	return -1;
+}
+
+int precopy_run(struct precopy *pc, const struct region_list *regions,
+		struct page_scanner *ps, struct mem_reader *mr,
+		struct msnap_writer *w, struct progress *prog,
+		struct cap_error *err)
+{
+	const uint64_t t0 = mono_ns();
+	struct msnap_error merr;
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < regions->n && !ret && !signals_caught(); i++)
+		if (!regions->v[i].skip)
+			ret = read_area(pc, &regions->v[i], ps, mr, w, prog, err);
+	if (!ret && !signals_caught() && msnap_writer_sync(w, &merr)) {
+		snprintf(err->msg, sizeof(err->msg), "%.400s", merr.msg);
+		errno = EIO;
+		ret = -1;
+	}
+	for (i = 0; !ret && i < pc->n; i++)
+		pc->v[i].cuts = msnap_writer_precopy_cuts(w, pc->v[i].id,
+							  &pc->v[i].ncuts);
+	pc->run_ns = mono_ns() - t0;
+	return ret;
+}
+
+/* ---- frozen: verify --------------------------------------------------------- */
+
+/* Walks a run list in page order. */
+struct run_cursor {
+	const struct msnap_run *v;
+	size_t n, i;
+};
+
+/* State of page p (not before the last asked) and where its run ends. */
+static uint8_t state_at(struct run_cursor *c, uint64_t p, uint64_t *run_end)
+{
+	while (c->i < c->n && c->v[c->i].first + c->v[c->i].count <= p)
+		c->i++;
+	if (c->i == c->n || c->v[c->i].first > p) {
+		/* not covered: absent up to the next run */
+		*run_end = c->i < c->n ? c->v[c->i].first : UINT64_MAX;
+		return MSNAP_PAGE_ABSENT;
+	}
+	*run_end = c->v[c->i].first + c->v[c->i].count;
+	return c->v[c->i].state;
+}
+
+static struct precopy_area *find_area(struct precopy *pc, uint64_t start)
+{
+	size_t lo = 0, hi = pc->n;
+
+	/* areas were read in maps order: sorted by start */
+	while (lo < hi) {
+		const size_t mid = lo + (hi - lo) / 2;
+
+		if (pc->v[mid].start < start)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < pc->n && pc->v[lo].start == start ? &pc->v[lo] : NULL;
+}
+
+struct verify_walk {
+	struct precopy *pc;
+	struct precopy_area *a;
+	struct mem_reader *mr;
+	struct run_cursor was, now;
+	uint64_t hash_at;            /* index in a->khash of the next present page */
+	bool bad;
+};
+
+static void verify_bad(void *arg, uint64_t addr, uint64_t len, int err_no)
+{
+	struct verify_walk *v = arg;
+
+	(void)addr;
+	(void)len;
+	(void)err_no;
+	v->bad = true;
+}
+
+/* Present pages [p, p+count): read them again, compare their keyed hashes. */
+static bool same_content(struct verify_walk *v, uint64_t p, uint64_t count)
+{
+	const uint64_t ps = v->pc->page_size, room = v->pc->buf_size / ps;
+	struct mem_span span;
+	uint64_t take, i;
+
+	while (count) {
+		take = count < room ? count : room;
+		span = (struct mem_span){ v->a->start + p * ps, take * ps,
+					  v->pc->buf };
+		if (memread_spans(v->mr, &span, 1, verify_bad, v) || v->bad)
+			return false;
+		for (i = 0; i < take; i++)
+			if (!XXH128_isEqual(keyed_hash(v->pc, v->pc->buf + i * ps),
+					    v->a->khash[v->hash_at + i]))
+				return false;
+		v->hash_at += take;
+		v->pc->pages_verified += take;
+		p += take;
+		count -= take;
+	}
+	return true;
+}
+
+/* Are pages [from, to) as they were: same states, same present bytes? */
+static bool segment_unchanged(struct verify_walk *v, uint64_t from,
+			      uint64_t to)
+{
+	uint64_t p = from, end_was, end_now, end;
+	uint8_t was, now;
+
+	while (p < to) {
+		was = state_at(&v->was, p, &end_was);
+		now = state_at(&v->now, p, &end_now);
+		end = end_was < end_now ? end_was : end_now;
+		if (end > to)
+			end = to;
+		if (was != now)
+			return false;
+		if (was == MSNAP_PAGE_DATA && !same_content(v, p, end - p))
+			return false;
+		p = end;
+	}
+	return true;
+}
+
+void precopy_verify(struct precopy *pc, uint64_t start, uint64_t end,
+		    const struct msnap_run *runs, size_t nruns,
+		    struct mem_reader *mr, uint32_t *area, uint64_t *cut)
+{
+	const uint64_t t0 = mono_ns();
+	const uint64_t npages = (end - start) / pc->page_size;
+	struct verify_walk v = { .pc = pc, .mr = mr };
+	uint64_t from = 0;
+	size_t k;
+
+	*cut = 0;
+	*area = 0;
+	v.a = find_area(pc, start);
+	if (!v.a)
+		goto out;
+	*area = v.a->id;
+	v.was = (struct run_cursor){ v.a->runs.v, v.a->runs.n, 0 };
+	v.now = (struct run_cursor){ runs, nruns, 0 };
+	for (k = 0; k < v.a->ncuts; k++) {
+		const uint64_t to = v.a->cuts[k];
+
+		if (to > npages || to > v.a->first_bad ||
+		    !segment_unchanged(&v, from, to))
+			break;
+		from = to;
+	}
+	*cut = from;
+	pc->pages_adopted += from;
+	if (from == npages && from == (v.a->end - v.a->start) / pc->page_size)
+		pc->regions_whole++;
+out:
+	pc->verify_ns += mono_ns() - t0;
+}
+
+void precopy_free(struct precopy *pc)
+{
+	size_t i;
+
+	for (i = 0; i < pc->n; i++) {
+		page_runs_free(&pc->v[i].runs);
+		free(pc->v[i].khash);
+	}
+	free(pc->v);
+	if (pc->buf)
+		munmap(pc->buf, pc->buf_size);
+	memset(pc, 0, sizeof(*pc));
+}

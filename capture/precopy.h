@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * precopy.h - read the target while it runs, then prove while it is frozen
+ * which of those bytes are still the frozen instant's.
+ *
+ * Before the freeze every present page is read into one small reused
+ * buffer, hashed with a key drawn for this capture (XXH3-128 with a random
+ * secret: the target never sees the key, so it cannot make a changed page
+ * hash like the old one), and handed to the writer, which compresses and
+ * writes it as a pre-copy area.  While frozen, each region is compared with
+ * the area that starts where it starts, one writer cut (chunk) at a time:
+ * page states must be the same and every present page must hash the same
+ * when read again.  The verified prefix is adopted as it was written; the
+ * rest is read again at the frozen instant by the caller.
+ */
+#ifndef CAPTURE_PRECOPY_H
+#define CAPTURE_PRECOPY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <xxhash.h>
+
+#include "maps.h"
+#include "memread.h"
+#include "msnap.h"
+#include "pages.h"
+#include "progress.h"
+#include "target.h"
+
+#define PRECOPY_SECRET_BYTES 192
+
+struct precopy_area {
+	uint64_t start, end;
+	uint32_t id;                 /* the writer's pre-copy area number */
+	struct page_runs runs;       /* page states when read (pagemap) */
+	XXH128_hash_t *khash;        /* keyed hash per present page, in order */
+	uint64_t nkhash;
+	uint64_t first_bad;          /* first page that could not be read, or ~0 */
+	const uint64_t *cuts;        /* the writer's cuts, after sync */
+	size_t ncuts;
+};
+
+struct precopy {
+	struct precopy_area *v;
+	size_t n, cap;
+	uint8_t secret[PRECOPY_SECRET_BYTES];
+	uint8_t *buf;                /* reused read buffer */
+	size_t buf_size;
+	uint64_t page_size;
+	/* for the manifest */
+	uint64_t pages_read;         /* present pages read while running */
+	uint64_t pages_verified;     /* re-read while frozen, found unchanged */
+	uint64_t pages_adopted;      /* pages (any state) taken from pre-copy */
+	uint64_t regions_whole;      /* regions adopted whole */
+	uint64_t run_ns, verify_ns;
+};
+
+/* Draw the key, map the buffer.  Returns 0 or -1. */
+int precopy_init(struct precopy *pc, uint64_t page_size, size_t buf_size,
+		 struct cap_error *err);
+
+/*
+ * Read every region of regions (those not skipped) into pre-copy areas of
+ * w, then wait for the writer.  Returns 0; -1 with errno ESRCH when the
+ * target went away (what was written stays, unused); -1 otherwise (err).
+ * Stops early, returning 0, once a signal is caught.
+ */
+int precopy_run(struct precopy *pc, const struct region_list *regions,
+		struct page_scanner *ps, struct mem_reader *mr,
+		struct msnap_writer *w, struct progress *prog,
+		struct cap_error *err);
+
+/*
+ * While frozen: the region [start, end) with page states runs (in order,
+ * covering it) keeps pages [0, *cut) of pre-copy area *area.  *cut is 0
+ * when nothing can be kept.  Reads through mr.
+ */
+void precopy_verify(struct precopy *pc, uint64_t start, uint64_t end,
+		    const struct msnap_run *runs, size_t nruns,
+		    struct mem_reader *mr, uint32_t *area, uint64_t *cut);
+
+void precopy_free(struct precopy *pc);
+
+#endif
