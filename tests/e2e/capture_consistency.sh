@@ -1,0 +1,84 @@
+#!/bin/bash
+# One instant: page_stamper's writer thread stamps pages in an order
+# unrelated to addresses, as fast as it can, during the whole capture.  A
+# snapshot of one instant holds, on every page, exactly the step that the
+# captured counter implies (tests/e2e/stamp_check.py).  The default method
+# (pre-copy, verified while frozen) and --method buffer must pass;
+# --no-freeze reads over time and must fail the same check (so the check
+# can fail).  A slowly stamping victim exercises a pre-copy that keeps part
+# of a region and re-reads the rest.
+. "$(dirname "$0")/lib.sh"
+require_tools
+require_ptrace
+
+ps=$(getconf PAGESIZE)
+
+# one_instant SNAP: exit status of the stamp check on SNAP.
+one_instant() {
+	local pages stamps counter
+	pages=$(victim_value pages)
+	stamps=$(victim_value stamps_addr)
+	counter=$(victim_value counter_addr)
+	rm -f "$SCRATCH/stamps.got" "$SCRATCH/counter.got"
+	extract "$1" "$stamps" $((pages * ps)) "$SCRATCH/stamps.got"
+	extract "$1" "$counter" 8 "$SCRATCH/counter.got"
+	python3 "$E2E/stamp_check.py" "$SCRATCH/stamps.got" \
+		"$SCRATCH/counter.got" "$pages" "$(victim_value stride)" "$ps"
+}
+
+stable_exact() {
+	local addr size
+	addr=$(victim_value stable_addr)
+	size=$(victim_value stable_size)
+	rm -f "$SCRATCH/stable.got"
+	extract "$1" "$addr" "$size" "$SCRATCH/stable.got"
+	$PATTERN gen "$(victim_value stable_seed)" 0 "$size" >"$SCRATCH/stable.want"
+	assert_same_bytes "$SCRATCH/stable.got" "$SCRATCH/stable.want" \
+		"the stable buffer"
+}
+
+# capture_info SNAP KEY: a capture.KEY of info's JSON view.
+capture_info() {
+	info_json "$1" "$SCRATCH/info.json"
+	$JSON_GET "$SCRATCH/info.json" "doc[\"capture\"].get(\"$2\", \"\")"
+}
+
+start_victim "$SAMPLES/page_stamper" 16384 0
+for method in precopy buffer; do
+	snap=$SCRATCH/$method.msnap
+	capture "$snap" --method "$method"
+	assert_exit 0 "$ANALYZE" verify "$snap"
+	one_instant "$snap" || fail "--method $method: the snapshot is not one instant"
+	stable_exact "$snap"
+	assert_eq "$(capture_info "$snap" method)" "$method" "capture.method"
+	log "--method $method: one instant"
+done
+# The busy victim changed its stamps after the pre-copy: they were read
+# again while frozen.
+snap=$SCRATCH/precopy.msnap
+[ "$(capture_info "$snap" precopy_pages_read)" -gt 0 ] ||
+	fail "the pre-copy read nothing"
+assert_running
+
+snap=$SCRATCH/live.msnap
+capture "$snap" --no-freeze
+if one_instant "$snap"; then
+	fail "--no-freeze passed the one-instant check: the check cannot fail"
+fi
+log "--no-freeze: not one instant, as it must be"
+kill -KILL "$VICTIM_PID"
+
+# A slow writer: most of the stamps stay as pre-copied, the rest is read
+# again; still one instant.
+start_victim "$SAMPLES/page_stamper" 16384 200000
+snap=$SCRATCH/slow.msnap
+capture "$snap"
+assert_exit 0 "$ANALYZE" verify "$snap"
+one_instant "$snap" || fail "slow writer: the snapshot is not one instant"
+stable_exact "$snap"
+kept=$(capture_info "$snap" precopy_pages_kept)
+read=$(capture_info "$snap" precopy_pages_read)
+log "slow writer: $kept of $read pre-copied pages kept"
+[ "$kept" -gt $(((32 << 20) / ps)) ] ||
+	fail "the pre-copy kept $kept pages, not even the stable buffer"
+assert_running
