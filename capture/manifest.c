@@ -11,7 +11,7 @@
 #include "manifest.h"
 #include "yaml_out.h"
 
-#define SCHEMA "1.0"
+#define SCHEMA "1.1"
 
 void manifest_time(const struct timespec *ts, char *buf, size_t size)
 {
