@@ -4,11 +4,14 @@
  * (target frozen).  See precopy.h for the idea and the guarantees.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <sys/mman.h>
+#include <unistd.h>
 #include <sys/random.h>
 
 #include "precopy.h"
@@ -27,6 +30,7 @@ int precopy_init(struct precopy *pc, uint64_t page_size, size_t buf_size,
 {
 	memset(pc, 0, sizeof(*pc));
 	pc->page_size = page_size;
+	pc->ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	if (getrandom(pc->secret, sizeof(pc->secret), 0) !=
 	    (ssize_t)sizeof(pc->secret)) {
 		snprintf(err->msg, sizeof(err->msg), "getrandom: %s",
@@ -331,10 +335,15 @@ static struct precopy_area *find_area(struct precopy *pc, uint64_t start)
 struct verify_walk {
 	struct precopy *pc;
 	struct precopy_area *a;
-	struct mem_reader *mr;
+	struct mem_reader mr;        /* a copy: its fds are shared, pread is safe */
 	struct run_cursor was, now;
 	uint64_t hash_at;            /* index in a->khash of the next present page */
+	uint8_t *buf;                /* its part of pc->buf */
+	uint64_t buf_pages;
+	uint64_t verified;
 	bool bad;
+	/* verify_cuts() on a helper thread */
+	size_t k0, k1, first_failed;
 };
 
 static void verify_bad(void *arg, uint64_t addr, uint64_t len, int err_no)
@@ -350,22 +359,21 @@ static void verify_bad(void *arg, uint64_t addr, uint64_t len, int err_no)
 /* Present pages [p, p+count): read them again, compare their keyed hashes. */
 static bool same_content(struct verify_walk *v, uint64_t p, uint64_t count)
 {
-	const uint64_t ps = v->pc->page_size, room = v->pc->buf_size / ps;
+	const uint64_t ps = v->pc->page_size;
 	struct mem_span span;
 	uint64_t take, i;
 
 	while (count) {
-		take = count < room ? count : room;
-		span = (struct mem_span){ v->a->start + p * ps, take * ps,
-					  v->pc->buf };
-		if (memread_spans(v->mr, &span, 1, verify_bad, v) || v->bad)
+		take = count < v->buf_pages ? count : v->buf_pages;
+		span = (struct mem_span){ v->a->start + p * ps, take * ps, v->buf };
+		if (memread_spans(&v->mr, &span, 1, verify_bad, v) || v->bad)
 			return false;
 		for (i = 0; i < take; i++)
-			if (!XXH128_isEqual(keyed_hash(v->pc, v->pc->buf + i * ps),
+			if (!XXH128_isEqual(keyed_hash(v->pc, v->buf + i * ps),
 					    v->a->khash[v->hash_at + i]))
 				return false;
 		v->hash_at += take;
-		v->pc->pages_verified += take;
+		v->verified += take;
 		p += take;
 		count -= take;
 	}
@@ -394,15 +402,100 @@ static bool segment_unchanged(struct verify_walk *v, uint64_t from,
 	return true;
 }
 
+static uint64_t cut_start(const struct precopy_area *a, size_t k)
+{
+	return k ? a->cuts[k - 1] : 0;
+}
+
+/* The first of the area's segments [k0, k1) that changed, or k1. */
+static size_t verify_cuts(struct verify_walk *v, size_t k0, size_t k1)
+{
+	size_t k;
+
+	for (k = k0; k < k1; k++)
+		if (!segment_unchanged(v, cut_start(v->a, k), v->a->cuts[k]))
+			return k;
+	return k1;
+}
+
+static void *verify_cuts_main(void *arg)
+{
+	struct verify_walk *v = arg;
+
+	v->first_failed = verify_cuts(v, v->k0, v->k1);
+	return NULL;
+}
+
+/* Present pages of the area before page p: where its keyed hashes start. */
+static uint64_t present_before(const struct precopy_area *a, uint64_t p)
+{
+	uint64_t n = 0;
+	size_t i;
+
+	for (i = 0; i < a->runs.n && a->runs.v[i].first < p; i++) {
+		const struct msnap_run *r = &a->runs.v[i];
+		const uint64_t end = r->first + r->count < p ? r->first + r->count : p;
+
+		if (r->state == MSNAP_PAGE_DATA)
+			n += end - r->first;
+	}
+	return n;
+}
+
+#define PARALLEL_MIN_CUTS 8         /* below that a second thread costs more */
+/*
+ * Read again in pieces that stay in the cache for the hash that follows:
+ * the target's memory then crosses the memory bus once.
+ */
+#define VERIFY_PIECE (256u << 10)
+
+/*
+ * The first changed segment of cuts [0, n): two walks, on two cores, one
+ * from each half's start.  A change in the first half makes the second's
+ * work moot, but the freeze lasts as long as the slower half either way.
+ */
+static size_t first_changed(struct verify_walk *v, const struct msnap_run *runs,
+			    size_t nruns, size_t n)
+{
+	struct verify_walk h;
+	sigset_t all, old;
+	pthread_t tid;
+	size_t first;
+
+	if (n < PARALLEL_MIN_CUTS || v->pc->ncpu < 2 || !v->buf_pages)
+		return verify_cuts(v, 0, n);
+	h = *v;
+	h.buf = v->buf + v->buf_pages * v->pc->page_size;   /* the next piece */
+	h.k0 = n / 2;
+	h.k1 = n;
+	h.was = (struct run_cursor){ v->a->runs.v, v->a->runs.n, 0 };
+	h.now = (struct run_cursor){ runs, nruns, 0 };
+	h.hash_at = present_before(v->a, cut_start(v->a, h.k0));
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);   /* signals stay ours */
+	if (pthread_create(&tid, NULL, verify_cuts_main, &h)) {
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		return verify_cuts(v, 0, n);
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	first = verify_cuts(v, 0, h.k0);
+	pthread_join(tid, NULL);
+	v->verified += h.verified;
+	return first < h.k0 ? first : h.first_failed;
+}
+
 void precopy_verify(struct precopy *pc, uint64_t start, uint64_t end,
 		    const struct msnap_run *runs, size_t nruns,
 		    struct mem_reader *mr, uint32_t *area, uint64_t *cut)
 {
 	const uint64_t t0 = mono_ns();
 	const uint64_t npages = (end - start) / pc->page_size;
-	struct verify_walk v = { .pc = pc, .mr = mr };
-	uint64_t from = 0;
-	size_t k;
+	struct verify_walk v = {
+		.pc = pc, .mr = *mr, .buf = pc->buf,
+		.buf_pages = (pc->buf_size < 2 * VERIFY_PIECE ? pc->buf_size / 2 :
+			      VERIFY_PIECE) / pc->page_size,
+	};
+	size_t n = 0, k;
 
 	*cut = 0;
 	*area = 0;
@@ -412,17 +505,15 @@ void precopy_verify(struct precopy *pc, uint64_t start, uint64_t end,
 	*area = v.a->id;
 	v.was = (struct run_cursor){ v.a->runs.v, v.a->runs.n, 0 };
 	v.now = (struct run_cursor){ runs, nruns, 0 };
-	for (k = 0; k < v.a->ncuts; k++) {
-		const uint64_t to = v.a->cuts[k];
-
-		if (to > npages || to > v.a->first_bad ||
-		    !segment_unchanged(&v, from, to))
-			break;
-		from = to;
-	}
-	*cut = from;
-	pc->pages_adopted += from;
-	if (from == npages && from == (v.a->end - v.a->start) / pc->page_size)
+	/* only cuts inside the region now, before any page that failed to read */
+	while (n < v.a->ncuts && v.a->cuts[n] <= npages &&
+	       v.a->cuts[n] <= v.a->first_bad)
+		n++;
+	k = first_changed(&v, runs, nruns, n);
+	*cut = cut_start(v.a, k);
+	pc->pages_verified += v.verified;
+	pc->pages_adopted += *cut;
+	if (*cut == npages && *cut == (v.a->end - v.a->start) / pc->page_size)
 		pc->regions_whole++;
 out:
 	pc->verify_ns += mono_ns() - t0;

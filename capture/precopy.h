@@ -48,6 +48,7 @@ struct precopy {
 	uint8_t *buf;                /* reused read buffer */
 	size_t buf_size;
 	uint64_t page_size;
+	long ncpu;
 	/* for the manifest */
 	uint64_t pages_read;         /* present pages read while running */
 	uint64_t pages_verified;     /* re-read while frozen, found unchanged */
