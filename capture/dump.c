@@ -43,7 +43,6 @@
 #define MAX_PIECE_BYTES (8ull << 20)   /* largest run copied as one piece */
 #define BUFFER_FALLBACK (256ull << 20) /* when MemAvailable is unknown */
 #define BUFFER_MIN (1ull << 20)
-#define PRECOPY_BUDGET (64ull << 20)   /* default copy budget with pre-copy */
 #define PRECOPY_READ (8ull << 20)      /* its reused read buffer */
 
 struct region_work {
@@ -80,6 +79,7 @@ struct dump {
 	uint64_t page_size;
 	uint64_t piece_pages;
 	uint64_t present_bytes;
+	uint64_t estimate;       /* present bytes before the freeze (preflight) */
 	/* what has been handed to the writer so far */
 	size_t feed_region, feed_run;
 	bool feed_open;
@@ -715,8 +715,6 @@ static int prepare_buffer(struct dump *d, uint64_t estimate)
 {
 	uint64_t budget = d->opt->max_buffer, want;
 
-	if (!budget && d->precopy)
-		budget = PRECOPY_BUDGET;
 	if (!budget)
 		budget = copybuf_default_budget();
 	if (!budget)
@@ -826,6 +824,7 @@ static int preflight(struct dump *d)
 			return -1;
 		d->mr_open = true;
 		estimate = estimate_present(d);
+		d->estimate = estimate;
 	}
 	if (d->precopy &&
 	    precopy_init(&d->pc, d->page_size, PRECOPY_READ, &d->err))
@@ -833,7 +832,8 @@ static int preflight(struct dump *d)
 	if (!o->no_space_check &&
 	    output_check_space(&d->out, estimate, &d->err))
 		return -1;
-	if (!o->layout_only && prepare_buffer(d, estimate))
+	/* with pre-copy, the buffer is sized by what changed meanwhile */
+	if (!o->layout_only && !d->precopy && prepare_buffer(d, estimate))
 		return -1;
 	return create_writer(d);
 }
@@ -886,9 +886,9 @@ static int precopy_stage(struct dump *d)
 	if (!d->precopy)
 		return 0;
 	if (maps_read(d->t.procfd, &pre, &cerr))
-		return 0;
+		return prepare_buffer(d, d->estimate);
 	maps_classify(&pre, false);
-	progress_phase(&d->prog, "pre-copy", d->present_bytes);
+	progress_phase(&d->prog, "pre-copy", d->estimate);
 	if (precopy_run(&d->pc, &pre, &d->ps, &d->mr, d->w, &d->prog,
 			&cerr) && errno != ESRCH) {
 		d->write_failed = true;
@@ -897,7 +897,9 @@ static int precopy_stage(struct dump *d)
 	progress_clear(&d->prog);
 	d->facts.precopy = &d->pc;
 	maps_free(&pre);
-	return ret;
+	if (ret || signals_caught())
+		return ret;
+	return prepare_buffer(d, precopy_estimate_changed(&d->pc, &d->mr));
 }
 
 /* Stop the target, read its layout and memory, resume it. */

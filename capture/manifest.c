@@ -58,6 +58,8 @@ static void emit_precopy(struct yout *y, const struct precopy *pc)
 	yout_kv_str(y, "verify_hash", "xxh3-128-keyed");
 	yout_kv_u64(y, "run_ns", pc->run_ns);
 	yout_kv_u64(y, "verify_ns", pc->verify_ns);
+	yout_kv_u64(y, "estimate_ns", pc->estimate_ns);
+	yout_kv_u64(y, "pages_changed_estimate", pc->changed_estimate);
 	yout_kv_u64(y, "pages_read", pc->pages_read);
 	yout_kv_u64(y, "pages_verified", pc->pages_verified);
 	yout_kv_u64(y, "pages_kept", pc->pages_adopted);

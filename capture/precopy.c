@@ -519,6 +519,32 @@ out:
 	pc->verify_ns += mono_ns() - t0;
 }
 
+uint64_t precopy_estimate_changed(struct precopy *pc, struct mem_reader *mr)
+{
+	const uint64_t t0 = mono_ns();
+	uint64_t pages = 0;
+	size_t i, n, k;
+
+	for (i = 0; i < pc->n && !signals_caught(); i++) {
+		struct precopy_area *a = &pc->v[i];
+		struct verify_walk v = {
+			.pc = pc, .a = a, .mr = *mr, .buf = pc->buf,
+			.buf_pages = (pc->buf_size < 2 * VERIFY_PIECE ?
+				      pc->buf_size / 2 : VERIFY_PIECE) / pc->page_size,
+			.was = { a->runs.v, a->runs.n, 0 },
+			.now = { a->runs.v, a->runs.n, 0 },
+		};
+
+		for (n = 0; n < a->ncuts && a->cuts[n] <= a->first_bad; n++)
+			;
+		k = first_changed(&v, a->runs.v, a->runs.n, n);
+		pages += a->nkhash - present_before(a, cut_start(a, k));
+	}
+	pc->estimate_ns = mono_ns() - t0;
+	pc->changed_estimate = pages;
+	return pages * pc->page_size;
+}
+
 void precopy_free(struct precopy *pc)
 {
 	size_t i;

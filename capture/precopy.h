@@ -55,6 +55,8 @@ struct precopy {
 	uint64_t pages_adopted;      /* pages (any state) taken from pre-copy */
 	uint64_t regions_whole;      /* regions adopted whole */
 	uint64_t run_ns, verify_ns;
+	uint64_t changed_estimate;   /* present pages the estimate saw changed */
+	uint64_t estimate_ns;
 };
 
 /* Draw the key, map the buffer.  Returns 0 or -1. */
@@ -80,6 +82,13 @@ int precopy_run(struct precopy *pc, const struct region_list *regions,
 void precopy_verify(struct precopy *pc, uint64_t start, uint64_t end,
 		    const struct msnap_run *runs, size_t nruns,
 		    struct mem_reader *mr, uint32_t *area, uint64_t *cut);
+
+/*
+ * Still running, after precopy_run(): how many bytes a verification now
+ * would have to read again (present pages from each area's first changed
+ * chunk on).  Sizes the buffer the freeze copies into.
+ */
+uint64_t precopy_estimate_changed(struct precopy *pc, struct mem_reader *mr);
 
 void precopy_free(struct precopy *pc);
 
