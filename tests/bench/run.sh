@@ -1,8 +1,10 @@
 #!/bin/bash
 # tests/bench/run.sh - capture benchmark: memsnap against gdb's gcore (and
 # gcore followed by zstd -1 -T0) on the same victim, in the same run.
+# memsnap runs in its default mode (pre-copy, verified while frozen) and
+# with --method buffer (everything copied while frozen).
 #
-#   BENCH_SIZE  victim size (big_victim SIZE), default 2G
+#   BENCH_SIZES victim sizes (big_victim SIZE), default "1G 4G"
 #   BENCH_REPS  measured repetitions of each tool, default 3
 #   BENCH_DIR   where outputs go (default: a temp dir under $TMPDIR or /tmp)
 #
@@ -21,7 +23,7 @@ MEMSNAP=${MEMSNAP:-$ROOT/capture/memsnap}
 ANALYZE=$ROOT/analyze/memsnap-analyze
 VICTIM=$ROOT/samples/big_victim
 RESULTS=$ROOT/tests/bench/results-capture.txt
-SIZE=${BENCH_SIZE:-2G}
+SIZES=${BENCH_SIZES:-${BENCH_SIZE:-1G 4G}}
 REPS=${BENCH_REPS:-3}
 TIME=/usr/bin/time
 
@@ -160,6 +162,9 @@ elif "frozen_ms" in cap:
     out.append("tool_frozen_ns=%d" % round(float(cap["frozen_ms"]) * 1e6))
 if "copy_ns" in cap:
     out.append("copy_ns=%d" % cap["copy_ns"])
+for key in ("verify_ms", "precopy_ms"):
+    if key in cap:
+        out.append("%s_ns=%d" % (key[:-3], round(float(cap[key]) * 1e6)))
 read = sum(((r.get("data") or 0) + (r.get("zero") or 0)) * page
            for r in d.get("regions", []))
 out.append("read_bytes=%d" % read)
@@ -173,31 +178,38 @@ PY
 	rm -f "$out"
 }
 
-: >"$DATA"
-LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
-echo "bench: big_victim $SIZE, $REPS reps, outputs in $WORK" >&2
+# bench_size SIZE: measure every tool on a big_victim of SIZE, then report.
+bench_size() {
+	SIZE=$1
+	: >"$DATA"
+	LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
+	echo "bench: big_victim $SIZE, $REPS reps, outputs in $WORK" >&2
 
-# Cold: a fresh victim for each tool, its first capture measured.
-start_victim
-run_gcore cold
-start_victim
-run_memsnap cold memsnap --threads 2
+	# Cold: a fresh victim for each tool, its first capture measured.
+	start_victim
+	run_gcore cold
+	start_victim
+	run_memsnap cold memsnap --threads 2
 
-# Warm: one unmeasured pass of each tool, then the measured rounds,
-# interleaved so that drift on a shared machine hits every tool alike.
-start_victim
-run_gcore warmup
-run_memsnap warmup memsnap --threads 2
-for ((r = 1; r <= REPS; r++)); do
-	echo "bench: round $r of $REPS" >&2
-	run_gcore warm
-	run_memsnap warm memsnap --threads 2
-	run_memsnap warm "memsnap-64M" --threads 2 --max-buffer 64M
-done
-stop_victim
+	# Warm: one unmeasured pass of each tool, then the measured rounds,
+	# interleaved so that drift on a shared machine hits every tool alike.
+	start_victim
+	run_gcore warmup
+	run_memsnap warmup memsnap --threads 2
+	for ((r = 1; r <= REPS; r++)); do
+		echo "bench: $SIZE round $r of $REPS" >&2
+		run_gcore warm
+		run_memsnap warm memsnap --threads 2
+		run_memsnap warm memsnap-buffer --threads 2 --method buffer
+	done
+	stop_victim
+	report
+}
 
+report() {
 python3 - "$DATA" "$SIZE" "$REPS" "$(nproc)" "$LOAD0" "$(cut -d' ' -f1-3 /proc/loadavg)" \
-	<<'PY' | tee "$RESULTS"
+	<<'PY'
+
 import statistics, sys
 
 path, size, reps, cpus, load0, load1 = sys.argv[1:7]
@@ -228,7 +240,7 @@ def fmt(v, unit):
 def ratio(a, b):
     return "%.3f" % (a / b) if a is not None and b else "-"
 
-tools = ["gcore", "gcore+zstd", "memsnap", "memsnap-64M"]
+tools = ["gcore", "gcore+zstd", "memsnap", "memsnap-buffer"]
 print("memsnap capture benchmark: big_victim %s, %s CPUs, median of %s"
       % (size, cpus, reps))
 print("load average at start %s, at end %s (a shared machine: compare ratios)"
@@ -266,15 +278,21 @@ for label, a, b in (
          med("warm", "memsnap", "size"), med("warm", "gcore+zstd", "size")),
         ("cold: memsnap frozen / gcore frozen",
          med("cold", "memsnap", "frozen_ns"), med("cold", "gcore", "frozen_ns")),
-        ("--max-buffer 64M frozen / default frozen",
-         med("warm", "memsnap-64M", "frozen_ns"), med("warm", "memsnap", "frozen_ns")),
+        ("cold: memsnap wall / (gcore + zstd) wall",
+         med("cold", "memsnap", "wall_ns"), med("cold", "gcore+zstd", "wall_ns")),
+        ("--method buffer frozen / gcore frozen",
+         med("warm", "memsnap-buffer", "frozen_ns"), med("warm", "gcore", "frozen_ns")),
+        ("--method buffer wall / (gcore + zstd) wall",
+         med("warm", "memsnap-buffer", "wall_ns"), med("warm", "gcore+zstd", "wall_ns")),
         ):
     print("  %-42s %s" % (label, ratio(a, b)))
+rss = med("warm", "memsnap", "rss_kb")
+print("  %-42s %s" % ("memsnap peak RSS (goal: at most 256 MiB)", fmt(rss, "kMiB")))
 print()
 
 print("memsnap's own figures (from the manifest)")
 for phase in ("warm", "cold"):
-    for t in ("memsnap", "memsnap-64M"):
+    for t in ("memsnap", "memsnap-buffer"):
         if (phase, t) not in rows:
             continue
         rd = med(phase, t, "read_bytes")
@@ -282,9 +300,19 @@ for phase in ("warm", "cold"):
         fz = med(phase, t, "tool_frozen_ns")
         wall = med(phase, t, "wall_ns")
         parts = ["frozen (manifest) %s" % fmt(fz, "ms")]
+        if med(phase, t, "verify_ns") is not None:
+            parts.append("of it verifying %s" % fmt(med(phase, t, "verify_ns"), "ms"))
+            parts.append("pre-copy %s" % fmt(med(phase, t, "precopy_ns"), "s"))
         parts.append("copy %s GB/s" % ("%.2f" % (rd / cp) if rd and cp
                                       else "- (no copy_ns)"))
         parts.append("whole capture %s GB/s" % ("%.2f" % (rd / wall)
                                                 if rd and wall else "-"))
         print("  %-18s %s" % ("%s %s:" % (phase, t), ", ".join(parts)))
 PY
+}
+
+: >"$RESULTS"
+for size in $SIZES; do
+	bench_size "$size" | tee -a "$RESULTS"
+	echo | tee -a "$RESULTS"
+done
