@@ -3,7 +3,9 @@
  * make_reader_seeds.c - writes the small snapshots that seed fuzz_reader:
  *   make_reader_seeds DIR
  * A one-region file, a many-region file with holes and zero pages, a
- * layout-only file, and a file cut short in its middle.
+ * layout-only file, a file cut short in its middle, and two 2.0 pre-copy
+ * files (one region adopting part of an area, an area nobody adopts), whole
+ * and cut short.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -61,6 +63,59 @@ static int seed(const char *dir, const char *name, unsigned nreg, unsigned pages
 	return 0;
 }
 
+/*
+ * 2.0: area 0 (6 pages, chunks of 2 pages) adopted by region 0 up to its
+ * first cut, the rest written again; area 1 adopted by nobody.
+ */
+static int precopy_seed(const char *dir, const char *name, unsigned cut_div)
+{
+	struct msnap_writer_opts o = { .threads = 1, .chunk_bytes = 2 * PS,
+				       .page_size = PS, .flags = MSNAP_HDR_PRECOPY };
+	static uint8_t mem[8 * PS];
+	const char *yaml = "memsnap: {schema: \"1.1\", version: seed}\nregions: []\nerrors: []\n";
+	const uint64_t *cuts;
+	struct msnap_writer *w;
+	struct msnap_error e;
+	char path[512];
+	size_t ncuts;
+	unsigned p;
+	off_t end;
+
+	for (p = 0; p < sizeof(mem); p++)
+		mem[p] = (uint8_t)(p * 13 + p / PS);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	o.fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (o.fd < 0 || msnap_writer_create(&w, &o, &e))
+		return 1;
+	if (msnap_writer_begin_precopy(w, 0x400000, 0x400000 + 6 * PS, &e) ||
+	    msnap_writer_add_copy(w, 0, 5, MSNAP_PAGE_DATA, mem, &e) ||
+	    msnap_writer_end_region(w, &e) ||
+	    msnap_writer_begin_precopy(w, 0x500000, 0x500000 + 2 * PS, &e) ||
+	    msnap_writer_add_copy(w, 0, 2, MSNAP_PAGE_DATA, mem + 2 * PS, &e) ||
+	    msnap_writer_end_region(w, &e) || msnap_writer_sync(w, &e))
+		return 1;
+	cuts = msnap_writer_precopy_cuts(w, 0, &ncuts);
+	if (!cuts || !ncuts ||
+	    msnap_writer_begin_adopting(w, 0x400000, 0x400000 + 8 * PS, 0,
+					cuts[0], &e) ||
+	    msnap_writer_add(w, cuts[0], 8 - cuts[0], MSNAP_PAGE_DATA,
+			     mem + cuts[0] * PS, &e) ||
+	    msnap_writer_end_region(w, &e) ||
+	    msnap_writer_begin_region(w, 0x500000, 0x500000 + 2 * PS, &e) ||
+	    msnap_writer_add(w, 0, 2, MSNAP_PAGE_DATA, mem + 6 * PS, &e) ||
+	    msnap_writer_end_region(w, &e) ||
+	    msnap_writer_finish(w, yaml, strlen(yaml), NULL, &e))
+		return 1;
+	msnap_writer_free(w);
+	if (cut_div) {
+		end = lseek(o.fd, 0, SEEK_END);
+		if (ftruncate(o.fd, end - end / cut_div))
+			return 1;
+	}
+	close(o.fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2)
@@ -68,5 +123,7 @@ int main(int argc, char **argv)
 	return seed(argv[1], "one_region.msnap", 1, 6, 0, 0) ||
 	       seed(argv[1], "many_regions.msnap", 5, 9, 0, 0) ||
 	       seed(argv[1], "layout_only.msnap", 3, 4, MSNAP_HDR_LAYOUT_ONLY, 0) ||
-	       seed(argv[1], "cut_short.msnap", 4, 9, 0, 2);
+	       seed(argv[1], "cut_short.msnap", 4, 9, 0, 2) ||
+	       precopy_seed(argv[1], "precopy.msnap", 0) ||
+	       precopy_seed(argv[1], "precopy_cut.msnap", 8);
 }

@@ -541,6 +541,117 @@ static void test_bad_files(void **state)
 	unlink(path);
 }
 
+/*
+ * 2.0 pre-copy: region 0 adopts area 0 up to its first cut and writes the
+ * rest again with other bytes; region 1 writes its area's pages again.
+ * Opened by its trailer and by a scan of the file cut before the index,
+ * both read the frozen bytes only, and verify finds the unused chunks
+ * intact and every region's SHA-256 right.
+ */
+static void test_precopy_adoption(void **state)
+{
+	const uint64_t ps = 4096;
+	struct msnap_writer_opts o = { .threads = 2, .chunk_bytes = 2 * 4096,
+				       .page_size = 4096, .flags = MSNAP_HDR_PRECOPY };
+	struct msnap_verify_report rep;
+	char path[] = "/tmp/test_precopy.XXXXXX";
+	uint8_t *before, *after, *got;
+	struct msnap_writer *w;
+	struct msnap_reader *r;
+	struct msnap_error e;
+	const uint64_t *cuts;
+	unsigned open_flags;
+	uint8_t states[8];
+	size_t ncuts, i;
+	off_t size;
+
+	(void)state;
+	before = malloc(8 * ps);
+	after = malloc(8 * ps);
+	got = malloc(8 * ps);
+	assert_non_null(before);
+	assert_non_null(after);
+	assert_non_null(got);
+	for (i = 0; i < 8; i++)
+		fill_page(before + i * ps, 3, i);
+	memcpy(after, before, 8 * ps);
+	memset(after + 3 * ps, 0xa5, ps);       /* changed after the pre-copy */
+	o.fd = mkstemp(path);
+	assert_true(o.fd >= 0);
+	assert_int_equal(msnap_writer_create(&w, &o, &e), 0);
+	assert_int_equal(msnap_writer_begin_precopy(w, 0x10000, 0x10000 + 8 * ps, &e), 0);
+	assert_int_equal(msnap_writer_add_copy(w, 0, 8, MSNAP_PAGE_DATA, before, &e), 0);
+	assert_int_equal(msnap_writer_end_region(w, &e), 0);
+	assert_int_equal(msnap_writer_begin_precopy(w, 0x80000, 0x80000 + ps, &e), 0);
+	assert_int_equal(msnap_writer_add_copy(w, 0, 1, MSNAP_PAGE_DATA, before, &e), 0);
+	assert_int_equal(msnap_writer_end_region(w, &e), 0);
+	assert_int_equal(msnap_writer_sync(w, &e), 0);
+	cuts = msnap_writer_precopy_cuts(w, 0, &ncuts);
+	assert_int_equal(ncuts, 4);
+	assert_int_equal(cuts[0], 2);
+	/* a cut that is none of the area's is refused */
+	assert_int_not_equal(msnap_writer_begin_adopting(w, 0x10000, 0x10000 + 8 * ps,
+							 0, 3, &e), 0);
+	msnap_writer_free(w);
+	close(o.fd);
+
+	o.fd = open(path, O_RDWR | O_TRUNC);
+	assert_true(o.fd >= 0);
+	assert_int_equal(msnap_writer_create(&w, &o, &e), 0);
+	assert_int_equal(msnap_writer_begin_precopy(w, 0x10000, 0x10000 + 8 * ps, &e), 0);
+	assert_int_equal(msnap_writer_add_copy(w, 0, 8, MSNAP_PAGE_DATA, before, &e), 0);
+	assert_int_equal(msnap_writer_end_region(w, &e), 0);
+	assert_int_equal(msnap_writer_begin_precopy(w, 0x80000, 0x80000 + ps, &e), 0);
+	assert_int_equal(msnap_writer_add_copy(w, 0, 1, MSNAP_PAGE_DATA, before, &e), 0);
+	assert_int_equal(msnap_writer_end_region(w, &e), 0);
+	assert_int_equal(msnap_writer_sync(w, &e), 0);
+	cuts = msnap_writer_precopy_cuts(w, 0, &ncuts);
+	assert_int_equal(msnap_writer_begin_adopting(w, 0x10000, 0x10000 + 8 * ps,
+						     0, cuts[0], &e), 0);
+	assert_int_equal(msnap_writer_add(w, 2, 6, MSNAP_PAGE_DATA, after + 2 * ps, &e), 0);
+	assert_int_equal(msnap_writer_end_region(w, &e), 0);
+	assert_int_equal(msnap_writer_begin_region(w, 0x80000, 0x80000 + ps, &e), 0);
+	assert_int_equal(msnap_writer_add(w, 0, 1, MSNAP_PAGE_DATA, after + 7 * ps, &e), 0);
+	assert_int_equal(msnap_writer_end_region(w, &e), 0);
+	assert_int_equal(msnap_writer_finish(w, "{}\n", 3, NULL, &e), 0);
+	msnap_writer_free(w);
+
+	for (open_flags = 0; open_flags <= MSNAP_OPEN_SCAN; open_flags += MSNAP_OPEN_SCAN) {
+		assert_int_equal(msnap_open(&r, o.fd, open_flags, &e), 0);
+		assert_int_equal(msnap_info(r)->major, 2);
+		assert_int_equal(msnap_region_count(r), 2);
+		assert_int_equal(msnap_read(r, 0x10000, got, 8 * ps, states, &e), 0);
+		for (i = 0; i < 8; i++)
+			assert_int_equal(states[i], MSNAP_PAGE_DATA);
+		assert_memory_equal(got, after, 8 * ps);
+		assert_int_equal(msnap_read(r, 0x80000, got, ps, NULL, &e), 0);
+		assert_memory_equal(got, after + 7 * ps, ps);
+		/* a scan does not trust the trailer: "cut short" at best */
+		assert_int_equal(msnap_verify(r, 1, 0, &rep, NULL, NULL, &e),
+				 open_flags ? -MSNAP_E_TRUNCATED : 0);
+		assert_int_equal(rep.regions_ok, 2);
+		assert_int_equal(rep.chunks_unused, 4);   /* 3 of area 0, area 1's */
+		assert_int_equal(rep.chunks_bad, 0);
+		msnap_close(r);
+	}
+	/* cut just before the manifest: the scan still adopts what it must */
+	size = lseek(o.fd, 0, SEEK_END);
+	assert_int_equal(msnap_open(&r, o.fd, 0, &e), 0);
+	assert_int_equal(ftruncate(o.fd, (off_t)msnap_info(r)->trailer_offset - 200), 0);
+	msnap_close(r);
+	assert_int_equal(msnap_open(&r, o.fd, 0, &e), 0);
+	assert_false(msnap_info(r)->complete);
+	assert_int_equal(msnap_read(r, 0x10000, got, 8 * ps, states, &e), 0);
+	assert_memory_equal(got, after, 8 * ps);
+	msnap_close(r);
+	(void)size;
+	close(o.fd);
+	unlink(path);
+	free(before);
+	free(after);
+	free(got);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -550,6 +661,7 @@ int main(void)
 		cmocka_unit_test(test_flipped_bytes),
 		cmocka_unit_test(test_cancel),
 		cmocka_unit_test(test_bad_files),
+		cmocka_unit_test(test_precopy_adoption),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
