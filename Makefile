@@ -1,5 +1,6 @@
 # memsnap: one build for everything.  `make`, `make check`, `make static`,
-# `make demo`, `make asan-check`, `make fuzz`, `make bench`, `make soak`.
+# `make demo`, `make asan-check`, `make tsan-check`, `make fuzz`, `make bench`,
+# `make soak`.
 #
 # Missing Debian packages are installed by scripts/deps.sh (as root or via
 # sudo); every target that compiles depends on it.
@@ -80,6 +81,11 @@ check: all unit static
 asan-check: $(DEPS_STAMP)
 	@sh scripts/asan-check.sh
 
+# The reader under ThreadSanitizer: several threads open different
+# snapshots at once, in build-tsan/.
+tsan-check: $(DEPS_STAMP)
+	@sh scripts/tsan-check.sh
+
 # libFuzzer targets (clang), each run for FUZZ_SECONDS.
 FUZZ_SECONDS ?= 60
 fuzz: $(DEPS_STAMP)
@@ -111,7 +117,7 @@ clean:
 	      analyze/*.o analyze/*.d capture/memsnap capture/memsnap-static \
 	      analyze/memsnap-analyze $(UNIT_BIN) $(SAMPLE_BIN) tests/bench/bench_format \
 	      tests/bench/bench_format_nohash
-	rm -rf build-san build-fuzz
+	rm -rf build-san build-fuzz build-tsan
 
-.PHONY: all static samples unit check asan-check fuzz bench demo soak clean
+.PHONY: all static samples unit check asan-check tsan-check fuzz bench demo soak clean
 -include $(FMT_OBJ:.o=.d) $(CAP_OBJ:.o=.d) $(ANA_OBJ:.o=.d)

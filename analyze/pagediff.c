@@ -104,10 +104,11 @@ static uint8_t effective(uint8_t st, uint64_t *hash, bool absent_is_zero,
 	return STATE_UNKNOWN;
 }
 
+/* Cached per thread: diffs may run on several threads at once. */
 static uint64_t zero_page_hash(uint32_t page_size)
 {
-	static uint64_t cached;
-	static uint32_t cached_size;
+	static __thread uint64_t cached;
+	static __thread uint32_t cached_size;
 	void *z;
 
 	if (cached_size == page_size)

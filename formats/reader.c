@@ -79,21 +79,22 @@ out:
 	return 0;
 }
 
-/* qsort helpers need the reader: keep it in a file-local pointer. */
-static const struct msnap_reader *sort_reader;
-
-static int by_region_start(const void *a, const void *b)
+/* qsort_r comparators: the reader comes as the argument (two readers may
+ * be opened at once on two threads). */
+static int by_region_start(const void *a, const void *b, void *arg)
 {
-	const struct msnap_region_info *x = &sort_reader->regions[*(const uint32_t *)a].info;
-	const struct msnap_region_info *y = &sort_reader->regions[*(const uint32_t *)b].info;
+	const struct msnap_reader *r = arg;
+	const struct msnap_region_info *x = &r->regions[*(const uint32_t *)a].info;
+	const struct msnap_region_info *y = &r->regions[*(const uint32_t *)b].info;
 
 	return x->start < y->start ? -1 : x->start > y->start;
 }
 
-static int by_chunk_addr(const void *a, const void *b)
+static int by_chunk_addr(const void *a, const void *b, void *arg)
 {
-	const struct msnap_chunk_info *x = &sort_reader->chunks[*(const uint64_t *)a].info;
-	const struct msnap_chunk_info *y = &sort_reader->chunks[*(const uint64_t *)b].info;
+	const struct msnap_reader *r = arg;
+	const struct msnap_chunk_info *x = &r->chunks[*(const uint64_t *)a].info;
+	const struct msnap_chunk_info *y = &r->chunks[*(const uint64_t *)b].info;
 
 	if (x->region != y->region)
 		return x->region < y->region ? -1 : 1;
@@ -143,8 +144,7 @@ int rd_finalize(struct msnap_reader *r, struct msnap_error *err)
 	r->nsorted = n;
 	if (r->info.recovered)
 		apply_adopts(r);
-	sort_reader = r;
-	qsort(r->by_start, n, sizeof(*r->by_start), by_region_start);
+	qsort_r(r->by_start, n, sizeof(*r->by_start), by_region_start, r);
 	for (i = 1; i < n; i++) {
 		const struct msnap_region_info *a = &r->regions[r->by_start[i - 1]].info;
 		const struct msnap_region_info *b = &r->regions[r->by_start[i]].info;
@@ -174,7 +174,7 @@ int rd_finalize(struct msnap_reader *r, struct msnap_error *err)
 					  (unsigned long long)i, c->region);
 		r->by_addr[i] = i;
 	}
-	qsort(r->by_addr, r->nchunks, sizeof(*r->by_addr), by_chunk_addr);
+	qsort_r(r->by_addr, r->nchunks, sizeof(*r->by_addr), by_chunk_addr, r);
 	for (i = 0; i < r->nchunks; i++) {
 		const struct msnap_chunk_info *c = &r->chunks[r->by_addr[i]].info;
 		struct region_slot *reg;
