@@ -176,6 +176,10 @@ static void put_capture(const struct snap *s, struct onode *root)
 	put_fact_u64(s, o, "precopy_pages_read", "capture.precopy.pages_read");
 	put_fact_u64(s, o, "precopy_pages_verified", "capture.precopy.pages_verified");
 	put_fact_u64(s, o, "precopy_pages_kept", "capture.precopy.pages_kept");
+	put_fact_u64(s, o, "precopy_pages_copied_frozen",
+		     "capture.precopy.pages_copied_frozen");
+	put_fact_u64(s, o, "precopy_segments_kept_after_change",
+		     "capture.precopy.segments_kept_after_change");
 	put_fact(s, o, "tool_version", "memsnap.version");
 }
 

@@ -51,8 +51,8 @@ struct region_work {
 	uint8_t **dst;           /* per run: its copy in the buffer, or NULL */
 	struct page_runs bad;    /* pages that could not be read */
 	size_t bad_cursor;
-	uint32_t area;           /* pre-copy area whose pages [0, cut) it keeps */
-	uint64_t cut;
+	struct precopy_keep keep;   /* what it keeps of the pre-copy */
+	size_t keep_cursor;         /* kept segments handed to the writer */
 };
 
 struct dump {
@@ -305,36 +305,82 @@ out:
 	return ret;
 }
 
-/* Forget the runs below cut: those pages come from the pre-copy. */
-static void drop_below(struct region_work *wk, uint64_t cut)
+/* Is page p in a range the region keeps from the pre-copy?  *end: its end. */
+static bool kept_at(const struct precopy_keep *kp, uint64_t p, size_t *seg,
+		    uint64_t *end)
 {
-	size_t i, k = 0;
-
-	for (i = 0; i < wk->nruns; i++) {
-		struct msnap_run run = wk->runs[i];
-
-		if (run.first + run.count <= cut)
-			continue;
-		if (run.first < cut) {
-			run.count -= cut - run.first;
-			run.first = cut;
-		}
-		wk->runs[k++] = run;
+	if (p < kp->prefix) {
+		*end = kp->prefix;
+		return true;
 	}
-	wk->nruns = k;
+	while (*seg < kp->nsegments && kp->cuts[kp->segments[*seg]] <= p)
+		(*seg)++;
+	if (*seg == kp->nsegments) {
+		*end = UINT64_MAX;
+		return false;
+	}
+	if (p >= (kp->segments[*seg] ? kp->cuts[kp->segments[*seg] - 1] : 0)) {
+		*end = kp->cuts[kp->segments[*seg]];
+		return true;
+	}
+	*end = kp->segments[*seg] ? kp->cuts[kp->segments[*seg] - 1] : 0;
+	return false;
+}
+
+/* Cut the kept ranges out of the region's runs: the rest is read now. */
+static int drop_kept(struct dump *d, struct region_work *wk)
+{
+	struct msnap_run *v = NULL;
+	size_t i, n = 0, cap = 0, seg = 0;
+	uint64_t p, end, stop;
+	bool kept;
+
+	if (!wk->keep.prefix && !wk->keep.nsegments)
+		return 0;
+	for (i = 0; i < wk->nruns; i++) {
+		const struct msnap_run *r = &wk->runs[i];
+
+		for (p = r->first; p < r->first + r->count; p = stop) {
+			kept = kept_at(&wk->keep, p, &seg, &end);
+			stop = end < r->first + r->count ? end : r->first + r->count;
+			if (kept)
+				continue;
+			if (n == cap) {
+				void *q;
+
+				cap = cap ? cap * 2 : wk->nruns + 8;
+				q = reallocarray(v, cap, sizeof(*v));
+				if (!q) {
+					free(v);
+					return failf(d, "out of memory");
+				}
+				v = q;
+			}
+			v[n++] = (struct msnap_run){ p, stop - p, r->state };
+		}
+	}
+	free(wk->runs);
+	free(wk->dst);
+	wk->runs = v;
+	wk->nruns = n;
+	wk->dst = calloc(n ? n : 1, sizeof(*wk->dst));
+	if (!wk->dst)
+		return failf(d, "out of memory");
+	return 0;
 }
 
 /*
  * Frozen: keep each region's pre-copied prefix that is proven unchanged;
  * only the rest is copied now.
  */
-static void keep_verified(struct dump *d)
+static int keep_verified(struct dump *d)
 {
+	const bool whole = msnap_writer_can_adopt_chunks(d->w);
 	struct region_work *wk;
 	size_t i, k;
 
 	if (!d->precopy)
-		return;
+		return 0;
 	progress_phase(&d->prog, "verifying", 0);
 	for (i = 0; i < d->regions.n && !gone(d) && !signals_caught(); i++) {
 		const struct region *r = &d->regions.v[i];
@@ -343,14 +389,17 @@ static void keep_verified(struct dump *d)
 		if (r->skip || !wk->nruns)
 			continue;
 		precopy_verify(&d->pc, r->start, r->end, wk->runs, wk->nruns,
-			       &d->mr, &wk->area, &wk->cut);
-		drop_below(wk, wk->cut);
+			       &d->mr, whole, &wk->keep);
+		if (drop_kept(d, wk))
+			return -1;
 	}
 	d->present_bytes = 0;
 	for (i = 0; i < d->regions.n; i++)
 		for (k = 0, wk = &d->work[i]; k < wk->nruns; k++)
 			if (wk->runs[k].state == MSNAP_PAGE_DATA)
 				d->present_bytes += wk->runs[k].count * d->page_size;
+	d->pc.pages_copied = d->present_bytes / d->page_size;
+	return 0;
 }
 
 /* ---- reading ------------------------------------------------------------------ */
@@ -458,6 +507,8 @@ static size_t split_batch(struct dump *d, struct copy_half *h)
 
 static int read_batch(struct dump *d)
 {
+	/* static: too big for the stack; only the capture's main thread
+	 * reads batches, one at a time */
 	static struct copy_half h;
 	sigset_t all, old;
 	pthread_t tid;
@@ -581,6 +632,25 @@ static int feed_run(struct dump *d, size_t ri, size_t k)
 	}
 }
 
+/* Kept segments of region ri that start before page `before`, in order. */
+static int adopt_kept(struct dump *d, size_t ri, uint64_t before)
+{
+	struct region_work *wk = &d->work[ri];
+	const struct precopy_keep *kp = &wk->keep;
+	struct msnap_error merr;
+	size_t k;
+
+	while (wk->keep_cursor < kp->nsegments) {
+		k = kp->segments[wk->keep_cursor];
+		if ((k ? kp->cuts[k - 1] : 0) >= before)
+			break;
+		if (msnap_writer_adopt_chunk(d->w, kp->area, k, &merr))
+			return writer_failed(d, &merr);
+		wk->keep_cursor++;
+	}
+	return 0;
+}
+
 /* Hand the writer every run before (region, run), in address order. */
 static int feed_to(struct dump *d, size_t region, size_t run)
 {
@@ -594,9 +664,10 @@ static int feed_to(struct dump *d, size_t region, size_t run)
 		if (!d->feed_open) {
 			const struct region_work *wk = &d->work[d->feed_region];
 
-			if (wk->cut ?
+			if (wk->keep.prefix ?
 			    msnap_writer_begin_adopting(d->w, r->start, r->end,
-							wk->area, wk->cut, &merr) :
+							wk->keep.area,
+							wk->keep.prefix, &merr) :
 			    msnap_writer_begin_region(d->w, r->start, r->end,
 						      &merr))
 				return writer_failed(d, &merr);
@@ -605,13 +676,16 @@ static int feed_to(struct dump *d, size_t region, size_t run)
 		}
 		while (d->feed_run < d->work[d->feed_region].nruns &&
 		       (d->feed_region < region || d->feed_run < run)) {
-			if (feed_run(d, d->feed_region, d->feed_run))
+			if (adopt_kept(d, d->feed_region,
+				       d->work[d->feed_region].runs[d->feed_run].first + 1) ||
+			    feed_run(d, d->feed_region, d->feed_run))
 				return -1;
 			d->feed_run++;
 		}
 		if (d->feed_region == region)
 			break;
-		if (msnap_writer_end_region(d->w, &merr))
+		if (adopt_kept(d, d->feed_region, UINT64_MAX) ||
+		    msnap_writer_end_region(d->w, &merr))
 			return writer_failed(d, &merr);
 		d->feed_open = false;
 		d->feed_region++;
@@ -899,7 +973,8 @@ static int precopy_stage(struct dump *d)
 	maps_free(&pre);
 	if (ret || signals_caught())
 		return ret;
-	return prepare_buffer(d, precopy_estimate_changed(&d->pc, &d->mr));
+	return prepare_buffer(d, precopy_estimate_changed(&d->pc, &d->mr,
+				msnap_writer_can_adopt_chunks(d->w)));
 }
 
 /* Stop the target, read its layout and memory, resume it. */
@@ -935,7 +1010,8 @@ static int frozen_stage(struct dump *d)
 	mark_thread_stacks(d);
 	if (classify_all(d))
 		return -1;
-	keep_verified(d);
+	if (keep_verified(d))
+		return -1;
 	if (!d->opt->layout_only && copy_all(d))
 		return -1;
 	if (!gone(d) && (!target_same(&d->t) ||
@@ -1028,7 +1104,8 @@ static void say_failure(struct dump *d, const char *what)
 	if (d->out_open && d->keep_partial && !d->out.is_stdout)
 		say("%s; partial snapshot left in %s", what,
 		    output_leftover(&d->out));
-	else if (d->out_open && d->keep_partial)
+	else if (d->out_open && d->out.is_stdout && (d->keep_partial || d->w))
+		/* the pre-copy wrote to it before the target was touched */
 		say("%s; the snapshot on standard output is cut short", what);
 	else
 		say("%s", what);
@@ -1094,6 +1171,7 @@ static void cleanup(struct dump *d)
 			free(d->work[i].runs);
 			free(d->work[i].dst);
 			page_runs_free(&d->work[i].bad);
+			precopy_keep_free(&d->work[i].keep);
 		}
 	free(d->work);
 	maps_free(&d->regions);

@@ -63,7 +63,9 @@ static void emit_precopy(struct yout *y, const struct precopy *pc)
 	yout_kv_u64(y, "pages_read", pc->pages_read);
 	yout_kv_u64(y, "pages_verified", pc->pages_verified);
 	yout_kv_u64(y, "pages_kept", pc->pages_adopted);
+	yout_kv_u64(y, "pages_copied_frozen", pc->pages_copied);
 	yout_kv_u64(y, "regions_kept_whole", pc->regions_whole);
+	yout_kv_u64(y, "segments_kept_after_change", pc->segments_kept);
 	yout_map_end(y);
 }
 

@@ -134,8 +134,9 @@ static int check_free_name(const struct output *o, const char *name,
 
 static int create_named(struct output *o, struct cap_error *err)
 {
+	/* read too: the writer reads pre-copied chunks back (FORMAT.md 4.8) */
 	o->fd = openat(o->dirfd, o->partial_name,
-		       O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		       O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 		       0600);
 	if (o->fd < 0) {
 		if (errno == EEXIST)
@@ -175,7 +176,7 @@ int output_open(struct output *o, const char *path, struct cap_error *err)
 	 * that, even by SIGKILL, leaves nothing behind, and a NAME.partial
 	 * that exists always holds at least the snapshot's header.
 	 */
-	o->fd = openat(o->dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	o->fd = openat(o->dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	if (o->fd >= 0) {
 		o->nameless = true;
 		return 0;

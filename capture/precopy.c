@@ -248,8 +248,14 @@ static int read_area(struct precopy *pc, const struct region *r,
 
 		if (run->state == MSNAP_PAGE_DATA) {
 			if (read_run(pc, a, mr, w, run->first, run->count, prog,
-				     err))
+				     err)) {
+				/* close the area: what it holds stays usable */
+				const int saved = errno;
+
+				msnap_writer_end_region(w, &merr);
+				errno = saved;
 				return -1;
+			}
 		} else if (msnap_writer_add(w, run->first, run->count,
 					    run->state, NULL, &merr)) {
 			goto writer;
@@ -269,6 +275,29 @@ writer:
 	return -1;
 }
 
+/* Where each segment's keyed hashes start: present pages before it. */
+static int index_cuts(struct precopy_area *a)
+{
+	uint64_t n = 0;
+	size_t i = 0, k;
+
+	a->hash_at_cut = calloc(a->ncuts + 1, sizeof(*a->hash_at_cut));
+	if (!a->hash_at_cut)
+		return -1;
+	for (k = 0; k <= a->ncuts; k++) {
+		const uint64_t at = k ? a->cuts[k - 1] : 0;
+
+		for (; i < a->runs.n && a->runs.v[i].first + a->runs.v[i].count <= at; i++)
+			if (a->runs.v[i].state == MSNAP_PAGE_DATA)
+				n += a->runs.v[i].count;
+		a->hash_at_cut[k] = n;
+		if (i < a->runs.n && a->runs.v[i].first < at &&
+		    a->runs.v[i].state == MSNAP_PAGE_DATA)
+			a->hash_at_cut[k] += at - a->runs.v[i].first;
+	}
+	return 0;
+}
+
 int precopy_run(struct precopy *pc, const struct region_list *regions,
 		struct page_scanner *ps, struct mem_reader *mr,
 		struct msnap_writer *w, struct progress *prog,
@@ -276,21 +305,35 @@ int precopy_run(struct precopy *pc, const struct region_list *regions,
 {
 	const uint64_t t0 = mono_ns();
 	struct msnap_error merr;
+	int ret = 0, saved;
 	size_t i;
-	int ret = 0;
 
 	for (i = 0; i < regions->n && !ret && !signals_caught(); i++)
 		if (!regions->v[i].skip)
 			ret = read_area(pc, &regions->v[i], ps, mr, w, prog, err);
-	if (!ret && !signals_caught() && msnap_writer_sync(w, &merr)) {
+	/* the target may be gone (ESRCH): what was written can still serve */
+	saved = errno;
+	if (signals_caught() || (ret && saved != ESRCH))
+		goto out;               /* the writer failed: err says how */
+	if (msnap_writer_sync(w, &merr)) {
 		snprintf(err->msg, sizeof(err->msg), "%.400s", merr.msg);
-		errno = EIO;
+		saved = EIO;
 		ret = -1;
+		goto out;
 	}
-	for (i = 0; !ret && i < pc->n; i++)
+	for (i = 0; i < pc->n; i++) {
 		pc->v[i].cuts = msnap_writer_precopy_cuts(w, pc->v[i].id,
 							  &pc->v[i].ncuts);
+		if (index_cuts(&pc->v[i])) {
+			snprintf(err->msg, sizeof(err->msg), "out of memory");
+			saved = ENOMEM;
+			ret = -1;
+			break;
+		}
+	}
+out:
 	pc->run_ns = mono_ns() - t0;
+	errno = saved;
 	return ret;
 }
 
@@ -342,7 +385,9 @@ struct verify_walk {
 	uint64_t buf_pages;
 	uint64_t verified;
 	bool bad;
-	/* verify_cuts() on a helper thread */
+	bool all;                    /* go on past a changed segment */
+	bool *same;                  /* per segment, when all */
+	/* walk_segments() on a helper thread */
 	size_t k0, k1, first_failed;
 };
 
@@ -366,6 +411,7 @@ static bool same_content(struct verify_walk *v, uint64_t p, uint64_t count)
 	while (count) {
 		take = count < v->buf_pages ? count : v->buf_pages;
 		span = (struct mem_span){ v->a->start + p * ps, take * ps, v->buf };
+		v->bad = false;
 		if (memread_spans(&v->mr, &span, 1, verify_bad, v) || v->bad)
 			return false;
 		for (i = 0; i < take; i++)
@@ -393,7 +439,8 @@ static bool segment_unchanged(struct verify_walk *v, uint64_t from,
 		end = end_was < end_now ? end_was : end_now;
 		if (end > to)
 			end = to;
-		if (was != now)
+		if (was != now ||
+		    (was == MSNAP_PAGE_SWAPPED && v->pc->swapped_changed))
 			return false;
 		if (was == MSNAP_PAGE_DATA && !same_content(v, p, end - p))
 			return false;
@@ -407,39 +454,35 @@ static uint64_t cut_start(const struct precopy_area *a, size_t k)
 	return k ? a->cuts[k - 1] : 0;
 }
 
-/* The first of the area's segments [k0, k1) that changed, or k1. */
-static size_t verify_cuts(struct verify_walk *v, size_t k0, size_t k1)
+/*
+ * Segments [k0, k1): the first that changed (or k1).  With v->all every
+ * one is looked at and v->same[k] says which are unchanged.
+ */
+static size_t walk_segments(struct verify_walk *v, size_t k0, size_t k1)
 {
-	size_t k;
+	size_t k, first = k1;
+	bool same;
 
-	for (k = k0; k < k1; k++)
-		if (!segment_unchanged(v, cut_start(v->a, k), v->a->cuts[k]))
-			return k;
-	return k1;
+	for (k = k0; k < k1; k++) {
+		v->hash_at = v->a->hash_at_cut[k];
+		same = segment_unchanged(v, cut_start(v->a, k), v->a->cuts[k]);
+		if (v->all)
+			v->same[k] = same;
+		if (!same && first == k1) {
+			first = k;
+			if (!v->all)
+				break;
+		}
+	}
+	return first;
 }
 
-static void *verify_cuts_main(void *arg)
+static void *walk_main(void *arg)
 {
 	struct verify_walk *v = arg;
 
-	v->first_failed = verify_cuts(v, v->k0, v->k1);
+	v->first_failed = walk_segments(v, v->k0, v->k1);
 	return NULL;
-}
-
-/* Present pages of the area before page p: where its keyed hashes start. */
-static uint64_t present_before(const struct precopy_area *a, uint64_t p)
-{
-	uint64_t n = 0;
-	size_t i;
-
-	for (i = 0; i < a->runs.n && a->runs.v[i].first < p; i++) {
-		const struct msnap_run *r = &a->runs.v[i];
-		const uint64_t end = r->first + r->count < p ? r->first + r->count : p;
-
-		if (r->state == MSNAP_PAGE_DATA)
-			n += end - r->first;
-	}
-	return n;
 }
 
 #define PARALLEL_MIN_CUTS 8         /* below that a second thread costs more */
@@ -450,9 +493,10 @@ static uint64_t present_before(const struct precopy_area *a, uint64_t p)
 #define VERIFY_PIECE (256u << 10)
 
 /*
- * The first changed segment of cuts [0, n): two walks, on two cores, one
- * from each half's start.  A change in the first half makes the second's
- * work moot, but the freeze lasts as long as the slower half either way.
+ * The first changed segment of [0, n): two walks, on two cores, one from
+ * each half's start.  Without v->all, a change in the first half makes the
+ * second's work moot, but the freeze lasts as long as the slower half
+ * either way.
  */
 static size_t first_changed(struct verify_walk *v, const struct msnap_run *runs,
 			    size_t nruns, size_t n)
@@ -463,83 +507,142 @@ static size_t first_changed(struct verify_walk *v, const struct msnap_run *runs,
 	size_t first;
 
 	if (n < PARALLEL_MIN_CUTS || v->pc->ncpu < 2 || !v->buf_pages)
-		return verify_cuts(v, 0, n);
+		return walk_segments(v, 0, n);
 	h = *v;
 	h.buf = v->buf + v->buf_pages * v->pc->page_size;   /* the next piece */
 	h.k0 = n / 2;
 	h.k1 = n;
 	h.was = (struct run_cursor){ v->a->runs.v, v->a->runs.n, 0 };
 	h.now = (struct run_cursor){ runs, nruns, 0 };
-	h.hash_at = present_before(v->a, cut_start(v->a, h.k0));
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);   /* signals stay ours */
-	if (pthread_create(&tid, NULL, verify_cuts_main, &h)) {
+	if (pthread_create(&tid, NULL, walk_main, &h)) {
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
-		return verify_cuts(v, 0, n);
+		return walk_segments(v, 0, n);
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	first = verify_cuts(v, 0, h.k0);
+	first = walk_segments(v, 0, h.k0);
 	pthread_join(tid, NULL);
 	v->verified += h.verified;
 	return first < h.k0 ? first : h.first_failed;
 }
 
+static void init_walk(struct verify_walk *v, struct precopy *pc,
+		      struct precopy_area *a, struct mem_reader *mr,
+		      const struct msnap_run *runs, size_t nruns)
+{
+	*v = (struct verify_walk){
+		.pc = pc, .a = a, .mr = *mr, .buf = pc->buf,
+		.buf_pages = (pc->buf_size < 2 * VERIFY_PIECE ? pc->buf_size / 2 :
+			      VERIFY_PIECE) / pc->page_size,
+		.was = { a->runs.v, a->runs.n, 0 },
+		.now = { runs, nruns, 0 },
+	};
+}
+
+/* Segments of a that may be kept: inside npages, before any unread page. */
+static size_t usable_cuts(const struct precopy_area *a, uint64_t npages)
+{
+	size_t n = 0;
+
+	while (n < a->ncuts && a->cuts[n] <= npages && a->cuts[n] <= a->first_bad)
+		n++;
+	return n;
+}
+
+void precopy_keep_free(struct precopy_keep *keep)
+{
+	free(keep->segments);
+	memset(keep, 0, sizeof(*keep));
+}
+
 void precopy_verify(struct precopy *pc, uint64_t start, uint64_t end,
 		    const struct msnap_run *runs, size_t nruns,
-		    struct mem_reader *mr, uint32_t *area, uint64_t *cut)
+		    struct mem_reader *mr, bool whole_segments,
+		    struct precopy_keep *keep)
 {
 	const uint64_t t0 = mono_ns();
 	const uint64_t npages = (end - start) / pc->page_size;
-	struct verify_walk v = {
-		.pc = pc, .mr = *mr, .buf = pc->buf,
-		.buf_pages = (pc->buf_size < 2 * VERIFY_PIECE ? pc->buf_size / 2 :
-			      VERIFY_PIECE) / pc->page_size,
-	};
-	size_t n = 0, k;
+	struct precopy_area *a = find_area(pc, start);
+	struct verify_walk v;
+	size_t n, k, first;
 
-	*cut = 0;
-	*area = 0;
-	v.a = find_area(pc, start);
-	if (!v.a)
+	precopy_keep_free(keep);
+	if (!a)
 		goto out;
-	*area = v.a->id;
-	v.was = (struct run_cursor){ v.a->runs.v, v.a->runs.n, 0 };
-	v.now = (struct run_cursor){ runs, nruns, 0 };
-	/* only cuts inside the region now, before any page that failed to read */
-	while (n < v.a->ncuts && v.a->cuts[n] <= npages &&
-	       v.a->cuts[n] <= v.a->first_bad)
-		n++;
-	k = first_changed(&v, runs, nruns, n);
-	*cut = cut_start(v.a, k);
+	keep->area = a->id;
+	keep->cuts = a->cuts;
+	n = usable_cuts(a, npages);
+	init_walk(&v, pc, a, mr, runs, nruns);
+	if (whole_segments && n) {
+		v.all = true;
+		v.same = calloc(n, sizeof(*v.same));
+		keep->segments = calloc(n, sizeof(*keep->segments));
+		if (!v.same || !keep->segments) {
+			free(v.same);
+			v.all = false;          /* out of memory: the prefix only */
+			v.same = NULL;
+		}
+	}
+	first = first_changed(&v, runs, nruns, n);
+	keep->prefix = cut_start(a, first);
+	keep->prefix_segments = first;
+	pc->pages_adopted += keep->prefix;
+	for (k = first + 1; v.all && k < n; k++)
+		if (v.same[k]) {
+			keep->segments[keep->nsegments++] = k;
+			pc->pages_adopted += a->cuts[k] - cut_start(a, k);
+			pc->segments_kept++;
+		}
+	free(v.same);
 	pc->pages_verified += v.verified;
-	pc->pages_adopted += *cut;
-	if (*cut == npages && *cut == (v.a->end - v.a->start) / pc->page_size)
+	if (keep->prefix == npages &&
+	    keep->prefix == (a->end - a->start) / pc->page_size)
 		pc->regions_whole++;
 out:
 	pc->verify_ns += mono_ns() - t0;
 }
 
-uint64_t precopy_estimate_changed(struct precopy *pc, struct mem_reader *mr)
+/* Present pages of a that keep takes over. */
+static uint64_t present_kept(const struct precopy_area *a,
+			     const struct precopy_keep *keep)
+{
+	uint64_t n;
+	size_t i;
+
+	if (!a->hash_at_cut)
+		return 0;
+	n = a->hash_at_cut[keep->prefix_segments];
+	for (i = 0; i < keep->nsegments; i++)
+		n += a->hash_at_cut[keep->segments[i] + 1] -
+		     a->hash_at_cut[keep->segments[i]];
+	return n;
+}
+
+uint64_t precopy_estimate_changed(struct precopy *pc, struct mem_reader *mr,
+				  bool whole_segments)
 {
 	const uint64_t t0 = mono_ns();
+	const struct precopy saved = *pc;
+	struct precopy_keep keep = { 0 };
 	uint64_t pages = 0;
-	size_t i, n, k;
+	size_t i;
 
 	for (i = 0; i < pc->n && !signals_caught(); i++) {
 		struct precopy_area *a = &pc->v[i];
-		struct verify_walk v = {
-			.pc = pc, .a = a, .mr = *mr, .buf = pc->buf,
-			.buf_pages = (pc->buf_size < 2 * VERIFY_PIECE ?
-				      pc->buf_size / 2 : VERIFY_PIECE) / pc->page_size,
-			.was = { a->runs.v, a->runs.n, 0 },
-			.now = { a->runs.v, a->runs.n, 0 },
-		};
 
-		for (n = 0; n < a->ncuts && a->cuts[n] <= a->first_bad; n++)
-			;
-		k = first_changed(&v, a->runs.v, a->runs.n, n);
-		pages += a->nkhash - present_before(a, cut_start(a, k));
+		/* as if frozen now, with the page states of the pre-copy */
+		precopy_verify(pc, a->start, a->end, a->runs.v, a->runs.n, mr,
+			       whole_segments, &keep);
+		pages += a->nkhash - present_kept(a, &keep);
 	}
+	precopy_keep_free(&keep);
+	/* the figures of the manifest are the frozen pass's */
+	pc->pages_verified = saved.pages_verified;
+	pc->pages_adopted = saved.pages_adopted;
+	pc->regions_whole = saved.regions_whole;
+	pc->segments_kept = saved.segments_kept;
+	pc->verify_ns = saved.verify_ns;
 	pc->estimate_ns = mono_ns() - t0;
 	pc->changed_estimate = pages;
 	return pages * pc->page_size;
@@ -552,6 +655,7 @@ void precopy_free(struct precopy *pc)
 	for (i = 0; i < pc->n; i++) {
 		page_runs_free(&pc->v[i].runs);
 		free(pc->v[i].khash);
+		free(pc->v[i].hash_at_cut);
 	}
 	free(pc->v);
 	if (pc->buf)

@@ -39,6 +39,21 @@ struct precopy_area {
 	uint64_t first_bad;          /* first page that could not be read, or ~0 */
 	const uint64_t *cuts;        /* the writer's cuts, after sync */
 	size_t ncuts;
+	uint64_t *hash_at_cut;       /* index in khash of segment k's first page */
+};
+
+/*
+ * What a frozen region keeps of the pre-copy: pages [0, prefix) of area
+ * `area` with the running SHA-256 (msnap_writer_begin_adopting), then the
+ * whole segments listed (msnap_writer_adopt_chunk), ascending.
+ */
+struct precopy_keep {
+	uint32_t area;
+	uint64_t prefix;
+	size_t prefix_segments;      /* prefix = end of that many segments */
+	size_t *segments;
+	size_t nsegments;
+	const uint64_t *cuts;        /* the area's: segment k is [cuts[k-1], cuts[k]) */
 };
 
 struct precopy {
@@ -49,11 +64,14 @@ struct precopy {
 	size_t buf_size;
 	uint64_t page_size;
 	long ncpu;
+	bool swapped_changed;        /* --read-swap: a swapped page is read now */
 	/* for the manifest */
 	uint64_t pages_read;         /* present pages read while running */
 	uint64_t pages_verified;     /* re-read while frozen, found unchanged */
 	uint64_t pages_adopted;      /* pages (any state) taken from pre-copy */
 	uint64_t regions_whole;      /* regions adopted whole */
+	uint64_t segments_kept;      /* segments kept after a changed one */
+	uint64_t pages_copied;       /* present pages read while frozen instead */
 	uint64_t run_ns, verify_ns;
 	uint64_t changed_estimate;   /* present pages the estimate saw changed */
 	uint64_t estimate_ns;
@@ -75,20 +93,24 @@ int precopy_run(struct precopy *pc, const struct region_list *regions,
 		struct cap_error *err);
 
 /*
- * While frozen: the region [start, end) with page states runs (in order,
- * covering it) keeps pages [0, *cut) of pre-copy area *area.  *cut is 0
- * when nothing can be kept.  Reads through mr.
+ * While frozen: what the region [start, end) with page states runs (in
+ * order, covering it) keeps of the pre-copy area that starts at start.
+ * Without whole_segments only a prefix (no segment after a changed one).
+ * keep is reset first; free it with precopy_keep_free().  Reads through mr.
  */
 void precopy_verify(struct precopy *pc, uint64_t start, uint64_t end,
 		    const struct msnap_run *runs, size_t nruns,
-		    struct mem_reader *mr, uint32_t *area, uint64_t *cut);
+		    struct mem_reader *mr, bool whole_segments,
+		    struct precopy_keep *keep);
+void precopy_keep_free(struct precopy_keep *keep);
 
 /*
  * Still running, after precopy_run(): how many bytes a verification now
  * would have to read again (present pages from each area's first changed
  * chunk on).  Sizes the buffer the freeze copies into.
  */
-uint64_t precopy_estimate_changed(struct precopy *pc, struct mem_reader *mr);
+uint64_t precopy_estimate_changed(struct precopy *pc, struct mem_reader *mr,
+				  bool whole_segments);
 
 void precopy_free(struct precopy *pc);
 

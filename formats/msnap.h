@@ -228,6 +228,19 @@ int msnap_writer_finish(struct msnap_writer *w, const char *manifest,
  * What was written stays readable up to its last whole chunk.
  */
 void msnap_writer_abort(struct msnap_writer *w);
+
+/*
+ * In the current region (which starts where pre-copy area `area` starts),
+ * take over the area's segment `cut`: pages [cuts[cut-1], cuts[cut]) (from
+ * 0 for cut 0), with their chunk, states and hashes, as if they had been
+ * added now; their bytes are read back from the file for the region's
+ * SHA-256.  Pages before it must have been added already, pages after it
+ * come next.  Only on a regular file opened O_RDWR
+ * (msnap_writer_can_adopt_chunks()).
+ */
+bool msnap_writer_can_adopt_chunks(const struct msnap_writer *w);
+int msnap_writer_adopt_chunk(struct msnap_writer *w, uint32_t area,
+			     size_t cut, struct msnap_error *err);
 void msnap_writer_free(struct msnap_writer *w);
 
 /* ---- reader ---------------------------------------------------------------- */

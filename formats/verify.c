@@ -138,25 +138,31 @@ struct vpool {
 	bool stop;
 };
 
-/* Decompress chunk i into its slot and check its page hashes. */
+/*
+ * Decompress the i-th chunk in address order (by_addr: each region's
+ * chunks in address order, which is the order of its SHA-256 even where a
+ * region adopted pre-copied chunks written earlier than its own) into its
+ * slot and check its page hashes.
+ */
 static void work_chunk(struct vpool *vp, uint64_t i, ZSTD_DCtx *dctx,
 		       uint8_t **zbuf, size_t *zcap)
 {
 	struct msnap_reader *r = vp->r;
 	struct vslot *s = &vp->slots[i % vp->nslots];
+	const uint64_t ci = r->by_addr[i];
 
 	s->failed = false;
 	s->bad_pages = 0;
 	if (!dctx)
 		s->failed = msnap_fail(&s->e, MSNAP_E_NOMEM, -1, "out of memory") != 0;
-	else if (!r->chunks[i].loaded)
+	else if (!r->chunks[ci].loaded)
 		s->failed = msnap_fail(&s->e, MSNAP_E_CORRUPT,
-				       (int64_t)r->chunks[i].info.header_offset,
+				       (int64_t)r->chunks[ci].info.header_offset,
 				       "chunk record is damaged") != 0;
-	else if (rd_decompress(r, i, s->raw, zbuf, zcap, dctx, &s->e))
+	else if (rd_decompress(r, ci, s->raw, zbuf, zcap, dctx, &s->e))
 		s->failed = true;
 	else
-		s->bad_pages = check_pages(r, &r->chunks[i].info, s->raw,
+		s->bad_pages = check_pages(r, &r->chunks[ci].info, s->raw,
 					   &s->first_bad);
 	pthread_mutex_lock(&vp->lock);
 	s->ready = true;
@@ -221,7 +227,8 @@ static void consume(struct vctx *v, struct vpool *vp, uint64_t i,
 {
 	struct msnap_reader *r = v->r;
 	struct vslot *s = &vp->slots[i % vp->nslots];
-	const struct msnap_chunk_info *c = &r->chunks[i].info;
+	const uint64_t ci = r->by_addr[i];
+	const struct msnap_chunk_info *c = &r->chunks[ci].info;
 
 	pthread_mutex_lock(&vp->lock);
 	while (!s->ready)
@@ -231,7 +238,7 @@ static void consume(struct vctx *v, struct vpool *vp, uint64_t i,
 		v->rep->chunks_bad++;
 		if (c->region != MSNAP_REGION_NONE)
 			rbad[c->region] = true;
-		report(v, s->e.offset, "chunk %llu: %s", (unsigned long long)i, s->e.msg);
+		report(v, s->e.offset, "chunk %llu: %s", (unsigned long long)ci, s->e.msg);
 	} else {
 		if (s->bad_pages) {
 			v->rep->chunks_bad++;
@@ -239,7 +246,7 @@ static void consume(struct vctx *v, struct vpool *vp, uint64_t i,
 			rbad[c->region] = true;
 			report(v, (int64_t)c->frame_offset,
 			       "chunk %llu: %llu pages differ from their hashes, first "
-			       "at 0x%llx", (unsigned long long)i,
+			       "at 0x%llx", (unsigned long long)ci,
 			       (unsigned long long)s->bad_pages,
 			       (unsigned long long)(r->regions[c->region].info.start +
 						    s->first_bad * r->info.page_size));

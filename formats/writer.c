@@ -10,6 +10,7 @@
  * keeps the running SHA-256 of the region and of the whole file.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,7 +97,10 @@ int msnap_writer_create(struct msnap_writer **out,
 	{
 		struct stat st;
 
+		int fl = fcntl(w->fd, F_GETFL);
+
 		w->regular = !fstat(w->fd, &st) && S_ISREG(st.st_mode);
+		w->readable = w->regular && fl >= 0 && (fl & O_ACCMODE) == O_RDWR;
 	}
 	w->cur_region = -1;
 	sha256_init(&w->file_sha);
@@ -141,6 +145,8 @@ static int retire_one(struct msnap_writer *w, struct msnap_error *err)
 		ret = msnap_fail(err, MSNAP_E_ZSTD, (int64_t)w->offset,
 				 "compression failed: %s", j->errmsg);
 		w->broken = true;
+	} else if (j->kind == JOB_ADOPT) {
+		ret = emit_adopt(w, j, err);
 	} else {
 		ret = emit_job(w, j, err);
 	}
@@ -285,6 +291,30 @@ static const struct precopy_cut *find_cut(const struct region_acc *a,
 	return lo < a->ncuts && a->cuts[lo].page == cut ? &a->cuts[lo] : NULL;
 }
 
+/* Remember chunks [first, first+count) as adopted (merging with the last). */
+int note_adopted(struct region_acc *r, uint64_t first, uint64_t count)
+{
+	struct adopted_range *last = r->nadopts ? &r->adopts[r->nadopts - 1] : NULL;
+
+	if (!count)
+		return 0;
+	if (last && last->first + last->count == first) {
+		last->count += count;
+		return 0;
+	}
+	if (r->nadopts == r->adopts_cap) {
+		size_t cap = r->adopts_cap ? r->adopts_cap * 2 : 4;
+		void *p = realloc(r->adopts, cap * sizeof(*r->adopts));
+
+		if (!p)
+			return -1;
+		r->adopts = p;
+		r->adopts_cap = cap;
+	}
+	r->adopts[r->nadopts++] = (struct adopted_range){ first, count };
+	return 0;
+}
+
 /* Take over the area's runs, hashes, SHA-256 state and chunks up to c. */
 static int adopt(struct msnap_writer *w, struct region_acc *r,
 		 const struct region_acc *a, const struct precopy_cut *c,
@@ -312,10 +342,8 @@ static int adopt(struct msnap_writer *w, struct region_acc *r,
 	r->sum.compressed_bytes = c->compressed_bytes;
 	for (e = a->first_index; c->chunks && e < c->nindex; e++)
 		w->index[e].region = (uint32_t)w->cur_region;
-	if (c->chunks) {
-		r->adopt_first = a->first_index;
-		r->adopt_count = c->nindex - a->first_index;
-	}
+	if (c->chunks && note_adopted(r, a->first_index, c->nindex - a->first_index))
+		return msnap_fail(err, MSNAP_E_NOMEM, -1, "out of memory");
 	w->next_page = c->page;
 	return 0;
 }
@@ -412,6 +440,48 @@ static int add_pages(struct msnap_writer *w, uint64_t first, uint64_t count,
 	return 0;
 }
 
+bool msnap_writer_can_adopt_chunks(const struct msnap_writer *w)
+{
+	return w->readable;
+}
+
+int msnap_writer_adopt_chunk(struct msnap_writer *w, uint32_t area,
+			     size_t cut, struct msnap_error *err)
+{
+	const struct region_acc *a, *r;
+	uint64_t from;
+	struct job *j;
+	int ret;
+
+	if (w->broken)
+		return msnap_fail(err, MSNAP_E_STATE, -1, "writer has failed");
+	if (w->cur_region < 0 || w->cur_is_pre || !w->readable)
+		return msnap_fail(err, MSNAP_E_STATE, -1,
+				  "no region open, or chunks cannot be read back");
+	r = &w->regions[w->cur_region];
+	if (area >= w->npre || !w->pre[area].written)
+		return msnap_fail(err, MSNAP_E_STATE, -1,
+				  "pre-copy area %u is not written yet", area);
+	a = &w->pre[area];
+	from = cut ? a->cuts[cut - 1].page : 0;
+	if (a->sum.start != r->sum.start || cut >= a->ncuts ||
+	    from < w->next_page || a->cuts[cut].page > r->npages)
+		return msnap_fail(err, MSNAP_E_INVAL, -1,
+				  "region 0x%llx cannot adopt chunk %zu of pre-copy area %u",
+				  (unsigned long long)r->sum.start, cut, area);
+	ret = submit_job(w, err);       /* what came before goes first */
+	if (!ret)
+		ret = open_job(w, err);
+	if (ret)
+		return ret;
+	j = w->filling;
+	j->kind = JOB_ADOPT;
+	j->area = area;
+	j->cut = cut;
+	w->next_page = a->cuts[cut].page;
+	return submit_job(w, err);
+}
+
 int msnap_writer_add(struct msnap_writer *w, uint64_t first, uint64_t count,
 		     enum msnap_page_state state, const void *data,
 		     struct msnap_error *err)
@@ -489,6 +559,7 @@ void msnap_writer_free(struct msnap_writer *w)
 	for (i = 0; i < w->nregions; i++) {
 		free(w->regions[i].runs);
 		free(w->regions[i].hashes);
+		free(w->regions[i].adopts);
 	}
 	for (i = 0; i < w->npre; i++) {
 		free(w->pre[i].runs);

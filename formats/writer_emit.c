@@ -304,15 +304,19 @@ static int write_chunk(struct msnap_writer *w, struct job *j,
 static int write_adopt(struct msnap_writer *w, uint32_t index,
 		       const struct region_acc *r, struct msnap_error *err)
 {
-	uint8_t p[ADOPT_PAYLOAD] = { 0 };
+	uint8_t p[ADOPT_PAYLOAD];
+	size_t i;
+	int ret = 0;
 
-	if (!r->adopt_count)
-		return 0;
-	put_le32(p, TAG_ADOPT);
-	put_le32(p + 4, index);
-	put_le64(p + 8, r->adopt_first);
-	put_le64(p + 16, r->adopt_count);
-	return emit_record(w, p, sizeof(p), err);
+	for (i = 0; i < r->nadopts && !ret; i++) {
+		memset(p, 0, sizeof(p));
+		put_le32(p, TAG_ADOPT);
+		put_le32(p + 4, index);
+		put_le64(p + 8, r->adopts[i].first);
+		put_le64(p + 16, r->adopts[i].count);
+		ret = emit_record(w, p, sizeof(p), err);
+	}
+	return ret;
 }
 
 static int write_pages(struct msnap_writer *w, uint32_t index,
@@ -401,6 +405,50 @@ static int push_cut(struct msnap_writer *w, struct region_acc *r)
 	};
 	r->cut_pages[r->ncuts++] = r->covered;
 	return 0;
+}
+
+/*
+ * A pre-copied segment taken over by the region: its page states and
+ * hashes as the pre-copy recorded them, its chunk (read back by a worker)
+ * into the region's SHA-256, and the chunk's index entry now names the
+ * region.
+ */
+int emit_adopt(struct msnap_writer *w, struct job *j, struct msnap_error *err)
+{
+	struct region_acc *r = &w->regions[j->region];
+	const struct region_acc *a = &w->pre[j->area];
+	const struct precopy_cut *c = &a->cuts[j->cut];
+	const uint64_t from = j->cut ? c[-1].page : 0;
+	const uint64_t h0 = j->cut ? c[-1].nhashes : 0;
+	const uint64_t e0 = j->cut ? c[-1].nindex : a->first_index;
+	uint64_t e, h, s, t;
+	size_t i;
+
+	for (i = 0; i < a->nruns; i++) {
+		const struct msnap_run *run = &a->runs[i];
+
+		s = run->first > from ? run->first : from;
+		t = run->first + run->count < c->page ? run->first + run->count :
+							c->page;
+		if (s < t && add_run(r, s, t - s, run->state))
+			goto nomem;
+	}
+	for (h = h0; h < c->nhashes; h++)
+		if (push_hash(r, a->hashes[h]))
+			goto nomem;
+	for (e = e0; e < c->nindex; e++) {
+		w->index[e].region = j->region;
+		r->sum.chunks++;
+		r->sum.stored_bytes += w->index[e].raw_size;
+		r->sum.compressed_bytes += w->index[e].frame_size;
+	}
+	if (note_adopted(r, e0, c->nindex - e0))
+		goto nomem;
+	if (WRITER_HASHES && j->raw_len)
+		sha256_update(&r->sha, j->raw_len, j->raw);
+	return 0;
+nomem:
+	return msnap_fail(err, MSNAP_E_NOMEM, -1, "out of memory");
 }
 
 int emit_job(struct msnap_writer *w, struct job *j, struct msnap_error *err)

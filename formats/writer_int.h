@@ -30,7 +30,8 @@ struct segment {
 	uint8_t state;
 };
 
-enum job_kind { JOB_PAGES };
+/* JOB_PAGES compresses pages; JOB_ADOPT reads one pre-copied chunk back. */
+enum job_kind { JOB_PAGES, JOB_ADOPT };
 
 /* One unit of work: at most chunk_bytes of input pages, one zstd frame out. */
 struct job {
@@ -52,6 +53,9 @@ struct job {
 	uint8_t *cbuf;
 	size_t ccap, clen;
 	uint8_t *own;               /* chunk_bytes: pages given by add_copy() */
+	/* JOB_ADOPT: segment `cut` of pre-copy area `area` */
+	uint32_t area;
+	size_t cut;
 };
 
 /* Where a pre-copy area may be cut, and its state up to there. */
@@ -77,7 +81,10 @@ struct region_acc {
 	uint64_t pages_offset;      /* of its PAGES record */
 	uint32_t pages_frame;
 	bool written;
-	uint64_t adopt_first, adopt_count;  /* pre-copied chunks it took over */
+	struct adopted_range {      /* pre-copied chunks it took over (ADOPT) */
+		uint64_t first, count;
+	} *adopts;
+	size_t nadopts, adopts_cap;
 	/* pre-copy areas only */
 	uint64_t first_index;       /* its first chunk's index entry */
 	struct precopy_cut *cuts;
@@ -96,6 +103,7 @@ struct msnap_writer {
 	uint64_t offset;
 	bool broken;
 	bool regular;               /* fd is a regular file: write-behind */
+	bool readable;              /* ... opened for reading too: chunks read back */
 	uint64_t wb_started;        /* writeback started below this offset */
 	struct sha256_ctx file_sha;
 	uint64_t chunk_pages;
@@ -123,6 +131,9 @@ struct msnap_writer {
 	bool stopping, pool_up;
 };
 
+/* writer.c */
+int note_adopted(struct region_acc *r, uint64_t first, uint64_t count);
+
 /* writer_pool.c */
 int pool_start(struct msnap_writer *w, struct msnap_error *err);
 void pool_stop(struct msnap_writer *w);
@@ -134,6 +145,7 @@ struct job *pool_wait_head(struct msnap_writer *w);
 void pool_release_head(struct msnap_writer *w);
 
 /* writer_emit.c */
+int emit_adopt(struct msnap_writer *w, struct job *j, struct msnap_error *err);
 int emit_job(struct msnap_writer *w, struct job *j, struct msnap_error *err);
 int emit_record(struct msnap_writer *w, uint8_t *payload, size_t len,
 		struct msnap_error *err);

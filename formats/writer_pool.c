@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <zstd.h>
 
@@ -19,6 +20,7 @@
 struct worker_arg {
 	struct msnap_writer *w;
 	ZSTD_CCtx *cctx;
+	ZSTD_DCtx *dctx;            /* made on the first JOB_ADOPT */
 };
 
 static bool page_is_zero(const uint8_t *p, size_t len)
@@ -102,6 +104,45 @@ static struct job *next_queued(struct msnap_writer *w)
 	return NULL;
 }
 
+/*
+ * Read a pre-copied chunk back from the file (what the writer itself wrote
+ * there) into j->stage: the adopting region's SHA-256 needs its bytes.
+ */
+static void read_back(struct msnap_writer *w, struct worker_arg *a,
+		      struct job *j)
+{
+	const struct region_acc *pa = &w->pre[j->area];
+	const uint64_t e = j->cut ? pa->cuts[j->cut - 1].nindex : pa->first_index;
+	const struct index_entry *x;
+	size_t got;
+	ssize_t n;
+
+	j->raw = NULL;
+	j->raw_len = 0;
+	if (pa->cuts[j->cut].nindex == e)
+		return;                 /* zero pages only: no chunk */
+	x = &w->index[e];
+	if (!a->dctx)
+		a->dctx = ZSTD_createDCtx();
+	if (!a->dctx || x->frame_size > j->ccap || x->raw_size > w->opts.chunk_bytes)
+		goto fail;
+	n = pread(w->fd, j->cbuf, x->frame_size,
+		  (off_t)(x->header_offset + x->header_frame));
+	if (n != (ssize_t)x->frame_size)
+		goto fail;
+	got = ZSTD_decompressDCtx(a->dctx, j->stage, x->raw_size, j->cbuf,
+				  x->frame_size);
+	if (ZSTD_isError(got) || got != x->raw_size)
+		goto fail;
+	j->raw = j->stage;
+	j->raw_len = got;
+	return;
+fail:
+	j->failed = true;
+	snprintf(j->errmsg, sizeof(j->errmsg),
+		 "cannot read back pre-copied chunk %llu", (unsigned long long)e);
+}
+
 static void *worker_main(void *p)
 {
 	struct worker_arg *a = p;
@@ -117,13 +158,17 @@ static void *worker_main(void *p)
 			break;
 		j->claimed = true;
 		pthread_mutex_unlock(&w->lock);
-		run_job(w, a->cctx, j);
+		if (j->kind == JOB_ADOPT)
+			read_back(w, a, j);
+		else
+			run_job(w, a->cctx, j);
 		pthread_mutex_lock(&w->lock);
 		j->done = true;
 		pthread_cond_broadcast(&w->done_cv);
 	}
 	pthread_mutex_unlock(&w->lock);
 	ZSTD_freeCCtx(a->cctx);
+	ZSTD_freeDCtx(a->dctx);
 	free(a);
 	return NULL;
 }
@@ -185,7 +230,7 @@ int pool_start(struct msnap_writer *w, struct msnap_error *err)
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	for (i = 0; i < w->opts.threads; i++) {
-		struct worker_arg *a = malloc(sizeof(*a));
+		struct worker_arg *a = calloc(1, sizeof(*a));
 
 		if (!a) {
 			pthread_sigmask(SIG_SETMASK, &old, NULL);

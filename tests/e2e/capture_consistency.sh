@@ -5,8 +5,9 @@
 # captured counter implies (tests/e2e/stamp_check.py).  The default method
 # (pre-copy, verified while frozen) and --method buffer must pass;
 # --no-freeze reads over time and must fail the same check (so the check
-# can fail).  A slowly stamping victim exercises a pre-copy that keeps part
-# of a region and re-reads the rest.
+# can fail).  To a pipe (where a region keeps only its unchanged prefix)
+# too.  A slowly stamping victim exercises a pre-copy that keeps the
+# unchanged chunks between changed ones and re-reads the rest.
 . "$(dirname "$0")/lib.sh"
 require_tools
 require_ptrace
@@ -60,6 +61,13 @@ snap=$SCRATCH/precopy.msnap
 	fail "the pre-copy read nothing"
 assert_running
 
+snap=$SCRATCH/piped.msnap
+"$MEMSNAP" -q -p "$VICTIM_PID" -o - >"$snap" 2>"$SCRATCH/piped.err" ||
+	fail "capture to a pipe failed: $(cat "$SCRATCH/piped.err")"
+assert_exit 0 "$ANALYZE" verify "$snap"
+one_instant "$snap" || fail "to a pipe: the snapshot is not one instant"
+log "to a pipe: one instant"
+
 snap=$SCRATCH/live.msnap
 capture "$snap" --no-freeze
 if one_instant "$snap"; then
@@ -68,9 +76,9 @@ fi
 log "--no-freeze: not one instant, as it must be"
 kill -KILL "$VICTIM_PID"
 
-# A slow writer: most of the stamps stay as pre-copied, the rest is read
-# again; still one instant.
-start_victim "$SAMPLES/page_stamper" 16384 200000
+# A slow writer (a step every 50 ms): most of the stamps stay as
+# pre-copied, chunks between changed ones too; still one instant.
+start_victim "$SAMPLES/page_stamper" 16384 50000000
 snap=$SCRATCH/slow.msnap
 capture "$snap"
 assert_exit 0 "$ANALYZE" verify "$snap"
@@ -78,7 +86,9 @@ one_instant "$snap" || fail "slow writer: the snapshot is not one instant"
 stable_exact "$snap"
 kept=$(capture_info "$snap" precopy_pages_kept)
 read=$(capture_info "$snap" precopy_pages_read)
-log "slow writer: $kept of $read pre-copied pages kept"
+after=$(capture_info "$snap" precopy_segments_kept_after_change)
+log "slow writer: $kept of $read pre-copied pages kept, $after chunks after a changed one"
 [ "$kept" -gt $(((32 << 20) / ps)) ] ||
 	fail "the pre-copy kept $kept pages, not even the stable buffer"
+[ "$after" -gt 0 ] || fail "no chunk kept after a changed one"
 assert_running
