@@ -40,15 +40,16 @@ memory() {
 	done
 }
 
-# shimmed MODE OUT: memsnap -o OUT under the shim (standard output to
-# $SCRATCH/MODE.out, or to $SCRATCH/MODE-pipe.msnap through a pipe when OUT
-# is -); status in RC.
+# shimmed MODE OUT: memsnap -o OUT $SHIM_OPTS under the shim (standard
+# output to $SCRATCH/MODE.out, or to $SCRATCH/MODE-pipe.msnap through a pipe
+# when OUT is -); status in RC.
 shimmed() {
 	local mode=$1 out=$2
 	rm -f "$SCRATCH/shim.log"
+	# shellcheck disable=SC2086
 	set -- env LD_PRELOAD="$FO_SHIM" FAULT_IO="$mode" \
 		FAULT_IO_LOG="$SCRATCH/shim.log" \
-		"$MEMSNAP" -p "$VICTIM_PID" -o "$out"
+		"$MEMSNAP" -p "$VICTIM_PID" -o "$out" ${SHIM_OPTS:-}
 	if [ "$out" = - ]; then
 		set -o pipefail
 		"$@" 2>"$SCRATCH/$mode.err" | cat >"$SCRATCH/$mode-pipe.msnap"
@@ -102,10 +103,22 @@ fatal() {
 	assert_matches "$SCRATCH/$mode.err" "partial snapshot left in .*$mode.msnap.partial"
 	fo_partial_verifies "$out.partial" "$want"
 }
+# After the freeze (--method buffer writes everything then): the .partial
+# holds what was written.
 export FAULT_IO_AFTER=300000
+SHIM_OPTS="--method buffer"
 fatal eio "Input/output error" 1
 fatal enospc "No space left on device" 1
 fatal edquot "Disk quota exceeded" 1
+SHIM_OPTS=
+
+# During the pre-copy (the default), before the target is stopped: nothing
+# of the frozen instant exists yet, so nothing is left, not even a name.
+mode=eio
+shimmed "$mode" "$SCRATCH/pre.msnap"
+fo_failed_cleanly "$RC" "$SCRATCH/$mode.err" "$SCRATCH/pre.msnap" "Input/output error"
+[ ! -e "$SCRATCH/pre.msnap.partial" ] ||
+	fail "a capture that failed before the freeze left $SCRATCH/pre.msnap.partial"
 unset FAULT_IO_AFTER
 # complete but not synced (fsync) or not renamed: never under the final name
 fatal fsync "cannot sync .*fsync.msnap.partial.*Input/output error" 0

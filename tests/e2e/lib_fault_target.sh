@@ -7,9 +7,10 @@
 # its former state; memsnap exits 0, 1 or 2 with a message; what it leaves
 # behind passes verify for what it holds.
 
-# Options that make a capture slow enough to act in its middle: a tiny
-# buffer streams while frozen, one worker at a high level.
-SLOW_CAPTURE=(--max-buffer 64K --level 19 --threads 1)
+# Options that make a capture slow enough to act in its middle: everything
+# copied while frozen (no pre-copy) through a tiny buffer, so it streams
+# while frozen, one worker at a high level.
+SLOW_CAPTURE=(--method buffer --max-buffer 64K --level 19 --threads 1)
 
 # start_capture NAME OUT [OPTIONS...]: memsnap in the background; sets
 # CAP_PID, its stderr in $SCRATCH/NAME.err.
