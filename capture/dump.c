@@ -31,6 +31,7 @@
 #include "progress.h"
 #include "signals.h"
 #include "storefiles.h"
+#include "swapfill.h"
 #include "target.h"
 
 #define MAX_BATCH_SPANS 1024
@@ -62,6 +63,8 @@ struct dump {
 	struct stored_files files;
 	struct region_work *work;
 	struct copybuf buf;
+	struct swap_fill swap;   /* --read-swap */
+	bool swap_open;
 	struct msnap_writer *w;
 	struct cap_errors errs;
 	struct capture_facts facts;
@@ -292,6 +295,39 @@ static int classify_all(struct dump *d)
 out:
 	page_runs_free(&pr);
 	return ret;
+}
+
+/*
+ * --read-swap: each swapped page is read from its slot in the swap area,
+ * never through the target (that would swap it in, changing it).  What was
+ * read becomes DATA runs whose bytes are already in place (copy_all skips
+ * them); what could not be read stays SWAPPED, the reason in errors.  Runs
+ * after classify_all, while frozen: the slots belong to the target's pages
+ * as long as it cannot run.  Its memory is bounded like the copy buffer's.
+ */
+static int read_swapped(struct dump *d)
+{
+	uint64_t budget = d->opt->max_buffer;
+	size_t i;
+
+	if (!d->opt->read_swap || d->opt->layout_only || gone(d))
+		return 0;
+	if (!budget)
+		budget = copybuf_default_budget();
+	if (swapfill_init(&d->swap, budget ? budget : BUFFER_FALLBACK,
+			  &d->err))
+		return -1;
+	d->swap_open = true;
+	for (i = 0; i < d->regions.n && !gone(d); i++) {
+		struct region_work *wk = &d->work[i];
+
+		if (!d->regions.v[i].skip &&
+		    swapfill_region(&d->swap, &d->ps, &d->regions.v[i], (int)i,
+				    &wk->runs, &wk->dst, &wk->nruns, &d->errs,
+				    &d->err))
+			return -1;
+	}
+	return 0;
 }
 
 /* ---- reading ------------------------------------------------------------------ */
@@ -584,7 +620,8 @@ static int copy_all(struct dump *d)
 	for (ri = 0; ri < d->regions.n && !gone(d); ri++) {
 		wk = &d->work[ri];
 		for (k = 0; k < wk->nruns && !gone(d); k++) {
-			if (wk->runs[k].state != MSNAP_PAGE_DATA)
+			if (wk->runs[k].state != MSNAP_PAGE_DATA ||
+			    wk->dst[k])         /* read from swap already */
 				continue;
 			len = wk->runs[k].count * d->page_size;
 			p = copybuf_take(&d->buf, len);
@@ -826,7 +863,7 @@ static int frozen_stage(struct dump *d)
 	}
 	maps_classify(&d->regions, d->opt->layout_only);
 	mark_thread_stacks(d);
-	if (classify_all(d))
+	if (classify_all(d) || read_swapped(d))
 		return -1;
 	if (!d->opt->layout_only && copy_all(d))
 		return -1;
@@ -979,6 +1016,8 @@ static void cleanup(struct dump *d)
 	if (d->w)
 		msnap_writer_free(d->w);
 	copybuf_free(&d->buf);
+	if (d->swap_open)
+		swapfill_free(&d->swap);
 	files_free(&d->files);
 	if (d->work)
 		for (i = 0; i < d->regions.n; i++) {
