@@ -124,6 +124,22 @@ static int parse_line(struct swap_reader *sr, const char *line, size_t len,
 	return 0;
 }
 
+/* The page-aligned buffer for headers and unaligned destinations. */
+static int map_bounce(struct swap_reader *sr, struct cap_error *err)
+{
+	if (sr->bounce)
+		return 0;
+	sr->bounce_pages = MAX_READ_PAGES;
+	sr->bounce = mmap(NULL, sr->bounce_pages * sr->page_size,
+			  PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			  -1, 0);
+	if (sr->bounce != MAP_FAILED)
+		return 0;
+	sr->bounce = NULL;
+	snprintf(err->msg, sizeof(err->msg), "out of memory");
+	return -1;
+}
+
 int swapread_parse(struct swap_reader *sr, const char *text,
 		   struct cap_error *err)
 {
@@ -133,6 +149,8 @@ int swapread_parse(struct swap_reader *sr, const char *text,
 
 	if (!sr->page_size)
 		sr->page_size = (uint64_t)sysconf(_SC_PAGESIZE);
+	if (map_bounce(sr, err))
+		return -1;
 	while (line && *++line) {       /* the first line is the header */
 		nl = strchr(line, '\n');
 		len = nl ? (size_t)(nl - line) : strlen(line);
@@ -329,7 +347,7 @@ out:
 	return ret;
 }
 
-static void open_area(struct swap_reader *sr, struct swap_area *a)
+void swapread_open_area(struct swap_reader *sr, struct swap_area *a)
 {
 	uint64_t dev_pages = 0, bytes;
 	struct stat st;
@@ -362,16 +380,6 @@ int swapread_open(struct swap_reader *sr, struct cap_error *err)
 	size_t i;
 
 	memset(sr, 0, sizeof(*sr));
-	sr->page_size = (uint64_t)sysconf(_SC_PAGESIZE);
-	sr->bounce_pages = MAX_READ_PAGES;
-	sr->bounce = mmap(NULL, sr->bounce_pages * sr->page_size,
-			  PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-			  -1, 0);
-	if (sr->bounce == MAP_FAILED) {
-		sr->bounce = NULL;
-		snprintf(err->msg, sizeof(err->msg), "out of memory");
-		return -1;
-	}
 	if (read_small("/proc/swaps", text, sizeof(text))) {
 		snprintf(err->msg, sizeof(err->msg), "cannot read /proc/swaps: %s",
 			 strerror(errno));
@@ -381,7 +389,7 @@ int swapread_open(struct swap_reader *sr, struct cap_error *err)
 		return -1;
 	check_zswap(sr);
 	for (i = 0; i < sr->n; i++)
-		open_area(sr, &sr->areas[i]);
+		swapread_open_area(sr, &sr->areas[i]);
 	return 0;
 }
 

@@ -99,9 +99,13 @@ struct swap_reader {
  */
 int swapread_open(struct swap_reader *sr, struct cap_error *err);
 
-/* The same from a /proc/swaps text; exposed for the unit tests. */
+/*
+ * The steps of swapread_open, exposed for the unit tests: the areas of a
+ * /proc/swaps text (sr zeroed first), then open and check one of them.
+ */
 int swapread_parse(struct swap_reader *sr, const char *text,
 		   struct cap_error *err);
+void swapread_open_area(struct swap_reader *sr, struct swap_area *a);
 
 /* The area of a swap type, NULL when there is none. */
 const struct swap_area *swapread_area(const struct swap_reader *sr,
