@@ -57,7 +57,7 @@ static const char *const why_texts[SWAP_WHY_N] = {
 	[SWAP_WHY_AREA] = "the swap area cannot be read or verified",
 	[SWAP_WHY_PAST_END] = "the swap offset lies past the area's last page",
 	[SWAP_WHY_NOT_IN_USE] = "the swap slot is not in use (header, bad page or empty area)",
-	[SWAP_WHY_UNWRITTEN] = "the slot lies in an unwritten extent of the swap file (the file system reads it as zeros)",
+	[SWAP_WHY_UNWRITTEN] = "the slot lies in an unwritten extent of the swap file (read as zeros through the file) and its block device cannot be used",
 	[SWAP_WHY_SHORT_READ] = "reading the swap area failed or came back short",
 	[SWAP_WHY_CHANGED] = "the page's swap entry changed while it was read",
 	[SWAP_WHY_BUDGET] = "past the memory budget for pages read from swap",
@@ -162,6 +162,7 @@ int swapread_parse(struct swap_reader *sr, const char *text,
 		sr->areas = v;
 		memset(&v[sr->n], 0, sizeof(v[sr->n]));
 		v[sr->n].fd = -1;
+		swapext_init(&v[sr->n].ext);
 		if (len && parse_line(sr, line, len, &v[sr->n]) == 0) {
 			/* listed in swap_info[] order, free slots skipped */
 			v[sr->n].type = (unsigned)sr->n;
@@ -287,64 +288,20 @@ static void check_header(struct swap_reader *sr, struct swap_area *a,
 				   "header does not match /proc/swaps");
 }
 
-static int cmp_extent(const void *x, const void *y)
+/* A swap file's slots, where swapon put them (swapext.h). */
+static void map_file(struct swap_reader *sr, struct swap_area *a,
+		     const struct stat *st)
 {
-	const struct swap_extent *a = x, *b = y;
-
-	return a->start < b->start ? -1 : a->start > b->start;
-}
-
-/*
- * A swap file may be fallocated: the kernel writes its slots straight to
- * the blocks, the extents stay "unwritten", and a read through the file
- * system returns zeros there.  Such slots are refused, not read.  Without
- * FIEMAP (a network file system) the file system does the swap I/O itself.
- */
-static int load_unwritten(struct swap_area *a)
-{
-	const size_t size = sizeof(struct fiemap) +
-			    FIEMAP_BATCH * sizeof(struct fiemap_extent);
-	struct fiemap *fm = calloc(1, size);
-	struct swap_extent *v;
-	uint64_t at = 0;
-	unsigned i;
-	int ret = -1;
-
-	if (!fm)
-		return -1;
-	for (;;) {
-		memset(fm, 0, size);
-		fm->fm_start = at;
-		fm->fm_length = FIEMAP_MAX_OFFSET - at;
-		fm->fm_extent_count = FIEMAP_BATCH;
-		if (ioctl(a->fd, FS_IOC_FIEMAP, fm) < 0) {
-			ret = errno == EOPNOTSUPP || errno == ENOTTY ? 0 : -1;
-			goto out;
-		}
-		for (i = 0; i < fm->fm_mapped_extents; i++) {
-			const struct fiemap_extent *e = &fm->fm_extents[i];
-
-			at = e->fe_logical + e->fe_length;
-			if (!(e->fe_flags & FIEMAP_EXTENT_UNWRITTEN))
-				continue;
-			v = reallocarray(a->unwritten, a->nunwritten + 1,
-					 sizeof(*v));
-			if (!v)
-				goto out;
-			a->unwritten = v;
-			v[a->nunwritten].start = e->fe_logical;
-			v[a->nunwritten++].end = at;
-		}
-		if (!fm->fm_mapped_extents ||
-		    (fm->fm_extents[fm->fm_mapped_extents - 1].fe_flags &
-		     FIEMAP_EXTENT_LAST))
-			break;
-	}
-	qsort(a->unwritten, a->nunwritten, sizeof(*a->unwritten), cmp_extent);
-	ret = 0;
-out:
-	free(fm);
-	return ret;
+	if (swapext_load(&a->ext, a->fd, (uint64_t)st->st_size, sr->page_size,
+			 a->max_pages))
+		return refuse_area(a, SWAP_WHY_AREA, a->ext.note);
+	if (a->ext.mapped && a->ext.slots < a->max_pages)
+		a->max_pages = a->ext.slots;
+	if (a->max_pages <= 1 + (uint64_t)a->nbad ||
+	    a->size_pages > a->max_pages - 1 - a->nbad)
+		return refuse_area(a, SWAP_WHY_AREA,
+				   "its extents do not match /proc/swaps");
+	swapext_open_device(&a->ext, a->fd, st, sr->page_size, sr->bounce);
 }
 
 void swapread_open_area(struct swap_reader *sr, struct swap_area *a)
@@ -352,6 +309,7 @@ void swapread_open_area(struct swap_reader *sr, struct swap_area *a)
 	uint64_t dev_pages = 0, bytes;
 	struct stat st;
 
+	swapext_init(&a->ext);
 	a->fd = open(a->path, O_RDONLY | O_DIRECT | O_CLOEXEC | O_NOFOLLOW);
 	if (a->fd < 0)
 		return refuse_area(a, SWAP_WHY_AREA, strerror(errno));
@@ -367,8 +325,8 @@ void swapread_open_area(struct swap_reader *sr, struct swap_area *a)
 	else if (!ioctl(a->fd, BLKGETSIZE64, &bytes))
 		dev_pages = bytes / sr->page_size;
 	check_header(sr, a, dev_pages);
-	if (a->why == SWAP_READ_OK && a->is_file && load_unwritten(a))
-		refuse_area(a, SWAP_WHY_AREA, "cannot map its extents (FIEMAP)");
+	if (a->why == SWAP_READ_OK && a->is_file)
+		map_file(sr, a, &st);
 	if (!a->used_pages && a->why == SWAP_READ_OK)
 		refuse_area(a, SWAP_WHY_NOT_IN_USE,
 			    "no slot in use (/proc/swaps Used 0)");
@@ -406,24 +364,15 @@ const struct swap_area *swapread_area(const struct swap_reader *sr,
 
 /* ---- reading ------------------------------------------------------------- */
 
-static bool in_unwritten(const struct swap_area *a, uint64_t pos,
-			 uint64_t len)
-{
-	size_t lo = 0, hi = a->nunwritten, mid;
+/* Where one slot is read: fd and byte position, and how much follows. */
+struct slot_src {
+	int fd;
+	uint64_t pos;
+};
 
-	while (lo < hi) {               /* first extent ending after pos */
-		mid = (lo + hi) / 2;
-		if (a->unwritten[mid].end <= pos)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < a->nunwritten && a->unwritten[lo].start < pos + len;
-}
-
-/* May slot off of this entry's area be read?  Sets *area. */
+/* May this entry's slot be read?  Sets *area and, if so, *src. */
 static enum swap_why judge(const struct swap_reader *sr, uint64_t e,
-			   const struct swap_area **area)
+			   const struct swap_area **area, struct slot_src *src)
 {
 	const struct swap_area *a;
 	uint64_t off;
@@ -450,14 +399,15 @@ static enum swap_why judge(const struct swap_reader *sr, uint64_t e,
 	for (i = 0; i < a->nbad; i++)
 		if (a->bad[i] == off)
 			return SWAP_WHY_NOT_IN_USE;
-	if (in_unwritten(a, off * sr->page_size, sr->page_size))
-		return SWAP_WHY_UNWRITTEN;
-	return SWAP_READ_OK;
+	src->fd = swapext_source(&a->ext, a->fd, off, sr->page_size,
+				 &src->pos);
+	return src->fd == SWAPEXT_PAST_END ? SWAP_WHY_PAST_END :
+	       src->fd < 0 ? SWAP_WHY_UNWRITTEN : SWAP_READ_OK;
 }
 
-/* Read count slots from off into dst; returns pages read whole. */
-static size_t read_slots(struct swap_reader *sr, const struct swap_area *a,
-			 uint64_t off, size_t count, uint8_t *dst)
+/* Read count slots from src into dst; returns pages read whole. */
+static size_t read_slots(struct swap_reader *sr, const struct slot_src *src,
+			 size_t count, uint8_t *dst)
 {
 	const uint64_t ps = sr->page_size;
 	const bool aligned = !((uintptr_t)dst % ps);
@@ -466,8 +416,8 @@ static size_t read_slots(struct swap_reader *sr, const struct swap_area *a,
 	ssize_t got;
 
 	while (done < count) {
-		got = pread(a->fd, to + done * ps, (count - done) * ps,
-			    (off_t)((off + done) * ps));
+		got = pread(src->fd, to + done * ps, (count - done) * ps,
+			    (off_t)(src->pos + done * ps));
 		if (got < 0 && errno == EINTR)
 			continue;
 		sr->reads++;
@@ -485,11 +435,12 @@ size_t swapread_pages(struct swap_reader *sr, const uint64_t *ent, size_t n,
 {
 	const uint64_t ps = sr->page_size;
 	const struct swap_area *a, *b;
+	struct slot_src src, next;
 	size_t i = 0, k, got, total = 0;
 	uint64_t off;
 
 	while (i < n) {
-		why[i] = (uint8_t)judge(sr, ent[i], &a);
+		why[i] = (uint8_t)judge(sr, ent[i], &a, &src);
 		if (why[i] != SWAP_READ_OK) {
 			memset(dst + i * ps, 0, ps);
 			i++;
@@ -500,11 +451,12 @@ size_t swapread_pages(struct swap_reader *sr, const uint64_t *ent, size_t n,
 		for (k = 1; i + k < n && k < sr->bounce_pages; k++) {
 			if (swap_entry_offset(ent[i + k]) != off + k ||
 			    swap_entry_type(ent[i + k]) != swap_entry_type(ent[i]) ||
-			    judge(sr, ent[i + k], &b) != SWAP_READ_OK)
+			    judge(sr, ent[i + k], &b, &next) != SWAP_READ_OK ||
+			    next.fd != src.fd || next.pos != src.pos + k * ps)
 				break;
 			why[i + k] = SWAP_READ_OK;
 		}
-		got = read_slots(sr, a, off, k, dst + i * ps);
+		got = read_slots(sr, &src, k, dst + i * ps);
 		memset(dst + (i + got) * ps, 0, (k - got) * ps);
 		total += got;
 		for (; got < k; got++)
@@ -526,6 +478,8 @@ const char *swapread_detail(const struct swap_reader *sr, uint64_t e,
 				       NULL;
 	if (a && a->why == w && a->detail[0])
 		return a->detail;
+	if (a && w == SWAP_WHY_UNWRITTEN && a->ext.note[0])
+		return a->ext.note;
 	return a ? a->path : "";
 }
 
@@ -536,7 +490,7 @@ void swapread_close(struct swap_reader *sr)
 	for (i = 0; i < sr->n; i++) {
 		if (sr->areas[i].fd >= 0)
 			close(sr->areas[i].fd);
-		free(sr->areas[i].unwritten);
+		swapext_free(&sr->areas[i].ext);
 	}
 	free(sr->areas);
 	if (sr->bounce)

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "swapext.h"
 #include "target.h"
 
 #define SWAP_PM_SWAPPED (1ull << 62)
@@ -49,7 +50,7 @@ enum swap_why {
 	SWAP_WHY_AREA,          /* the area cannot be opened or verified */
 	SWAP_WHY_PAST_END,      /* the offset lies past the area's last page */
 	SWAP_WHY_NOT_IN_USE,    /* the header, a bad page, or an empty area */
-	SWAP_WHY_UNWRITTEN,     /* unwritten extent of a swap file: reads as 0 */
+	SWAP_WHY_UNWRITTEN,     /* unwritten extent, its block device unusable */
 	SWAP_WHY_SHORT_READ,    /* the read failed or came back short */
 	SWAP_WHY_CHANGED,       /* the entry changed while it was read */
 	SWAP_WHY_BUDGET,        /* past the memory budget for swapped pages */
@@ -60,10 +61,6 @@ enum swap_why {
 const char *swap_why_name(enum swap_why w);
 const char *swap_why_text(enum swap_why w);
 
-struct swap_extent {            /* a byte range of a swap file (FIEMAP) */
-	uint64_t start, end;
-};
-
 struct swap_area {
 	char path[4096];        /* as /proc/swaps names it, unescaped */
 	unsigned type;          /* swap_info index */
@@ -73,8 +70,7 @@ struct swap_area {
 	uint64_t max_pages;     /* slots 0..max_pages-1 exist (header) */
 	uint32_t bad[640];      /* bad pages listed in the header */
 	uint32_t nbad;
-	struct swap_extent *unwritten;  /* sorted; reads of these give 0 */
-	size_t nunwritten;
+	struct swap_extents ext; /* a swap file's unwritten extents */
 	int fd;                 /* O_RDONLY | O_DIRECT, or -1 */
 	enum swap_why why;      /* SWAP_READ_OK when readable */
 	char detail[160];       /* the area's own reason, for the manifest */

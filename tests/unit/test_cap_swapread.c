@@ -2,8 +2,9 @@
 /*
  * test_cap_swapread.c - reading swapped pages from a swap area: pagemap
  * entry decoding, /proc/swaps parsing and the type -> area mapping, the
- * header checks, coalesced reads, and every per-page refusal that can be
- * made without root (a fake swap area in a scratch file).
+ * header checks, the slot map of a swap file (the kernel's rounding of
+ * unaligned extents), coalesced reads, and every per-page refusal that can
+ * be made without a real swap area (a fake one in a scratch file).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <linux/fiemap.h>
 
 #include "pages.h"
 #include "swapread.h"
@@ -109,7 +111,8 @@ static int make_area(void **state)
 	}
 	/* the rest allocated but unwritten, like a fallocated swap file */
 	if (fallocate(fd, 0, (off_t)HOLE_FIRST * ps,
-		      (off_t)(NPAGES - HOLE_FIRST) * ps))
+		      (off_t)(NPAGES - HOLE_FIRST) * ps) ||
+	    fsync(fd))          /* real extents, not delayed allocation */
 		return -1;
 	free(page);
 	close(fd);
@@ -158,6 +161,7 @@ static void test_read_and_refuse(void **state)
 		SWAP_WHY_NO_AREA, SWAP_WHY_NOT_SWAPPED, SWAP_WHY_UNWRITTEN,
 		SWAP_READ_OK,
 	};
+	const size_t hole = 9;  /* read from the device when memsnap may */
 	const size_t n = sizeof(ent) / sizeof(ent[0]);
 	uint8_t *dst = malloc(n * ps + 1), why[sizeof(ent) / sizeof(ent[0])];
 	struct swap_reader sr;
@@ -168,9 +172,13 @@ static void test_read_and_refuse(void **state)
 	open_fake(&sr);
 	assert_int_equal(sr.areas[0].why, SWAP_READ_OK);
 	assert_int_equal(sr.areas[0].max_pages, NPAGES);
+	assert_true(sr.areas[0].ext.mapped);
 	/* an unaligned destination goes through the bounce buffer */
-	assert_int_equal(swapread_pages(&sr, ent, n, dst + 1, why), 5);
+	assert_int_equal(swapread_pages(&sr, ent, n, dst + 1, why),
+			 sr.areas[0].ext.devfd >= 0 ? 6 : 5);
 	for (i = 0; i < n; i++) {
+		if (i == hole && sr.areas[0].ext.devfd >= 0)
+			continue;       /* fallocated: whatever the disk held */
 		assert_int_equal(why[i], want[i]);
 		if (why[i] != SWAP_READ_OK)
 			continue;
@@ -179,8 +187,8 @@ static void test_read_and_refuse(void **state)
 		assert_int_equal(dst[1 + i * ps + ps - 1],
 				 (uint8_t)(0xa0 + k));
 	}
-	/* 3, 4, 5 adjacent: 3 reads in all (3-5, 9, 1) */
-	assert_int_equal(sr.reads, 3);
+	/* 3, 4, 5 adjacent: 3 reads in all (3-5, 9, 1), and the hole's */
+	assert_int_equal(sr.reads, sr.areas[0].ext.devfd >= 0 ? 4 : 3);
 	swapread_close(&sr);
 	free(dst);
 }
@@ -210,6 +218,69 @@ static void test_header_mismatch(void **state)
 			       "does not match /proc/swaps"));
 	swapread_close(&sr);
 	munmap(dst, (size_t)ps);
+}
+
+static struct fiemap_extent fext(uint64_t logical, uint64_t phys,
+				 uint64_t len, uint32_t flags)
+{
+	struct fiemap_extent e;
+
+	memset(&e, 0, sizeof(e));
+	e.fe_logical = logical;
+	e.fe_physical = phys;
+	e.fe_length = len;
+	e.fe_flags = flags;
+	return e;
+}
+
+/*
+ * 1 KiB blocks: swapon merges physically adjacent extents and rounds each
+ * inward to whole pages, numbering what is left; slot k is then not file
+ * page k, and an unwritten slot is on the device only.
+ */
+static void test_slot_map(void **state)
+{
+	const uint64_t K = 1024, P = 4096;
+	const struct fiemap_extent e[] = {
+		fext(0, 100 * P, 8 * K, 0),                  /* slots 0, 1 */
+		fext(8 * K, 100 * P + 8 * K, 4 * K, 0),      /* merged: 2 */
+		fext(12 * K, 200 * P + 1 * K, 13 * K, 0),    /* 201, 202: 3, 4 */
+		fext(25 * K, 300 * P, 8 * K, FIEMAP_EXTENT_UNWRITTEN), /* 5, 6 */
+	};
+	struct swap_extents x;
+	uint64_t pos;
+	size_t i;
+
+	(void)state;
+	swapext_init(&x);
+	for (i = 0; i < sizeof(e) / sizeof(e[0]); i++)
+		assert_int_equal(swapext_take(&x, &e[i], 33 * K, P, 100), 0);
+	assert_int_equal(swapext_finish(&x, P, 100), 0);
+	assert_int_equal(x.slots, 7);
+	assert_int_equal(swapext_source(&x, 5, 1, P, &pos), 5);
+	assert_int_equal(pos, P);                    /* file page 1 */
+	assert_int_equal(swapext_source(&x, 5, 2, P, &pos), 5);
+	assert_int_equal(pos, 2 * P);
+	/* the second run starts at device page 201: file byte 15 KiB */
+	assert_int_equal(swapext_source(&x, 5, 3, P, &pos), 5);
+	assert_int_equal(pos, 15 * K);
+	assert_int_equal(swapext_source(&x, 5, 4, P, &pos), 5);
+	assert_int_equal(pos, 19 * K);
+	/* unwritten, no device: refused; past the map: past the end */
+	assert_int_equal(swapext_source(&x, 5, 5, P, &pos), SWAPEXT_UNWRITTEN);
+	assert_int_equal(swapext_source(&x, 5, 7, P, &pos), SWAPEXT_PAST_END);
+	/* with a device, the device page */
+	x.devfd = 9;
+	assert_int_equal(swapext_source(&x, 5, 6, P, &pos), 9);
+	assert_int_equal(pos, 301 * P);
+	x.devfd = -1;
+	/* the header's last_page bounds the map */
+	swapext_free(&x);
+	for (i = 0; i < sizeof(e) / sizeof(e[0]); i++)
+		assert_int_equal(swapext_take(&x, &e[i], 33 * K, P, 4), 0);
+	assert_int_equal(swapext_finish(&x, P, 4), 0);
+	assert_int_equal(x.slots, 4);
+	swapext_free(&x);
 }
 
 /* Raw pagemap entries of our own pages: present ones say so. */
@@ -246,6 +317,7 @@ int main(void)
 		cmocka_unit_test(test_parse_and_types),
 		cmocka_unit_test(test_read_and_refuse),
 		cmocka_unit_test(test_header_mismatch),
+		cmocka_unit_test(test_slot_map),
 		cmocka_unit_test(test_raw_entries),
 	};
 
