@@ -4,10 +4,17 @@
 # it into a swap file made for the test.  Without --read-swap those pages
 # are SWAPPED; with it they are stored, byte for byte the victim's content,
 # the manifest says they came from swap (regions[].from_swap), and the
-# victim's VmSwap is the same before and after: it was not touched.  If
-# zswap is on, it is turned off for the test (and back on after); if its
-# pool still holds pages, the capture must refuse them with reason zswap.
-# The swap area, the cgroup and zswap's setting are restored on every exit.
+# victim's VmSwap is the same before and after: it was not touched.
+# Then two more victims go to two more swap files (swap types 1 and 2) on a
+# 1 KiB-block ext4 (a loop device; the scratch file system if none can be
+# made), where extents are not page aligned and swapon's slot k is not file
+# page k: one written by dd (read through the file at the slot's place),
+# one fallocated (unwritten extents, zeros through the file: read from the
+# block device where memsnap may open it, else refused with reason
+# unwritten_extent, never stored as zeros).  If zswap is on, it is turned off
+# for the test (and back on after); if its pool still holds pages, the
+# capture must refuse them with reason zswap.  The swap areas, the cgroup
+# and zswap's setting are restored on every exit.
 . "$(dirname "$0")/lib.sh"
 . "$E2E/lib_fault_target.sh"
 require_tools
@@ -17,12 +24,13 @@ require_ptrace
 MIB=64
 SEED=7
 LIMIT=$((16 << 20))
-SWAPFILE=$SCRATCH/swapfile
 ZSWAP=/sys/module/zswap/parameters/enabled
 CGROUP=
 CG_PROCS=
-SWAP_ON=
+SWAP_ON=()
 ZSWAP_WAS=
+LOOPDEV=
+MNT=
 
 swap_cleanup() {
 	local p n=0
@@ -31,7 +39,11 @@ swap_cleanup() {
 		kill -KILL "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
 	done
-	[ -n "$SWAP_ON" ] && { swapoff "$SWAPFILE" || echo "# swapoff $SWAPFILE failed"; }
+	for p in "${SWAP_ON[@]}"; do
+		swapoff "$p" || echo "# swapoff $p failed"
+	done
+	[ -n "$MNT" ] && { umount "$MNT" || echo "# umount $MNT failed"; }
+	[ -n "$LOOPDEV" ] && { losetup -d "$LOOPDEV" || echo "# losetup -d $LOOPDEV failed"; }
 	if [ -n "$CGROUP" ]; then
 		until rmdir "$CGROUP" 2>/dev/null; do
 			[ $n -lt 50 ] || { echo "# cannot remove $CGROUP"; break; }
@@ -73,81 +85,70 @@ vmswap_kb() {
 	awk '/^VmSwap:/ { print $2 }' "/proc/$VICTIM_PID/status"
 }
 
-meminfo_kb() {
-	awk -v k="$1:" '$1 == k { print $2; f = 1 } END { if (!f) print 0 }' /proc/meminfo
+# make_swap FILE PRIO dd|fallocate: a swap file, on at priority PRIO.
+make_swap() {
+	if [ "$3" = dd ]; then
+		dd if=/dev/zero of="$1" bs=1M count=$((MIB * 3)) status=none ||
+			fail "cannot write $1"
+	else
+		fallocate -l $((MIB * 3))M "$1" || skip "fallocate refused on $1"
+	fi
+	chmod 600 "$1"
+	mkswap "$1" >"$SCRATCH/mkswap.out" 2>&1 || fail "mkswap: $(cat "$SCRATCH/mkswap.out")"
+	swapon -p "$2" "$1" 2>"$SCRATCH/swapon.err" ||
+		skip "the kernel refuses swapon on $1: $(cat "$SCRATCH/swapon.err")"
+	SWAP_ON+=("$1")
 }
 
-# --- set up: zswap off, a swap file of our own, the cgroup, the victim ---
-if [ "$(cat "$ZSWAP" 2>/dev/null)" = Y ]; then
-	ZSWAP_WAS=Y
-	echo N >"$ZSWAP" || fail "cannot turn zswap off"
-	log "zswap turned off for the test"
-fi
-dd if=/dev/zero of="$SWAPFILE" bs=1M count=$((MIB * 3)) status=none ||
-	fail "cannot write $SWAPFILE"
-chmod 600 "$SWAPFILE"
-mkswap "$SWAPFILE" >"$SCRATCH/mkswap.out" 2>&1 || fail "mkswap: $(cat "$SCRATCH/mkswap.out")"
-swapon -p 32767 "$SWAPFILE" 2>"$SCRATCH/swapon.err" ||
-	skip "the kernel refuses swapon on $SWAPFILE: $(cat "$SCRATCH/swapon.err")"
-SWAP_ON=1
-make_cgroup
+# start_in_cgroup SEED: a swap_victim in the cgroup, its VmSwap in SWAP0.
+start_in_cgroup() {
+	start_victim sh -c 'echo $$ >"$1" && exec "$2" "$3" "$4"' sh "$CG_PROCS" \
+		"$SAMPLES/swap_victim" "$MIB" "$1"
+	addr=$(victim_value addr)
+	size=$(victim_value size)
+	# after ready it touches a few pages of its own (stdio, stack): settle
+	local n=0 last=
+	SWAP0=$(vmswap_kb)
+	while [ "$SWAP0" != "$last" ] && [ $n -lt 20 ]; do
+		last=$SWAP0
+		sleep 0.5
+		SWAP0=$(vmswap_kb)
+		n=$((n + 1))
+	done
+	log "victim: $size bytes at $addr, VmSwap ${SWAP0} kB"
+	[ "$SWAP0" -gt $((MIB * 1024 / 2)) ] ||
+		fail "the cgroup pushed only ${SWAP0} kB of the victim to swap"
+}
 
-start_victim sh -c 'echo $$ >"$1" && exec "$2" "$3" "$4"' sh "$CG_PROCS" \
-	"$SAMPLES/swap_victim" "$MIB" "$SEED"
-addr=$(victim_value addr)
-size=$(victim_value size)
-swap0=$(vmswap_kb)
-log "victim: $size bytes at $addr, VmSwap ${swap0} kB"
-[ "$swap0" -gt $((MIB * 1024 / 2)) ] ||
-	fail "the cgroup pushed only ${swap0} kB of the victim to swap"
+# small_blocks_fs: FSDIR, a directory on a 1 KiB-block ext4 on a loop
+# device, or the scratch directory when one cannot be made.
+small_blocks_fs() {
+	FSDIR=$SCRATCH
+	truncate -s 512M "$SCRATCH/fs.img" &&
+		mkfs.ext4 -q -b 1024 "$SCRATCH/fs.img" 2>"$SCRATCH/mkfs.err" || {
+		log "no 1 KiB-block ext4 ($(cat "$SCRATCH/mkfs.err")): scratch file system"
+		return 0
+	}
+	LOOPDEV=$(losetup -f --show "$SCRATCH/fs.img" 2>"$SCRATCH/losetup.err") || {
+		LOOPDEV=
+		log "no loop device ($(cat "$SCRATCH/losetup.err")): scratch file system"
+		return 0
+	}
+	mkdir "$SCRATCH/mnt"
+	mount "$LOOPDEV" "$SCRATCH/mnt" 2>"$SCRATCH/mount.err" || {
+		log "cannot mount $LOOPDEV ($(cat "$SCRATCH/mount.err")): scratch file system"
+		return 0
+	}
+	MNT=$SCRATCH/mnt
+	FSDIR=$MNT
+	log "1 KiB-block ext4 on $LOOPDEV at $MNT"
+}
 
-# --- without --read-swap: the pages are SWAPPED, nothing from swap ---
-capture "$SCRATCH/plain.msnap"
-manifest_check "$SCRATCH/plain.msnap" "
-r = region_at('$addr')
-fact(r['pages']['swapped'] > 0, 'plain: %d pages swapped' % r['pages']['swapped'])
-fact('from_swap' not in r, 'plain: no from_swap')
-"
-plain_swapped=$(yaml_get "$SCRATCH/plain.msnap" "[r for r in doc['regions'] if r['start'] == '$addr'][0]['pages']['swapped']")
-plain_frozen=$(yaml_get "$SCRATCH/plain.msnap" "doc['capture']['frozen_ns']")
-assert_eq "$(vmswap_kb)" "$swap0" "VmSwap after a plain capture"
-
-# --- with --read-swap, while zswap's pool holds nothing ---
-zswapped=$(meminfo_kb Zswapped)
-if [ "$zswapped" -gt 0 ]; then
-	# pages left in zswap's pool when it was turned off: must be refused
-	capture "$SCRATCH/swap.msnap" --read-swap
-	manifest_check "$SCRATCH/swap.msnap" "
-r = region_at('$addr')
-fact(r['pages']['swapped'] == $plain_swapped, 'zswap: every swapped page stays SWAPPED')
-fact('from_swap' not in r, 'zswap: nothing from swap')
-fact(any(e['what'] == 'swap' and 'zswap' in e['message'] for e in doc['errors']),
-     'zswap: the refusal says zswap')
-"
-	assert_eq "$(vmswap_kb)" "$swap0" "VmSwap after the capture"
-	assert_running
-	log "zswap holds ${zswapped} kB: pages refused with reason zswap"
-	exit 0
-fi
-
-capture "$SCRATCH/swap.msnap" --read-swap
-assert_eq "$(vmswap_kb)" "$swap0" "VmSwap after --read-swap (the target was not touched)"
-assert_running
-assert_exit 0 "$ANALYZE" verify "$SCRATCH/swap.msnap"
-manifest_check "$SCRATCH/swap.msnap" "
-r = region_at('$addr')
-got = sum(c for f, c in r.get('from_swap', []))
-fact(got > 0, 'from_swap: %d pages read from swap' % got)
-fact(got >= $plain_swapped * 9 // 10,
-     'from_swap: %d of the %d pages swapped at the plain capture' % (got, $plain_swapped))
-fact(r['pages']['swapped'] == 0, 'no page left SWAPPED (%d)' % r['pages']['swapped'])
-fact(r['pages']['data'] == $size // 4096, 'every page stored as data')
-fact(not [e for e in doc['errors'] if e['what'] == 'swap'], 'no swap refusals')
-"
-
-# Byte for byte the victim's content: pattern, page index in each page.
-extract "$SCRATCH/swap.msnap" "$addr" "$size" "$SCRATCH/region.got"
-python3 - "$size" "$SEED" "$(getconf PAGESIZE)" >"$SCRATCH/region.want" <<'PY'
+# check_content SNAP SEED: the victim's region, byte for byte.
+check_content() {
+	rm -f "$SCRATCH/region.got"
+	extract "$1" "$addr" "$size" "$SCRATCH/region.got"
+	python3 - "$size" "$2" "$(getconf PAGESIZE)" >"$SCRATCH/region.want" <<'PY'
 import struct, sys
 size, seed, page = (int(a) for a in sys.argv[1:4])
 base = bytes((seed * 37 + i * 13) & 255 for i in range(512))
@@ -159,19 +160,120 @@ for k in range(size // page):
     out[k * page:k * page + 8] = struct.pack("<Q", k)
 sys.stdout.buffer.write(out)
 PY
-assert_same_bytes "$SCRATCH/region.got" "$SCRATCH/region.want" \
-	"the victim's $MIB MiB, partly read from swap"
+	assert_same_bytes "$SCRATCH/region.got" "$SCRATCH/region.want" \
+		"the victim's $MIB MiB, partly read from swap"
+}
 
-# The analyzer counts them too.
+# check_all_read SNAP: every swapped page of the region came from swap.
+check_all_read() {
+	manifest_check "$1" "
+r = region_at('$addr')
+got = sum(c for f, c in r.get('from_swap', []))
+fact(got >= $SWAP0 // 4 * 9 // 10,
+     'from_swap: %d pages read from swap (VmSwap %d kB)' % (got, $SWAP0))
+fact(r['pages']['swapped'] == 0, 'no page left SWAPPED (%d)' % r['pages']['swapped'])
+fact(r['pages']['data'] == $size // 4096, 'every page stored as data')
+fact(not [e for e in doc['errors'] if e['what'] == 'swap'], 'no swap refusals')
+"
+}
+
+meminfo_kb() {
+	awk -v k="$1:" '$1 == k { print $2; f = 1 } END { if (!f) print 0 }' /proc/meminfo
+}
+
+# --- set up: zswap off, a swap file of our own, the cgroup, the victim ---
+if [ "$(cat "$ZSWAP" 2>/dev/null)" = Y ]; then
+	ZSWAP_WAS=Y
+	echo N >"$ZSWAP" || fail "cannot turn zswap off"
+	log "zswap turned off for the test"
+fi
+make_swap "$SCRATCH/swap-dd" 100 dd
+make_cgroup
+start_in_cgroup "$SEED"
+
+# --- without --read-swap: the pages are SWAPPED, nothing from swap ---
+capture "$SCRATCH/plain.msnap"
+manifest_check "$SCRATCH/plain.msnap" "
+r = region_at('$addr')
+fact(r['pages']['swapped'] > 0, 'plain: %d pages swapped' % r['pages']['swapped'])
+fact('from_swap' not in r, 'plain: no from_swap')
+"
+plain_frozen=$(yaml_get "$SCRATCH/plain.msnap" "doc['capture']['frozen_ns']")
+assert_eq "$(vmswap_kb)" "$SWAP0" "VmSwap after a plain capture"
+
+# --- pages left in zswap's pool when it was turned off: refused ---
+zswapped=$(meminfo_kb Zswapped)
+if [ "$zswapped" -gt 0 ]; then
+	capture "$SCRATCH/swap.msnap" --read-swap
+	manifest_check "$SCRATCH/swap.msnap" "
+r = region_at('$addr')
+fact(r['pages']['swapped'] > 0 and 'from_swap' not in r,
+     'zswap: every swapped page stays SWAPPED')
+fact(any(e['what'] == 'swap' and 'zswap' in e['message'] for e in doc['errors']),
+     'zswap: the refusal says zswap')
+"
+	assert_eq "$(vmswap_kb)" "$SWAP0" "VmSwap after the capture"
+	assert_running
+	log "zswap holds ${zswapped} kB: pages refused with reason zswap"
+	exit 0
+fi
+
+# --- with --read-swap: stored, from swap, the target untouched ---
+capture "$SCRATCH/swap.msnap" --read-swap
+assert_eq "$(vmswap_kb)" "$SWAP0" "VmSwap after --read-swap (the target was not touched)"
+assert_running
+assert_exit 0 "$ANALYZE" verify "$SCRATCH/swap.msnap"
+check_all_read "$SCRATCH/swap.msnap"
+check_content "$SCRATCH/swap.msnap" "$SEED"
 info_json "$SCRATCH/swap.msnap" "$SCRATCH/info.json"
 from_swap=$($JSON_GET "$SCRATCH/info.json" \
 	"[r for r in doc['regions'] if r['start'] == '$addr'][0]['from_swap']")
 [ "$from_swap" -gt 0 ] || fail "info --regions shows from_swap $from_swap"
-
-# A figure for the report, not an assertion: the freeze grew by the reads.
+# a figure for the report, not an assertion: the freeze grew by the reads
 swap_frozen=$(yaml_get "$SCRATCH/swap.msnap" "doc['capture']['frozen_ns']")
 log "read $from_swap pages from swap; frozen ${plain_frozen} ns plain," \
 	"${swap_frozen} ns with --read-swap: about" \
 	"$(awk -v n="$from_swap" -v a="$plain_frozen" -v b="$swap_frozen" \
 		'BEGIN { d = (b - a) / 1e9; if (d <= 0) print "n/a"; else printf "%.0f", n / d }') pages/s"
+
+# --- swap types 1 and 2, on a file system with 1 KiB blocks ---
+kill -KILL "$VICTIM_PID"
+wait "$VICTIM_PID" 2>/dev/null
+small_blocks_fs
+make_swap "$FSDIR/swap-dd" 200 dd
+start_in_cgroup $((SEED + 2))
+capture "$SCRATCH/dd1k.msnap" --read-swap
+assert_eq "$(vmswap_kb)" "$SWAP0" "VmSwap after --read-swap (second area)"
+check_all_read "$SCRATCH/dd1k.msnap"
+check_content "$SCRATCH/dd1k.msnap" $((SEED + 2))
+log "swap file written by dd on $FSDIR: every page read, content matches"
+
+kill -KILL "$VICTIM_PID"
+wait "$VICTIM_PID" 2>/dev/null
+make_swap "$FSDIR/swap-falloc" 300 fallocate
+start_in_cgroup $((SEED + 4))
+used=$(awk -v f="$FSDIR/swap-falloc" '$1 == f { print $4 }' /proc/swaps)
+[ "${used:-0}" -gt 0 ] || fail "nothing went to the fallocated swap file"
+capture "$SCRATCH/falloc.msnap" --read-swap
+assert_eq "$(vmswap_kb)" "$SWAP0" "VmSwap after --read-swap (fallocated area)"
+assert_running
+# Read from the file system's block device (ext4, xfs, where memsnap may
+# open it), or refused as unwritten_extent: never zeros stored as data.
+refused=$(yaml_get "$SCRATCH/falloc.msnap" "len([e for e in doc['errors'] if e['what'] == 'swap'])")
+if [ "$refused" = 0 ]; then
+	check_all_read "$SCRATCH/falloc.msnap"
+	check_content "$SCRATCH/falloc.msnap" $((SEED + 4))
+	log "fallocated swap file: unwritten slots read from the block device"
+else
+	manifest_check "$SCRATCH/falloc.msnap" "
+r = region_at('$addr')
+errs = [e for e in doc['errors'] if e['what'] == 'swap']
+fact(all('unwritten_extent' in e['message'] for e in errs),
+     'every refusal says unwritten_extent: ' + errs[0]['message'])
+fact('from_swap' not in r and r['pages']['swapped'] >= $SWAP0 // 4 * 9 // 10,
+     'the unwritten slots stay SWAPPED (%d)' % r['pages']['swapped'])
+"
+	log "fallocated swap file: refused ($(yaml_get "$SCRATCH/falloc.msnap" \
+		"[e for e in doc['errors'] if e['what'] == 'swap'][0]['message']"))"
+fi
 assert_running
