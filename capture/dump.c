@@ -314,9 +314,7 @@ static int read_swapped(struct dump *d)
 		return 0;
 	if (!budget)
 		budget = copybuf_default_budget();
-	if (swapfill_init(&d->swap, budget ? budget : BUFFER_FALLBACK,
-			  &d->err))
-		return -1;
+	swapfill_init(&d->swap, budget ? budget : BUFFER_FALLBACK);
 	d->swap_open = true;
 	for (i = 0; i < d->regions.n && !gone(d); i++) {
 		struct region_work *wk = &d->work[i];

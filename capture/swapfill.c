@@ -31,11 +31,10 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-int swapfill_init(struct swap_fill *f, uint64_t budget, struct cap_error *err)
+void swapfill_init(struct swap_fill *f, uint64_t budget)
 {
 	memset(f, 0, sizeof(*f));
 	f->budget = budget;
-	return swapread_open(&f->sr, err);
 }
 
 static int out_push(struct run_out *o, uint64_t first, uint64_t count,
@@ -179,6 +178,11 @@ int swapfill_region(struct swap_fill *f, struct page_scanner *ps,
 			break;
 	if (k == *nruns)
 		return 0;
+	if (!f->opened) {
+		if (swapread_open(&f->sr, err))
+			return -1;
+		f->opened = true;
+	}
 	ent = malloc(BATCH_PAGES * sizeof(*ent));
 	again = malloc(BATCH_PAGES * sizeof(*again));
 	why = malloc(BATCH_PAGES);

@@ -9,6 +9,7 @@
 #ifndef CAPTURE_SWAPFILL_H
 #define CAPTURE_SWAPFILL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,7 +19,8 @@
 #include "target.h"
 
 struct swap_fill {
-	struct swap_reader sr;
+	struct swap_reader sr;  /* opened at the first swapped page */
+	bool opened;
 	uint64_t budget, used;          /* bytes of pages held, at most budget */
 	struct swap_fill_map {          /* what holds them, until swapfill_free */
 		void *p;
@@ -29,10 +31,11 @@ struct swap_fill {
 };
 
 /*
- * Find the swap areas (swapread_open).  budget bounds the memory that holds
- * pages read from swap; past it pages stay SWAPPED (reason over_budget).
+ * budget bounds the memory that holds pages read from swap; past it pages
+ * stay SWAPPED (reason over_budget).  The swap areas are found and checked
+ * (swapread_open) only when a region has swapped pages.
  */
-int swapfill_init(struct swap_fill *f, uint64_t budget, struct cap_error *err);
+void swapfill_init(struct swap_fill *f, uint64_t budget);
 
 /*
  * Rewrite the runs of region r (index in the manifest) so that the pages of

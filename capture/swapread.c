@@ -45,6 +45,7 @@ static const char *const why_names[SWAP_WHY_N] = {
 	[SWAP_WHY_SHORT_READ] = "short_read",
 	[SWAP_WHY_CHANGED] = "entry_changed",
 	[SWAP_WHY_BUDGET] = "over_budget",
+	[SWAP_WHY_TYPE_UNPROVEN] = "type_unproven",
 };
 
 static const char *const why_texts[SWAP_WHY_N] = {
@@ -61,6 +62,7 @@ static const char *const why_texts[SWAP_WHY_N] = {
 	[SWAP_WHY_SHORT_READ] = "reading the swap area failed or came back short",
 	[SWAP_WHY_CHANGED] = "the page's swap entry changed while it was read",
 	[SWAP_WHY_BUDGET] = "past the memory budget for pages read from swap",
+	[SWAP_WHY_TYPE_UNPROVEN] = "which /proc/swaps line has this swap type could not be proven",
 };
 
 const char *swap_why_name(enum swap_why w)
@@ -348,6 +350,8 @@ int swapread_open(struct swap_reader *sr, struct cap_error *err)
 	check_zswap(sr);
 	for (i = 0; i < sr->n; i++)
 		swapread_open_area(sr, &sr->areas[i]);
+	if (!sr->all_why && sr->n)
+		(void)swapread_probe(sr);      /* unproven areas are refused */
 	return 0;
 }
 
@@ -392,6 +396,8 @@ static enum swap_why judge(const struct swap_reader *sr, uint64_t e,
 		return SWAP_WHY_NO_AREA;
 	if (a->why)
 		return a->why;
+	if (!a->type_proven)
+		return SWAP_WHY_TYPE_UNPROVEN;
 	if (off >= a->max_pages)
 		return SWAP_WHY_PAST_END;
 	if (!off)
@@ -480,6 +486,8 @@ const char *swapread_detail(const struct swap_reader *sr, uint64_t e,
 		return a->detail;
 	if (a && w == SWAP_WHY_UNWRITTEN && a->ext.note[0])
 		return a->ext.note;
+	if (w == SWAP_WHY_TYPE_UNPROVEN && sr->probe_note[0])
+		return sr->probe_note;
 	return a ? a->path : "";
 }
 

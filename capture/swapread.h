@@ -54,6 +54,7 @@ enum swap_why {
 	SWAP_WHY_SHORT_READ,    /* the read failed or came back short */
 	SWAP_WHY_CHANGED,       /* the entry changed while it was read */
 	SWAP_WHY_BUDGET,        /* past the memory budget for swapped pages */
+	SWAP_WHY_TYPE_UNPROVEN, /* the area's swap type could not be proven */
 	SWAP_WHY_N
 };
 
@@ -64,6 +65,7 @@ const char *swap_why_text(enum swap_why w);
 struct swap_area {
 	char path[4096];        /* as /proc/swaps names it, unescaped */
 	unsigned type;          /* swap_info index */
+	bool type_proven;       /* by swapread_probe, else refused */
 	bool is_file;
 	uint64_t size_pages;    /* usable pages, /proc/swaps Size */
 	uint64_t used_pages;    /* /proc/swaps Used */
@@ -82,6 +84,7 @@ struct swap_reader {
 	uint64_t page_size;
 	enum swap_why all_why;  /* set: every page is refused (zswap) */
 	char all_detail[160];
+	char probe_note[160];   /* why swapread_probe proved nothing */
 	uint8_t *bounce;        /* page aligned, for unaligned destinations */
 	size_t bounce_pages;
 	uint64_t pages_read, reads;     /* statistics */
@@ -89,8 +92,10 @@ struct swap_reader {
 
 /*
  * Find and open every swap area of the host (/proc/swaps), check each one's
- * header and whether zswap is in use.  An area that cannot be used is kept
- * with its reason; only out of memory or an unreadable /proc/swaps fail.
+ * header and whether zswap is in use, and prove which area has which swap
+ * type (swapread_probe: one page of memsnap's own goes to swap for a
+ * moment).  An area that cannot be used is kept with its reason; only out
+ * of memory or an unreadable /proc/swaps fail.
  * Returns 0, or -1 with err filled.
  */
 int swapread_open(struct swap_reader *sr, struct cap_error *err);
@@ -102,6 +107,14 @@ int swapread_open(struct swap_reader *sr, struct cap_error *err);
 int swapread_parse(struct swap_reader *sr, const char *text,
 		   struct cap_error *err);
 void swapread_open_area(struct swap_reader *sr, struct swap_area *a);
+
+/*
+ * Prove the areas' swap types (swapprobe.c): swap out one page of memsnap's
+ * own with random bytes and find it.  Sets type and type_proven of every
+ * area; pages of an area whose type is unproven are refused.  Returns 0,
+ * or -1 with probe_note saying why nothing was proven.
+ */
+int swapread_probe(struct swap_reader *sr);
 
 /* The area of a swap type, NULL when there is none. */
 const struct swap_area *swapread_area(const struct swap_reader *sr,

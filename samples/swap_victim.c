@@ -10,6 +10,10 @@
  * read from the wrong swap slot cannot match by accident.  Started inside
  * a small memory cgroup, most of it ends in swap while it is filled.
  * Prints pid, addr, size, seed, then ready, and waits until killed.
+ *
+ * Its argument and environment strings are locked in memory: memsnap
+ * reads /proc/PID/cmdline and environ (after the thaw), and the kernel
+ * swaps that page back in to serve them, which would move VmSwap.
  */
 #include <signal.h>
 #include <stdint.h>
@@ -19,6 +23,26 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <unistd.h>
+
+extern char **environ;
+
+/* Keep the pages of the argv and environ strings in memory. */
+static void pin_args(char **argv)
+{
+	const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t lo = (uintptr_t)argv[0], hi = lo;
+	char **e;
+
+	for (e = argv; *e; e++)
+		if ((uintptr_t)*e + strlen(*e) + 1 > hi)
+			hi = (uintptr_t)*e + strlen(*e) + 1;
+	for (e = environ; *e; e++)
+		if ((uintptr_t)*e + strlen(*e) + 1 > hi)
+			hi = (uintptr_t)*e + strlen(*e) + 1;
+	lo &= ~(page - 1);
+	if (mlock((void *)lo, hi - lo))
+		perror("mlock");
+}
 
 static void fill(uint8_t *p, size_t size, unsigned seed)
 {
@@ -49,6 +73,7 @@ int main(int argc, char **argv)
 	seed = (unsigned)strtoul(argv[2], NULL, 10);
 	if (!size)
 		return 2;
+	pin_args(argv);
 	p = mmap(NULL, size, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED) {

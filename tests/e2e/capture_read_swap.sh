@@ -4,7 +4,8 @@
 # it into a swap file made for the test.  Without --read-swap those pages
 # are SWAPPED; with it they are stored, byte for byte the victim's content,
 # the manifest says they came from swap (regions[].from_swap), and the
-# victim's VmSwap is the same before and after: it was not touched.
+# victim's VmSwap is the same before and after, as is the swap entry (type
+# and slot) of every page of its region: it was not touched.
 # Then two more victims go to two more swap files (swap types 1 and 2) on a
 # 1 KiB-block ext4 (a loop device; the scratch file system if none can be
 # made), where extents are not page aligned and swapon's slot k is not file
@@ -115,7 +116,8 @@ start_in_cgroup() {
 		SWAP0=$(vmswap_kb)
 		n=$((n + 1))
 	done
-	log "victim: $size bytes at $addr, VmSwap ${SWAP0} kB"
+	ENTS0=$(swap_entries)
+	log "victim: $size bytes at $addr, VmSwap ${SWAP0} kB, swap entries ${ENTS0%% *}"
 	[ "$SWAP0" -gt $((MIB * 1024 / 2)) ] ||
 		fail "the cgroup pushed only ${SWAP0} kB of the victim to swap"
 }
@@ -177,6 +179,19 @@ fact(not [e for e in doc['errors'] if e['what'] == 'swap'], 'no swap refusals')
 "
 }
 
+# The region's pagemap swap entries (type, slot, flags), as one digest.
+swap_entries() {
+	python3 - "$VICTIM_PID" "$addr" "$size" <<'PY'
+import hashlib, struct, sys
+pid, addr, size = int(sys.argv[1]), int(sys.argv[2], 16), int(sys.argv[3])
+with open("/proc/%d/pagemap" % pid, "rb") as f:
+    f.seek(addr // 4096 * 8)
+    raw = f.read(size // 4096 * 8)
+ents = [e for e in struct.unpack("<%dQ" % (len(raw) // 8), raw) if e >> 62 & 1]
+print(len(ents), hashlib.sha256(struct.pack("<%dQ" % len(ents), *ents)).hexdigest())
+PY
+}
+
 meminfo_kb() {
 	awk -v k="$1:" '$1 == k { print $2; f = 1 } END { if (!f) print 0 }' /proc/meminfo
 }
@@ -221,6 +236,7 @@ fi
 # --- with --read-swap: stored, from swap, the target untouched ---
 capture "$SCRATCH/swap.msnap" --read-swap
 assert_eq "$(vmswap_kb)" "$SWAP0" "VmSwap after --read-swap (the target was not touched)"
+assert_eq "$(swap_entries)" "$ENTS0" "the region's swap entries after --read-swap"
 assert_running
 assert_exit 0 "$ANALYZE" verify "$SCRATCH/swap.msnap"
 check_all_read "$SCRATCH/swap.msnap"
@@ -244,6 +260,7 @@ make_swap "$FSDIR/swap-dd" 200 dd
 start_in_cgroup $((SEED + 2))
 capture "$SCRATCH/dd1k.msnap" --read-swap
 assert_eq "$(vmswap_kb)" "$SWAP0" "VmSwap after --read-swap (second area)"
+assert_eq "$(swap_entries)" "$ENTS0" "the region's swap entries (second area)"
 check_all_read "$SCRATCH/dd1k.msnap"
 check_content "$SCRATCH/dd1k.msnap" $((SEED + 2))
 log "swap file written by dd on $FSDIR: every page read, content matches"
@@ -256,6 +273,7 @@ used=$(awk -v f="$FSDIR/swap-falloc" '$1 == f { print $4 }' /proc/swaps)
 [ "${used:-0}" -gt 0 ] || fail "nothing went to the fallocated swap file"
 capture "$SCRATCH/falloc.msnap" --read-swap
 assert_eq "$(vmswap_kb)" "$SWAP0" "VmSwap after --read-swap (fallocated area)"
+assert_eq "$(swap_entries)" "$ENTS0" "the region's swap entries (fallocated area)"
 assert_running
 # Read from the file system's block device (ext4, xfs, where memsnap may
 # open it), or refused as unwritten_extent: never zeros stored as data.

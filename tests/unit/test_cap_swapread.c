@@ -139,6 +139,7 @@ static void open_fake(struct swap_reader *sr)
 	assert_int_equal(swapread_parse(sr, text, &err), 0);
 	assert_int_equal(sr->n, 1);
 	swapread_open_area(sr, &sr->areas[0]);
+	sr->areas[0].type_proven = true;        /* no probe: not a real area */
 }
 
 static void test_read_and_refuse(void **state)
@@ -189,6 +190,10 @@ static void test_read_and_refuse(void **state)
 	}
 	/* 3, 4, 5 adjacent: 3 reads in all (3-5, 9, 1), and the hole's */
 	assert_int_equal(sr.reads, sr.areas[0].ext.devfd >= 0 ? 4 : 3);
+	/* an area whose type the probe did not prove is not read */
+	sr.areas[0].type_proven = false;
+	assert_int_equal(swapread_pages(&sr, ent, 1, dst, why), 0);
+	assert_int_equal(why[0], SWAP_WHY_TYPE_UNPROVEN);
 	swapread_close(&sr);
 	free(dst);
 }
