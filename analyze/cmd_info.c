@@ -22,7 +22,8 @@ static void info_usage(FILE *fp)
 	fprintf(fp,
 		"usage: memsnap-analyze info [--regions] [--threads] [--format text|json|yaml] FILE\n"
 		"\n"
-		"  -r, --regions      list every region with its page counts\n"
+		"  -r, --regions      list every region with its page counts (and\n"
+		"                     how many were read from swap)\n"
 		"  -t, --threads      list every thread with rip and rsp\n"
 		"  -a, --all          both\n"
 		"  -f, --format F     text (default), json or yaml\n");
@@ -291,6 +292,24 @@ static void put_written(const struct snap *s, struct onode *row, uint32_t i)
 	out_u64(row, "written", n);
 }
 
+/* Pages the manifest lists as read from swap (memsnap --read-swap). */
+static void put_from_swap(const struct snap *s, struct onode *row, uint32_t i)
+{
+	const struct ynode *runs = ynode_get(snap_region_node(s, i),
+					     "from_swap");
+	uint64_t n = 0, first, count;
+	size_t k;
+
+	if (!snap_region_node(s, i)) {
+		out_null(row, "from_swap");
+		return;
+	}
+	for (k = 0; runs && k < ynode_len(runs); k++)
+		if (!snap_private_run(s, i, runs, k, &first, &count))
+			n += count;
+	out_u64(row, "from_swap", n);
+}
+
 static void put_regions(const struct snap *s, struct onode *root)
 {
 	struct onode *seq = out_seq(root, "regions"), *row;
@@ -321,6 +340,7 @@ static void put_regions(const struct snap *s, struct onode *root)
 				out_null(row, name);
 		}
 		put_written(s, row, i);
+		put_from_swap(s, row, i);
 		if (i >= s->manifest_regions && s->manifest_regions)
 			out_str(row, "kind", "stored_file");
 		else

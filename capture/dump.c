@@ -36,6 +36,7 @@
 #include "progress.h"
 #include "signals.h"
 #include "storefiles.h"
+#include "swapfill.h"
 #include "target.h"
 
 #define MAX_BATCH_SPANS 1024
@@ -72,6 +73,8 @@ struct dump {
 	struct copybuf buf;
 	struct precopy pc;
 	bool precopy;            /* pc is in use */
+	struct swap_fill swap;   /* --read-swap */
+	bool swap_open;
 	struct msnap_writer *w;
 	struct cap_errors errs;
 	struct capture_facts facts;
@@ -402,6 +405,37 @@ static int keep_verified(struct dump *d)
 	return 0;
 }
 
+/*
+ * --read-swap: each swapped page is read from its slot in the swap area,
+ * never through the target (that would swap it in, changing it).  What was
+ * read becomes DATA runs whose bytes are already in place (copy_all skips
+ * them); what could not be read stays SWAPPED, the reason in errors.  Runs
+ * after classify_all, while frozen: the slots belong to the target's pages
+ * as long as it cannot run.  Its memory is bounded like the copy buffer's.
+ */
+static int read_swapped(struct dump *d)
+{
+	uint64_t budget = d->opt->max_buffer;
+	size_t i;
+
+	if (!d->opt->read_swap || d->opt->layout_only || gone(d))
+		return 0;
+	if (!budget)
+		budget = copybuf_default_budget();
+	swapfill_init(&d->swap, budget ? budget : BUFFER_FALLBACK);
+	d->swap_open = true;
+	for (i = 0; i < d->regions.n && !gone(d); i++) {
+		struct region_work *wk = &d->work[i];
+
+		if (!d->regions.v[i].skip &&
+		    swapfill_region(&d->swap, &d->ps, &d->regions.v[i], (int)i,
+				    &wk->runs, &wk->dst, &wk->nruns, &d->errs,
+				    &d->err))
+			return -1;
+	}
+	return 0;
+}
+
 /* ---- reading ------------------------------------------------------------------ */
 
 static void on_bad_pages(void *arg, uint64_t addr, uint64_t len, int err_no)
@@ -722,7 +756,8 @@ static int copy_all(struct dump *d)
 	for (ri = 0; ri < d->regions.n && !gone(d); ri++) {
 		wk = &d->work[ri];
 		for (k = 0; k < wk->nruns && !gone(d); k++) {
-			if (wk->runs[k].state != MSNAP_PAGE_DATA)
+			if (wk->runs[k].state != MSNAP_PAGE_DATA ||
+			    wk->dst[k])         /* read from swap already */
 				continue;
 			len = wk->runs[k].count * d->page_size;
 			p = copybuf_take(&d->buf, len);
@@ -903,6 +938,7 @@ static int preflight(struct dump *d)
 	if (d->precopy &&
 	    precopy_init(&d->pc, d->page_size, PRECOPY_READ, &d->err))
 		return -1;
+	d->pc.swapped_changed = o->read_swap;   /* read from swap while frozen */
 	if (!o->no_space_check &&
 	    output_check_space(&d->out, estimate, &d->err))
 		return -1;
@@ -1008,9 +1044,7 @@ static int frozen_stage(struct dump *d)
 	}
 	maps_classify(&d->regions, d->opt->layout_only);
 	mark_thread_stacks(d);
-	if (classify_all(d))
-		return -1;
-	if (keep_verified(d))
+	if (classify_all(d) || keep_verified(d) || read_swapped(d))
 		return -1;
 	if (!d->opt->layout_only && copy_all(d))
 		return -1;
@@ -1165,6 +1199,8 @@ static void cleanup(struct dump *d)
 		msnap_writer_free(d->w);
 	copybuf_free(&d->buf);
 	precopy_free(&d->pc);
+	if (d->swap_open)
+		swapfill_free(&d->swap);
 	files_free(&d->files);
 	if (d->work)
 		for (i = 0; i < d->regions.n; i++) {

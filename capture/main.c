@@ -19,6 +19,7 @@ enum {
 	OPT_LEVEL = 256, OPT_THREADS, OPT_MAX_BUFFER, OPT_CHUNK,
 	OPT_LAYOUT_ONLY, OPT_WITH_FILES, OPT_NO_FREEZE, OPT_PROGRESS,
 	OPT_NO_PROGRESS, OPT_VERSION, OPT_NO_SPACE_CHECK, OPT_METHOD,
+	OPT_READ_SWAP,
 };
 
 static const struct option long_options[] = {
@@ -33,6 +34,7 @@ static const struct option long_options[] = {
 	{ "with-files", no_argument, NULL, OPT_WITH_FILES },
 	{ "no-freeze", no_argument, NULL, OPT_NO_FREEZE },
 	{ "no-space-check", no_argument, NULL, OPT_NO_SPACE_CHECK },
+	{ "read-swap", no_argument, NULL, OPT_READ_SWAP },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "progress", no_argument, NULL, OPT_PROGRESS },
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
@@ -62,6 +64,8 @@ static void usage(FILE *f)
 	      "      --layout-only     record the layout, registers and facts; no memory\n"
 	      "      --with-files      also store every mapped file (for offline checks)\n"
 	      "      --no-freeze       read while the process runs (no ptrace)\n"
+	      "      --read-swap       read swapped-out pages from the swap areas\n"
+	      "                        (root; never swaps them in)\n"
 	      "      --no-space-check  do not refuse an output file system that has\n"
 	      "                        less free space than 1/16 of the memory + 1M\n"
 	      "  -q, --quiet           no output on success\n"
@@ -206,6 +210,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_NO_SPACE_CHECK:
 			o.no_space_check = true;
+			break;
+		case OPT_READ_SWAP:
+			o.read_swap = true;
 			break;
 		case 'q':
 			o.quiet = true;

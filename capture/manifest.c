@@ -141,6 +141,25 @@ static void emit_pages(struct yout *y, const struct msnap_region_summary *s)
 	yout_map_end(y);
 }
 
+/* A sequence of [first, count] page runs, absent when empty. */
+static void emit_runs(struct yout *y, const char *key,
+		      const struct msnap_run *runs, size_t n)
+{
+	size_t i;
+
+	if (!n)
+		return;
+	yout_key(y, key);
+	yout_seq_begin(y);
+	for (i = 0; i < n; i++) {
+		yout_flow_seq_begin(y);
+		yout_u64(y, runs[i].first);
+		yout_u64(y, runs[i].count);
+		yout_seq_end(y);
+	}
+	yout_seq_end(y);
+}
+
 static int emit_region(struct yout *y, const struct region *r, uint32_t index,
 		       const struct msnap_writer *w,
 		       const struct stored_files *files, bool layout_only,
@@ -195,6 +214,7 @@ static int emit_region(struct yout *y, const struct region *r, uint32_t index,
 		}
 		yout_seq_end(y);
 	}
+	emit_runs(y, "from_swap", r->from_swap, r->nfrom_swap);
 	if (!layout_only) {
 		yout_key(y, "sha256");
 		yout_hexbytes(y, s->sha256, sizeof(s->sha256));

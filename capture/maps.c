@@ -582,6 +582,7 @@ void maps_free(struct region_list *l)
 		free(l->v[i].vmflags);
 		free(l->v[i].smaps);
 		free(l->v[i].private_copies);
+		free(l->v[i].from_swap);
 	}
 	free(l->v);
 	memset(l, 0, sizeof(*l));

@@ -52,6 +52,9 @@ struct region {
 	/* private file mappings: runs of pages copied on write (manifest) */
 	struct msnap_run *private_copies;
 	size_t nprivate_copies;
+	/* --read-swap: runs of pages whose bytes were read from swap */
+	struct msnap_run *from_swap;
+	size_t nfrom_swap;
 };
 
 struct region_list {

@@ -27,6 +27,7 @@ struct cap_options {
 	bool with_files;
 	bool no_freeze;
 	bool no_space_check;        /* skip output_check_space */
+	bool read_swap;             /* read swapped pages from the swap areas */
 	bool quiet;
 	enum progress_mode progress;
 	int argc;                   /* the whole command line, for the manifest */

@@ -354,6 +354,30 @@ int pages_private_copies(struct page_scanner *s, uint64_t start, uint64_t end,
 	return pagemap_each(s, start, end, copy_entry, out, err);
 }
 
+int pages_raw_entries(struct page_scanner *s, uint64_t start,
+		      uint64_t npages, uint64_t *out, struct cap_error *err)
+{
+	const uint64_t ps = s->page_size;
+	uint64_t done = 0;
+	ssize_t got;
+
+	while (done < npages) {
+		got = pread(s->fd, out + done, (npages - done) * sizeof(*out),
+			    (off_t)((start / ps + done) * sizeof(*out)));
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0 || got % (ssize_t)sizeof(*out)) {
+			snprintf(err->msg, sizeof(err->msg),
+				 "cannot read pagemap at %#llx: %s",
+				 (unsigned long long)(start + done * ps),
+				 got < 0 ? strerror(errno) : "short read");
+			return -1;
+		}
+		done += (uint64_t)got / sizeof(*out);
+	}
+	return 0;
+}
+
 void pages_close(struct page_scanner *s)
 {
 	if (s->fd >= 0)

@@ -52,6 +52,14 @@ int pages_classify(struct page_scanner *s, uint64_t start, uint64_t end,
 int pages_private_copies(struct page_scanner *s, uint64_t start, uint64_t end,
 			 struct page_runs *out, struct cap_error *err);
 
+/*
+ * The raw 64-bit pagemap entries of npages pages from start (page
+ * aligned) into out: swapped pages' swap type and offset are only there
+ * (PAGEMAP_SCAN does not give them).  Returns 0 or -1 with err filled.
+ */
+int pages_raw_entries(struct page_scanner *s, uint64_t start,
+		      uint64_t npages, uint64_t *out, struct cap_error *err);
+
 /* Append a run, merging with the last one when the state is the same. */
 int page_runs_push(struct page_runs *r, uint64_t first, uint64_t count,
 		   uint8_t state);
