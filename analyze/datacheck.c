@@ -8,6 +8,7 @@
 #include <elf.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "datacheck.h"
@@ -18,20 +19,99 @@
 #define STT_GNU_IFUNC 10
 #endif
 
+/*
+ * The module's writable segments (GOT, RELRO, .data), read once: a big
+ * library has hundreds of thousands of slots, and reading them one by one
+ * in relocation order (by symbol, not by address) decompresses the same
+ * chunks again and again.
+ */
+struct slot_win {
+	uint64_t lo, hi;            /* [lo, hi) held in buf, page aligned */
+	uint8_t *buf;
+	uint8_t *states;            /* one MSNAP_PAGE_* per page */
+	uint64_t page;
+};
+
+/* A window larger than this is not read at once: slots are read singly. */
+#define SLOT_WIN_MAX (256ull << 20)
+
+static bool captured(uint8_t st)
+{
+	return st == MSNAP_PAGE_DATA || st == MSNAP_PAGE_ZERO;
+}
+
+static void win_free(struct slot_win *w)
+{
+	free(w->buf);
+	free(w->states);
+	memset(w, 0, sizeof(*w));
+}
+
+/* Read the span of m's writable PT_LOADs; an empty window on any failure. */
+static void win_load(struct check_ctx *c, const struct module *m,
+		     struct slot_win *w)
+{
+	uint64_t page = c->s->info->page_size ? c->s->info->page_size : 4096;
+	uint64_t lo = UINT64_MAX, hi = 0, a, e;
+	struct msnap_error err;
+	size_t k;
+
+	memset(w, 0, sizeof(*w));
+	for (k = 0; k < m->ref.nsegs; k++) {
+		const struct elf_seg *g = &m->ref.segs[k];
+
+		if (!(g->flags & PF_W) || !g->memsz ||
+		    g->vaddr + g->memsz < g->vaddr)
+			continue;
+		a = m->bias + g->vaddr;
+		e = a + g->memsz;
+		if (e < a)
+			continue;
+		lo = a < lo ? a : lo;
+		hi = e > hi ? e : hi;
+	}
+	if (lo >= hi)
+		return;
+	lo &= ~(page - 1);
+	if (hi > UINT64_MAX - page)
+		return;
+	hi = (hi + page - 1) & ~(page - 1);
+	if (hi - lo > SLOT_WIN_MAX)
+		return;
+	w->buf = malloc(hi - lo);
+	w->states = malloc((hi - lo) / page);
+	if (!w->buf || !w->states ||
+	    msnap_read(c->s->rd, lo, w->buf, hi - lo, w->states, &err)) {
+		win_free(w);
+		return;
+	}
+	w->lo = lo;
+	w->hi = hi;
+	w->page = page;
+}
+
 /* The 8-byte value at addr, if its page was captured. */
-static bool read_slot(struct check_ctx *c, uint64_t addr, uint64_t *v)
+static bool read_slot(struct check_ctx *c, const struct slot_win *w,
+		      uint64_t addr, uint64_t *v)
 {
 	struct msnap_error err;
 	uint8_t st[2] = { MSNAP_PAGE_ABSENT, MSNAP_PAGE_ABSENT };
 	uint64_t page = c->s->info->page_size;
 
+	if (w && w->buf && addr >= w->lo && addr < w->hi &&
+	    w->hi - addr >= 8) {
+		uint64_t off = addr - w->lo;
+
+		memcpy(v, w->buf + off, 8);
+		return captured(w->states[off / w->page]) &&
+		       captured(w->states[(off + 7) / w->page]);
+	}
 	if (msnap_read(c->s->rd, addr, v, 8, st, &err))
 		return false;
-	if (st[0] != MSNAP_PAGE_DATA && st[0] != MSNAP_PAGE_ZERO)
+	if (!captured(st[0]))
 		return false;
 	/* A slot across a page boundary needs both pages. */
-	if (page && (addr & (page - 1)) > page - 8 &&
-	    st[1] != MSNAP_PAGE_DATA && st[1] != MSNAP_PAGE_ZERO)
+	if (page && (addr & (page - 1)) > page - 8 && !captured(st[1]))
 		return false;
 	return true;
 }
@@ -210,7 +290,8 @@ static bool in_relro(const struct module *m, uint64_t vaddr)
 	       vaddr - m->ref.relro_vaddr < m->ref.relro_memsz;
 }
 
-static void check_relocs(struct check_ctx *c, const struct module *m)
+static void check_relocs(struct check_ctx *c, const struct module *m,
+			 const struct slot_win *w)
 {
 	size_t i;
 
@@ -224,14 +305,14 @@ static void check_relocs(struct check_ctx *c, const struct module *m)
 			uint64_t want = m->bias + (uint64_t)r->addend;
 
 			/* Writable data may change; RELRO may not. */
-			if (in_relro(m, r->offset) && read_slot(c, slot, &v) &&
+			if (in_relro(m, r->offset) && read_slot(c, w, slot, &v) &&
 			    v != want)
 				relro_finding(c, m, slot, v, want, NULL, 0);
 			continue;
 		}
 		if (r->type == R_X86_64_64 && r->sym) {
 			/* pointers to symbols, e.g. tables in .data.rel.ro */
-			if (in_relro(m, r->offset) && read_slot(c, slot, &v) &&
+			if (in_relro(m, r->offset) && read_slot(c, w, slot, &v) &&
 			    !abs64_ok(c, m, r, v))
 				relro_finding(c, m, slot, v, 0,
 					      m->ref.dsyms[r->sym].name,
@@ -241,7 +322,7 @@ static void check_relocs(struct check_ctx *c, const struct module *m)
 		if ((r->type != R_X86_64_JUMP_SLOT &&
 		     r->type != R_X86_64_GLOB_DAT) || !r->sym)
 			continue;
-		if (!read_slot(c, slot, &v))
+		if (!read_slot(c, w, slot, &v))
 			continue;
 		verdict = judge_slot(c, m, r, v, &tm);
 		if (verdict == SLOT_BAD || verdict == SLOT_PRELOAD)
@@ -251,7 +332,8 @@ static void check_relocs(struct check_ctx *c, const struct module *m)
 
 /* init/fini arrays: every entry into the module's own code. */
 static void check_array(struct check_ctx *c, const struct module *m,
-			const char *what, uint64_t vaddr, uint64_t size)
+			const struct slot_win *w, const char *what,
+			uint64_t vaddr, uint64_t size)
 {
 	uint64_t k, v;
 	char type[40], where[400];
@@ -262,7 +344,7 @@ static void check_array(struct check_ctx *c, const struct module *m,
 		uint64_t slot = m->bias + vaddr + k;
 		struct finding *f;
 
-		if (!read_slot(c, slot, &v))
+		if (!read_slot(c, w, slot, &v))
 			continue;
 		if (!v || v == UINT64_MAX || in_own_code(m, v))
 			continue;
@@ -313,6 +395,7 @@ static void check_entry(struct check_ctx *c, const struct module *m)
 
 int data_check(struct check_ctx *c)
 {
+	struct slot_win w;
 	size_t i;
 
 	for (i = 0; i < c->ms->n; i++) {
@@ -320,13 +403,15 @@ int data_check(struct check_ctx *c)
 
 		if (!m->executable || m->status != REF_OK || !m->has_bias)
 			continue;
-		check_relocs(c, m);
-		check_array(c, m, "init_array", m->ref.init_array,
+		win_load(c, m, &w);
+		check_relocs(c, m, &w);
+		check_array(c, m, &w, "init_array", m->ref.init_array,
 			    m->ref.init_arraysz);
-		check_array(c, m, "fini_array", m->ref.fini_array,
+		check_array(c, m, &w, "fini_array", m->ref.fini_array,
 			    m->ref.fini_arraysz);
-		check_array(c, m, "preinit_array", m->ref.preinit_array,
+		check_array(c, m, &w, "preinit_array", m->ref.preinit_array,
 			    m->ref.preinit_arraysz);
+		win_free(&w);
 		if (m->is_exe)
 			check_entry(c, m);
 	}
