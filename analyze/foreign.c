@@ -13,6 +13,7 @@
 
 #include "elfref.h"
 #include "foreign.h"
+#include "jit.h"
 #include "snapshot.h"
 
 static bool kind_is(const struct snap_region *g, const char *k)
@@ -36,25 +37,6 @@ static bool is_module_region(const struct snap_region *g)
 {
 	return kind_is(g, "file") || kind_is(g, "deleted") ||
 	       kind_is(g, "memfd");
-}
-
-bool foreign_is_jit_runtime(const char *exe)
-{
-	static const char *const names[] = {
-		"java", "node", "nodejs", "luajit", "dotnet", "mono", "pypy",
-		"pypy3", "chrome", "chromium", "firefox", "qemu-x86_64",
-	};
-	const char *b;
-	size_t i;
-
-	if (!exe)
-		return false;
-	b = strrchr(exe, '/');
-	b = b ? b + 1 : exe;
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (!strcmp(b, names[i]))
-			return true;
-	return false;
 }
 
 /* First bytes of a region, if its first page was captured. */
@@ -93,8 +75,27 @@ static void elf_evidence(char *out, size_t outlen, const uint8_t *h)
 		 h[4], type, machine);
 }
 
-static void region_checks(struct check_ctx *c, bool jit)
+/* Code a loaded JIT runtime made, in the shape it makes it: info. */
+static void jit_finding(struct check_ctx *c, const struct snap_region *g,
+			uint32_t i, const struct jit_runtime *rt,
+			const char *why)
 {
+	struct finding *f = finding_add(c->fs, "jit_code", FSEV_INFO, 5,
+					g->start, g->end - g->start);
+
+	f->region = i;
+	anon_key(f, g, 0);
+	finding_set(f, &f->target, "anon 0x%" PRIx64 "-0x%" PRIx64 " %s",
+		    g->start, g->end, g->perms);
+	finding_set(f, &f->evidence,
+		    "executable %s memory made by %s (%s is loaded): %s",
+		    g->perms, rt->name, module_base_name(rt->m), why);
+}
+
+static void region_checks(struct check_ctx *c, const struct jit_env *je)
+{
+	const struct jit_runtime *rt;
+	char why[200];
 	uint32_t i;
 
 	for (i = 0; i < c->s->manifest_regions; i++) {
@@ -122,11 +123,12 @@ static void region_checks(struct check_ctx *c, bool jit)
 					    g->perms);
 			}
 		}
-		if (x && !module) {
-			enum fsev sev = jit ? FSEV_LOW : FSEV_HIGH;
-
-			f = finding_add(c->fs, "anon_exec", sev,
-					jit ? 30 : w ? 95 : 85, g->start,
+		if (x && !module && !elf &&
+		    (rt = jit_region(c, je, i, why, sizeof(why)))) {
+			jit_finding(c, g, i, rt, why);
+		} else if (x && !module) {
+			f = finding_add(c->fs, "anon_exec", FSEV_HIGH,
+					w ? 95 : 85, g->start,
 					g->end - g->start);
 			if (!f)
 				continue;
@@ -140,7 +142,7 @@ static void region_checks(struct check_ctx *c, bool jit)
 				    g->path.s && g->path.len ? g->path.s : "",
 				    w ? " and writable (rwx)" : "",
 				    g->ri ? g->ri->pages[MSNAP_PAGE_DATA] : 0,
-				    jit ? "; the process is a JIT runtime" : "");
+				    je->n ? "; no loaded JIT runtime makes code of this shape" : "");
 			finding_set(f, &f->target, "anon 0x%" PRIx64 "-0x%" PRIx64
 				    " %s", g->start, g->end, g->perms);
 		} else if (x && w) {
@@ -489,7 +491,7 @@ static void env_checks(struct check_ctx *c, const char *preload)
 	}
 }
 
-static void thread_checks(struct check_ctx *c)
+static void thread_checks(struct check_ctx *c, const struct jit_env *je)
 {
 	size_t i;
 
@@ -507,6 +509,9 @@ static void thread_checks(struct check_ctx *c)
 		g = r >= 0 && (uint64_t)r < c->s->nregions ? &c->s->regions[r]
 							   : NULL;
 		if (g && (is_module_region(g) || kernel_made(g)))
+			continue;
+		/* a runtime running the code it compiled */
+		if (g && jit_region(c, je, (uint32_t)r, where, sizeof(where)))
 			continue;
 		f = finding_add(c->fs, g ? "thread_in_anon" : "thread_ip_unmapped",
 				FSEV_HIGH, 95, ip, 1);
@@ -528,14 +533,12 @@ static void thread_checks(struct check_ctx *c)
 
 int foreign_check(struct check_ctx *c)
 {
-	struct snap_bytes exe = { 0 }, keep = { 0 };
+	struct snap_bytes keep = { 0 };
 	char *file_list, *both = NULL;
 	const char *preload;
-	bool jit;
+	struct jit_env je;
 
-	snap_fact_bytes(c->s, "process.exe.path", &exe);
-	jit = foreign_is_jit_runtime(exe.s);
-	snap_bytes_free(&exe);
+	jit_detect(c, &je);
 	preload = env_value(c, "LD_PRELOAD", &keep);
 	file_list = preload_file_list(c);
 	/* libraries named by either are loaded on purpose, not injected */
@@ -545,12 +548,12 @@ int foreign_check(struct check_ctx *c)
 		both = NULL;
 		c->fs->nomem = true;
 	}
-	region_checks(c, jit);
+	region_checks(c, &je);
 	library_checks(c, both);
 	env_checks(c, preload);
 	if (file_list)
 		preload_file_finding(c, file_list);
-	thread_checks(c);
+	thread_checks(c, &je);
 	free(both);
 	free(file_list);
 	snap_bytes_free(&keep);

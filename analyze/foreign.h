@@ -13,7 +13,4 @@
 /* Marks modules needed/preloaded (used by data_check), then reports. */
 int foreign_check(struct check_ctx *c);
 
-/* Process names of JIT runtimes: their anonymous code is expected. */
-bool foreign_is_jit_runtime(const char *exe_path);
-
 #endif
