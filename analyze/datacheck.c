@@ -13,6 +13,7 @@
 
 #include "datacheck.h"
 #include "elfref.h"
+#include "interpose.h"
 #include "snapshot.h"
 
 #ifndef STT_GNU_IFUNC
@@ -129,7 +130,15 @@ static bool in_own_code(const struct module *m, uint64_t v)
 	return v >= m->bias && elfref_in_code(&m->ref, v - m->bias);
 }
 
-enum slot_verdict { SLOT_OK, SLOT_PRELOAD, SLOT_UNKNOWN, SLOT_BAD };
+enum slot_verdict {
+	SLOT_OK,
+	SLOT_PRELOAD,            /* a preload's definition: intended */
+	SLOT_PRELOAD_SENSITIVE,  /* ... of a libc file/dir/process/socket call */
+	SLOT_INTERPOSED,         /* such a call bound outside libc */
+	SLOT_UNREACHABLE,        /* bound where no symbol lookup could go */
+	SLOT_UNKNOWN,
+	SLOT_BAD,
+};
 
 /* Does module t define name at v (or an IFUNC of that name, v its result)? */
 static bool defines_at(const struct module *t, const char *name, uint64_t v)
@@ -177,6 +186,61 @@ static bool ifunc_somewhere(const struct check_ctx *c, const char *name)
 	return false;
 }
 
+/* An exported definition of name in module t (any address). */
+static bool exports(const struct module *t, const char *name)
+{
+	struct elf_sym *const *syms;
+	size_t n, i;
+
+	if (t->status != REF_OK || !t->has_bias)
+		return false;
+	elfref_lookup(&t->ref, name, &syms, &n);
+	for (i = 0; i < n; i++)
+		if (syms[i]->defined && syms[i]->value &&
+		    syms[i]->bind != STB_LOCAL)
+			return true;
+	return false;
+}
+
+/*
+ * Every lookup searches the global scope (the program, its DT_NEEDED
+ * closure, preloads) first.  A slot bound to a library outside it, for a
+ * name that a library inside it defines, was not bound by ld.so: someone
+ * wrote it.  Returns that earlier definer, or NULL.
+ */
+static const struct module *earlier_definer(const struct check_ctx *c,
+					    const struct module *tm,
+					    const char *name)
+{
+	size_t i;
+
+	if (tm->needed || !c->closure_known)
+		return NULL;
+	for (i = 0; i < c->ms->n; i++) {
+		const struct module *d = &c->ms->v[i];
+
+		if (d != tm && d->needed && d->executable && exports(d, name))
+			return d;
+	}
+	return NULL;
+}
+
+static enum slot_verdict judge_binding(const struct check_ctx *c,
+				       const struct module *m,
+				       const struct module *tm,
+				       const char *name)
+{
+	bool sensitive = interpose_class(name) && !interpose_home(tm);
+
+	if (tm == m)
+		return SLOT_OK;
+	if (earlier_definer(c, tm, name))
+		return SLOT_UNREACHABLE;
+	if (tm->preloaded)
+		return sensitive ? SLOT_PRELOAD_SENSITIVE : SLOT_PRELOAD;
+	return sensitive ? SLOT_INTERPOSED : SLOT_OK;
+}
+
 static enum slot_verdict judge_slot(struct check_ctx *c,
 				    const struct module *m,
 				    const struct elf_rel *r, uint64_t v,
@@ -198,40 +262,92 @@ static enum slot_verdict judge_slot(struct check_ctx *c,
 	if ((*tm)->status != REF_OK || !(*tm)->has_bias)
 		return SLOT_UNKNOWN;
 	if (defines_at(*tm, name, v))
-		return (*tm)->preloaded && *tm != m ? SLOT_PRELOAD : SLOT_OK;
+		return judge_binding(c, m, *tm, name);
 	return SLOT_BAD;
 }
 
-static void got_finding(struct check_ctx *c, const struct module *m,
-			const struct elf_rel *r, uint64_t slot, uint64_t v,
-			const struct module *tm, enum slot_verdict verdict)
+/* How each verdict is reported: type, severity, score. */
+struct slot_report {
+	const char *type;
+	enum fsev sev;
+	unsigned score;
+};
+
+static struct slot_report slot_report(enum slot_verdict v,
+				      const struct module *tm)
+{
+	switch (v) {
+	case SLOT_PRELOAD:
+		return (struct slot_report){ "preload_interposition",
+					     FSEV_INFO, 10 };
+	case SLOT_PRELOAD_SENSITIVE:
+		return (struct slot_report){ "preload_interposition",
+					     FSEV_MEDIUM, 65 };
+	case SLOT_INTERPOSED:
+		return (struct slot_report){ "interposed_call", FSEV_MEDIUM,
+					     60 };
+	case SLOT_UNREACHABLE:
+		return (struct slot_report){ "got_hook", FSEV_HIGH, 90 };
+	default:
+		return (struct slot_report){ "got_hook", FSEV_HIGH,
+					     tm ? 85 : 95 };
+	}
+}
+
+static void got_evidence(struct check_ctx *c, struct finding *f,
+			 const struct module *m, const struct elf_rel *r,
+			 const struct module *tm, enum slot_verdict verdict)
 {
 	const char *name = m->ref.dsyms[r->sym].name;
-	const char *type = verdict == SLOT_PRELOAD ? "preload_interposition"
-						   : "got_hook";
-	enum fsev sev = verdict == SLOT_PRELOAD ? FSEV_INFO : FSEV_HIGH;
-	unsigned score = verdict == SLOT_PRELOAD ? 10 : tm ? 85 : 95;
-	struct finding *f = finding_add(c->fs, type, sev, score, slot, 8);
-	char where[400];
+	const char *what = interpose_class(name);
+	const struct module *d;
 
-	f->region = msnap_find_region(c->s->rd, slot);
-	finding_module(f, m->path, m->key, slot - m->bias);
-	finding_set(f, &f->symbol, "%s", name);
-	describe_addr(c->s, c->ms, v, where, sizeof(where));
-	f->has_target = true;
-	f->target_addr = v;
-	finding_set(f, &f->target, "%s", where);
-	if (verdict == SLOT_PRELOAD)
+	switch (verdict) {
+	case SLOT_PRELOAD:
+		finding_set(f, &f->evidence, "%s resolves to the preloaded %s",
+			    name, module_base_name(tm));
+		return;
+	case SLOT_PRELOAD_SENSITIVE:
+	case SLOT_INTERPOSED:
 		finding_set(f, &f->evidence,
-			    "%s resolves to the preloaded %s", name,
-			    module_base_name(tm));
-	else
+			    "%s resolves to %s%s, not libc: it interposes a %s function (a rootkit hides files, processes or connections this way)",
+			    name, verdict == SLOT_PRELOAD_SENSITIVE ?
+			    "the preloaded " : "", module_base_name(tm), what);
+		return;
+	case SLOT_UNREACHABLE:
+		d = earlier_definer(c, tm, name);
+		finding_set(f, &f->evidence,
+			    "the slot of %s is bound to %s, a library outside the program's global scope (not needed, not preloaded), although %s defines %s there first: no symbol lookup of ld.so binds it so",
+			    name, module_base_name(tm),
+			    d ? module_base_name(d) : "a needed library", name);
+		return;
+	default:
 		finding_set(f, &f->evidence,
 			    "the %s slot of %s points %s, not to its PLT stub nor to a definition of %s in a loaded module",
 			    r->type == R_X86_64_JUMP_SLOT ? "GOT/PLT" : "GOT",
 			    name, tm == m ? "into its own module's code" :
 			    tm ? "into another module" : "outside every module",
 			    name);
+	}
+}
+
+static void got_finding(struct check_ctx *c, const struct module *m,
+			const struct elf_rel *r, uint64_t slot, uint64_t v,
+			const struct module *tm, enum slot_verdict verdict)
+{
+	struct slot_report how = slot_report(verdict, tm);
+	struct finding *f = finding_add(c->fs, how.type, how.sev, how.score,
+					slot, 8);
+	char where[400];
+
+	f->region = msnap_find_region(c->s->rd, slot);
+	finding_module(f, m->path, m->key, slot - m->bias);
+	finding_set(f, &f->symbol, "%s", m->ref.dsyms[r->sym].name);
+	describe_addr(c->s, c->ms, v, where, sizeof(where));
+	f->has_target = true;
+	f->target_addr = v;
+	finding_set(f, &f->target, "%s", where);
+	got_evidence(c, f, m, r, tm, verdict);
 }
 
 /* name: the symbol of an absolute relocation, NULL for a RELATIVE one. */
@@ -325,7 +441,7 @@ static void check_relocs(struct check_ctx *c, const struct module *m,
 		if (!read_slot(c, w, slot, &v))
 			continue;
 		verdict = judge_slot(c, m, r, v, &tm);
-		if (verdict == SLOT_BAD || verdict == SLOT_PRELOAD)
+		if (verdict != SLOT_OK && verdict != SLOT_UNKNOWN)
 			got_finding(c, m, r, slot, v, tm, verdict);
 	}
 }

@@ -13,6 +13,7 @@
 
 #include "elfref.h"
 #include "foreign.h"
+#include "interpose.h"
 #include "jit.h"
 #include "snapshot.h"
 
@@ -306,6 +307,7 @@ static void library_checks(struct check_ctx *c, const char *preload)
 		return;
 	}
 	gap = closure_gap(c);
+	c->closure_known = !gap;
 	for (i = 0; i < c->ms->n; i++) {
 		const struct module *m = &c->ms->v[i];
 		struct finding *f = NULL;
@@ -402,6 +404,62 @@ static size_t count_named(const struct check_ctx *c, const char *list,
 }
 
 /*
+ * A preload list as a target: its entries separated by one space, so the
+ * file's trailing newline or a colon-separated variable reads the same.
+ */
+static void set_list_target(struct finding *f, const char *list)
+{
+	char *out = malloc(strlen(list) + 1);
+	const char *p = list;
+	size_t used = 0, n;
+
+	if (!out) {
+		finding_set(f, &f->target, "%s", list);
+		return;
+	}
+	while (*(p += strspn(p, PRELOAD_SEPS))) {
+		n = strcspn(p, PRELOAD_SEPS);
+		if (used)
+			out[used++] = ' ';
+		memcpy(out + used, p, n);
+		used += n;
+		p += n;
+	}
+	out[used] = '\0';
+	finding_set(f, &f->target, "%s", out);
+	free(out);
+}
+
+/*
+ * What the loaded libraries a list names interpose of libc's file,
+ * directory, process and socket functions: "libx.so: readdir (directory)".
+ */
+static size_t named_interposers(const struct check_ctx *c, const char *list,
+				char *out, size_t outlen)
+{
+	size_t i, total = 0, used = 0, k;
+	char fns[600];
+	int w;
+
+	out[0] = '\0';
+	for (i = 0; i < c->ms->n; i++) {
+		const struct module *m = &c->ms->v[i];
+
+		if (!m->executable || !named_by(m, list) || interpose_home(m))
+			continue;
+		k = interpose_list(m, fns, sizeof(fns));
+		if (!k)
+			continue;
+		w = snprintf(out + used, outlen - used, "%s%s interposes %s",
+			     total ? "; " : "", module_base_name(m), fns);
+		if (w > 0 && used + (size_t)w < outlen)
+			used += (size_t)w;
+		total += k;
+	}
+	return total;
+}
+
+/*
  * The target's /etc/ld.so.preload as the capture read it, up to its first
  * NUL; NULL when the file was absent, empty or not recorded.
  */
@@ -430,9 +488,10 @@ static char *preload_file_list(const struct check_ctx *c)
  */
 static void preload_file_finding(struct check_ctx *c, const char *list)
 {
-	size_t entries = 0, loaded;
+	size_t entries = 0, loaded, nhooks;
 	const char *p = list;
 	struct finding *f;
+	char hooks[800];
 	bool clean;
 
 	while (*(p += strspn(p, PRELOAD_SEPS))) {
@@ -440,31 +499,37 @@ static void preload_file_finding(struct check_ctx *c, const char *list)
 		p += strcspn(p, PRELOAD_SEPS);
 	}
 	loaded = count_named(c, list, &clean);
+	nhooks = named_interposers(c, list, hooks, sizeof(hooks));
 	f = finding_add(c->fs, "ld_so_preload", clean ? FSEV_MEDIUM : FSEV_HIGH,
 			clean ? 65 : 85, 0, 0);
-	finding_set(f, &f->target, "%s", list);
+	set_list_target(f, list);
 	finding_set(f, &f->evidence,
-		    "/etc/ld.so.preload in the process's root names %zu entr%s, %zu loaded here%s: every dynamically linked program started there loads them",
+		    "/etc/ld.so.preload in the process's root names %zu entr%s, %zu loaded here%s: every dynamically linked program started there loads them%s%s",
 		    entries, entries == 1 ? "y" : "ies", loaded,
-		    clean ? "" : ", not all of them verified files");
+		    clean ? "" : ", not all of them verified files",
+		    nhooks ? "; " : "", nhooks ? hooks : "");
 }
 
 static void preload_finding(struct check_ctx *c, const char *value)
 {
 	struct finding *f;
+	char hooks[800];
+	size_t n, nhooks;
 	bool clean;
-	size_t n;
+	enum fsev sev;
 
 	n = count_named(c, value, &clean);
-	f = finding_add(c->fs, "ld_preload", clean && n ? FSEV_INFO
-						       : FSEV_MEDIUM,
-			clean && n ? 10 : 55, 0, 0);
-	finding_set(f, &f->target, "%s", value);
+	nhooks = named_interposers(c, value, hooks, sizeof(hooks));
+	sev = clean && n && !nhooks ? FSEV_INFO : FSEV_MEDIUM;
+	f = finding_add(c->fs, "ld_preload", sev,
+			sev == FSEV_INFO ? 10 : nhooks ? 65 : 55, 0, 0);
+	set_list_target(f, value);
 	finding_set(f, &f->evidence,
-		    "LD_PRELOAD is set; %zu preloaded librar%s loaded%s", n,
+		    "LD_PRELOAD is set; %zu preloaded librar%s loaded%s%s%s", n,
 		    n == 1 ? "y" : "ies",
 		    clean && n ? ", each a file that matches its reference"
-			       : ", not all of them verified files");
+			       : ", not all of them verified files",
+		    nhooks ? "; " : "", nhooks ? hooks : "");
 }
 
 static void env_checks(struct check_ctx *c, const char *preload)
