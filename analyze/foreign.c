@@ -7,6 +7,7 @@
  * executable is reported like any anonymous one.
  */
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -308,6 +309,7 @@ static void library_checks(struct check_ctx *c, const char *preload)
 	}
 	gap = closure_gap(c);
 	c->closure_known = !gap;
+	c->dlopen_imported = dlopen_used;
 	for (i = 0; i < c->ms->n; i++) {
 		const struct module *m = &c->ms->v[i];
 		struct finding *f = NULL;
@@ -339,10 +341,8 @@ static void library_checks(struct check_ctx *c, const char *preload)
 			finding_set(f, &f->evidence,
 				    "not in the DT_NEEDED closure; a library libc loads itself");
 		} else if (dlopen_used) {
-			f = finding_add(c->fs, "dlopened_library", FSEV_INFO,
-					10, m->lo, m->hi - m->lo);
-			finding_set(f, &f->evidence,
-				    "not in the DT_NEEDED closure; the program imports dlopen");
+			/* judged by foreign_late_check, once hooks are known */
+			continue;
 		} else if (gap) {
 			f = finding_add(c->fs, "unexplained_library", FSEV_LOW,
 					30, m->lo, m->hi - m->lo);
@@ -622,5 +622,216 @@ int foreign_check(struct check_ctx *c)
 	free(both);
 	free(file_list);
 	snap_bytes_free(&keep);
+	return 0;
+}
+
+/* ---- libraries a dlopen may explain --------------------------------------- */
+
+/* Directories anyone may write to: where droppers put their payload. */
+static bool in_writable_dir(const char *path)
+{
+	static const char *const dirs[] = {
+		"/tmp/", "/var/tmp/", "/dev/shm/", "/run/shm/", "/var/lock/",
+		"/run/lock/", "/var/crash/",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if (!strncmp(path, dirs[i], strlen(dirs[i])))
+			return true;
+	return false;
+}
+
+/* A directory component starting with a dot (not . or ..). */
+static bool in_hidden_dir(const char *path)
+{
+	const char *p = path, *slash;
+
+	while ((slash = strchr(p, '/'))) {
+		if (p[0] == '.' && slash - p > 1 &&
+		    !(slash - p == 2 && p[1] == '.'))
+			return true;
+		p = slash + 1;
+	}
+	return false;
+}
+
+static bool under(const char *path, const char *dir, size_t dirlen)
+{
+	return dirlen && !strncmp(path, dir, dirlen) && path[dirlen] == '/';
+}
+
+/*
+ * Where the program's libraries usually come from: the system's library
+ * directories, the install prefix of the executable (python's
+ * lib-dynload, postgres' pkglibdir) and the directories of its needed
+ * libraries.
+ */
+static bool usual_place(const struct check_ctx *c, const char *path)
+{
+	static const char *const sys[] = {
+		"/lib", "/lib64", "/lib32", "/usr/lib", "/usr/lib64",
+		"/usr/lib32", "/usr/local/lib", "/usr/libexec", "/opt",
+		"/snap", "/nix/store", "/gnu/store",
+	};
+	size_t i, len;
+	const char *slash;
+
+	for (i = 0; i < sizeof(sys) / sizeof(sys[0]); i++)
+		if (under(path, sys[i], strlen(sys[i])))
+			return true;
+	for (i = 0; i < c->ms->n; i++) {
+		const struct module *m = &c->ms->v[i];
+
+		if (!m->needed || !(slash = strrchr(m->path, '/')))
+			continue;
+		len = (size_t)(slash - m->path);
+		/* /prefix/bin/prog: anything under /prefix */
+		if (m->is_exe && len >= 4 &&
+		    (!strncmp(m->path + len - 4, "/bin", 4) ||
+		     (len >= 5 && !strncmp(m->path + len - 5, "/sbin", 5))))
+			len -= m->path[len - 4] == '/' ? 4 : 5;
+		if (under(path, m->path, len))
+			return true;
+	}
+	return false;
+}
+
+static bool is_hook_type(const char *t)
+{
+	static const char *const types[] = {
+		"got_hook", "inline_hook", "init_array_hook", "fini_array_hook",
+		"preinit_array_hook", "interposed_call", "relro_modified",
+		"code_patch", "entry_point_modified",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (!strcmp(t, types[i]))
+			return true;
+	return false;
+}
+
+/* A hook elsewhere that leads into m: the first one, or NULL. */
+static const struct finding *hook_into(const struct check_ctx *c,
+				       const struct module *m)
+{
+	size_t i;
+
+	for (i = 0; i < c->fs->n; i++) {
+		const struct finding *f = &c->fs->v[i];
+
+		if (f->has_target && f->target_addr >= m->lo &&
+		    f->target_addr < m->hi && is_hook_type(f->type) &&
+		    !(f->addr >= m->lo && f->addr < m->hi))
+			return f;
+	}
+	return NULL;
+}
+
+/*
+ * Code of another module written at run time: what ptrace-driven
+ * injectors (a syscall or call stub written and restored) and debuggers
+ * (breakpoints in ld.so's load hooks) leave behind.
+ */
+static const struct finding *write_residue(const struct check_ctx *c,
+					   const struct module *m)
+{
+	size_t i;
+
+	for (i = 0; i < c->fs->n; i++) {
+		const struct finding *f = &c->fs->v[i];
+
+		if (f->sev < FSEV_LOW || (f->addr >= m->lo && f->addr < m->hi))
+			continue;
+		if (!strcmp(f->type, "exec_page_written") ||
+		    !strcmp(f->type, "breakpoint") ||
+		    !strcmp(f->type, "code_patch"))
+			return f;
+	}
+	return NULL;
+}
+
+struct raise {
+	enum fsev sev;
+	char why[700];
+	size_t used;
+};
+
+static void raise_by(struct raise *r, enum fsev sev, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void raise_by(struct raise *r, enum fsev sev, const char *fmt, ...)
+{
+	va_list ap;
+	int w;
+
+	if (sev > r->sev)
+		r->sev = sev;
+	if (r->used && r->used + 2 < sizeof(r->why)) {
+		memcpy(r->why + r->used, "; ", 3);
+		r->used += 2;
+	}
+	va_start(ap, fmt);
+	w = vsnprintf(r->why + r->used, sizeof(r->why) - r->used, fmt, ap);
+	va_end(ap);
+	if (w > 0)
+		r->used = r->used + (size_t)w < sizeof(r->why) ?
+			  r->used + (size_t)w : sizeof(r->why) - 1;
+}
+
+static void judge_dlopened(struct check_ctx *c, const struct module *m)
+{
+	const struct finding *h;
+	struct raise r = { .sev = FSEV_INFO };
+	struct finding *f;
+	char fns[400];
+
+	if ((h = hook_into(c, m)))
+		raise_by(&r, FSEV_HIGH, "the target of a %s at 0x%" PRIx64
+			 "%s%s", h->type, h->addr, h->module ? " in " : "",
+			 h->module ? h->module : "");
+	if ((h = write_residue(c, m)))
+		raise_by(&r, FSEV_HIGH,
+			 "code of %s was written at run time (%s at 0x%" PRIx64
+			 "): a debugger's or injector's residue",
+			 h->module ? h->module : "another module", h->type,
+			 h->addr);
+	if (m->deleted)
+		raise_by(&r, FSEV_MEDIUM, "its file was deleted after loading");
+	if (in_writable_dir(m->path))
+		raise_by(&r, FSEV_MEDIUM, "it lives in a world-writable directory");
+	if (!interpose_home(m) && interpose_list(m, fns, sizeof(fns)))
+		raise_by(&r, FSEV_MEDIUM, "it defines libc's %s", fns);
+	if (!usual_place(c, m->path)) {
+		if (in_hidden_dir(m->path))
+			raise_by(&r, FSEV_MEDIUM, "it lives in a hidden directory");
+		raise_by(&r, FSEV_LOW,
+			 "it is outside the system's library directories and the program's own");
+	}
+	f = finding_add(c->fs, r.sev >= FSEV_MEDIUM ? "injected_library"
+						   : "dlopened_library",
+			r.sev, r.sev == FSEV_HIGH ? 90 : r.sev == FSEV_MEDIUM ?
+			65 : r.sev == FSEV_LOW ? 30 : 10, m->lo, m->hi - m->lo);
+	f->region = m->first;
+	finding_module(f, m->path, m->key, 0);
+	finding_set(f, &f->evidence,
+		    "not in the DT_NEEDED closure; the program imports dlopen%s%s",
+		    r.used ? ", but " : "", r.why);
+}
+
+int foreign_late_check(struct check_ctx *c)
+{
+	size_t i;
+
+	if (!c->dlopen_imported)
+		return 0;
+	for (i = 0; i < c->ms->n; i++) {
+		const struct module *m = &c->ms->v[i];
+
+		if (m->executable && !m->needed && !m->memfd &&
+		    !loaded_by_libc(m))
+			judge_dlopened(c, m);
+	}
 	return 0;
 }

@@ -13,4 +13,11 @@
 /* Marks modules needed/preloaded (used by data_check), then reports. */
 int foreign_check(struct check_ctx *c);
 
+/*
+ * After the code and data checks: libraries a dlopen may have loaded,
+ * raised by what the other checks found (hooks into them, code written
+ * elsewhere) and by where they live.
+ */
+int foreign_late_check(struct check_ctx *c);
+
 #endif
