@@ -784,6 +784,7 @@ static void judge_dlopened(struct check_ctx *c, const struct module *m)
 {
 	const struct finding *h;
 	struct raise r = { .sev = FSEV_INFO };
+	const bool usual = usual_place(c, m->path);
 	struct finding *f;
 	char fns[400];
 
@@ -791,7 +792,12 @@ static void judge_dlopened(struct check_ctx *c, const struct module *m)
 		raise_by(&r, FSEV_HIGH, "the target of a %s at 0x%" PRIx64
 			 "%s%s", h->type, h->addr, h->module ? " in " : "",
 			 h->module ? h->module : "");
-	if ((h = write_residue(c, m)))
+	/*
+	 * The residue says someone wrote code, not which library they
+	 * brought: it raises only a library from outside the usual places
+	 * (a program that loaded its own plugins stays as it was).
+	 */
+	if (!usual && (h = write_residue(c, m)))
 		raise_by(&r, FSEV_HIGH,
 			 "code of %s was written at run time (%s at 0x%" PRIx64
 			 "): a debugger's or injector's residue",
@@ -803,7 +809,7 @@ static void judge_dlopened(struct check_ctx *c, const struct module *m)
 		raise_by(&r, FSEV_MEDIUM, "it lives in a world-writable directory");
 	if (!interpose_home(m) && interpose_list(m, fns, sizeof(fns)))
 		raise_by(&r, FSEV_MEDIUM, "it defines libc's %s", fns);
-	if (!usual_place(c, m->path)) {
+	if (!usual) {
 		if (in_hidden_dir(m->path))
 			raise_by(&r, FSEV_MEDIUM, "it lives in a hidden directory");
 		raise_by(&r, FSEV_LOW,
