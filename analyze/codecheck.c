@@ -279,7 +279,7 @@ static void patch_context(struct seg_scan *sc, uint64_t lo, uint64_t hi,
 			  struct patch_ctx *px)
 {
 	uint8_t mem[CONTEXT_BYTES];
-	struct code_traits tf, tm;
+	struct code_traits tm;
 	struct msnap_error err;
 	uint64_t seg_end = sc->start + sc->seg->filesz;
 	size_t n;
@@ -296,13 +296,10 @@ static void patch_context(struct seg_scan *sc, uint64_t lo, uint64_t hi,
 	if (!sc->cs_ok || !n ||
 	    msnap_read(sc->c->s->rd, px->from, mem, n, NULL, &err))
 		return;
-	code_traits(sc->cs, mem, n, px->from, &tm);
-	code_traits(sc->cs, sc->want + (px->from - sc->start), n, px->from,
-		    &tf);
-	px->new_syscalls = tm.syscalls > tf.syscalls ?
-			   tm.syscalls - tf.syscalls : 0;
-	px->reg_save = (tm.pushes >= 6 && tm.pushes > tf.pushes) ||
-		       (tm.pushf && !tf.pushf);
+	code_traits(sc->cs, mem, sc->want + (px->from - sc->start), n,
+		    px->from, &tm);
+	px->new_syscalls = tm.syscalls;
+	px->reg_save = tm.pushes >= 6 || tm.pushf;
 	px->dis_file = disasm(sc->cs, sc->want + (px->from - sc->start), n,
 			      px->from);
 	px->dis_mem = disasm(sc->cs, mem, n, px->from);

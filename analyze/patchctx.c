@@ -116,8 +116,8 @@ static bool is_gpr_push(const cs_insn *in)
 	       x->operands[0].type == X86_OP_REG;
 }
 
-void code_traits(csh cs, const uint8_t *code, size_t n, uint64_t addr,
-		 struct code_traits *t)
+void code_traits(csh cs, const uint8_t *code, const uint8_t *file,
+		 size_t n, uint64_t addr, struct code_traits *t)
 {
 	cs_insn *in;
 	size_t left = n;
@@ -131,6 +131,11 @@ void code_traits(csh cs, const uint8_t *code, size_t n, uint64_t addr,
 	if (!in)
 		goto out;
 	while (left && cs_disasm_iter(cs, &p, &left, &at, in)) {
+		size_t off = (size_t)(in->address - addr);
+
+		/* only what the patch wrote: the file's own code is not news */
+		if (!memcmp(code + off, file + off, in->size))
+			continue;
 		if (in->id == X86_INS_SYSCALL || in->id == X86_INS_SYSENTER ||
 		    (in->id == X86_INS_INT && in->size == 2 && in->bytes[1] == 0x80))
 			t->syscalls++;

@@ -36,8 +36,11 @@ struct code_traits {
 	bool pushf;
 };
 
-/* Decode code[0..n) at addr from its first byte (an instruction start). */
-void code_traits(csh cs, const uint8_t *code, size_t n, uint64_t addr,
-		 struct code_traits *t);
+/*
+ * Decode code[0..n) at addr from its first byte (an instruction start),
+ * counting only instructions whose bytes differ from file[0..n).
+ */
+void code_traits(csh cs, const uint8_t *code, const uint8_t *file,
+		 size_t n, uint64_t addr, struct code_traits *t);
 
 #endif
