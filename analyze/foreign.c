@@ -297,8 +297,10 @@ static const struct module *closure_gap(const struct check_ctx *c)
 	return NULL;
 }
 
-static void library_checks(struct check_ctx *c, const char *preload)
+static void library_checks(struct check_ctx *c, const char *preload,
+			   const struct jit_env *je)
 {
+	const struct jit_runtime *rt;
 	const struct module *gap;
 	bool dlopen_used = false;
 	size_t i;
@@ -316,7 +318,13 @@ static void library_checks(struct check_ctx *c, const char *preload)
 
 		if (!m->executable)
 			continue;
-		if (m->memfd) {
+		if (m->memfd && (rt = jit_memfd(je, m))) {
+			f = finding_add(c->fs, "jit_code", FSEV_INFO, 5,
+					m->lo, m->hi - m->lo);
+			finding_set(f, &f->evidence,
+				    "code of %s (%s is loaded), mapped twice from its memfd (write xor execute)",
+				    rt->name, module_base_name(rt->m));
+		} else if (m->memfd) {
 			f = finding_add(c->fs, "memfd_exec", FSEV_HIGH, 95,
 					m->lo, m->hi - m->lo);
 			finding_set(f, &f->evidence,
@@ -614,7 +622,7 @@ int foreign_check(struct check_ctx *c)
 		c->fs->nomem = true;
 	}
 	region_checks(c, &je);
-	library_checks(c, both);
+	library_checks(c, both, &je);
 	env_checks(c, preload);
 	if (file_list)
 		preload_file_finding(c, file_list);

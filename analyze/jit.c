@@ -42,7 +42,7 @@ static const struct signature signatures[] = {
 	  { "LLVMCreateMCJITCompilerForModule", "LLVMOrcCreateLLJIT",
 	    "LLVMCreateExecutionEngineForModule" }, NULL },
 	{ JIT_FFI, "libffi closures", { "ffi_closure_alloc" }, NULL },
-	{ JIT_OTHER, ".NET CoreCLR", { "coreclr_initialize" }, NULL },
+	{ JIT_DOTNET, ".NET CoreCLR", { "coreclr_initialize" }, NULL },
 	{ JIT_OTHER, "Mono", { "mono_jit_init", "mono_jit_init_version" },
 	  NULL },
 	{ JIT_OTHER, "PyPy", { "pypy_setup_home", "rpython_startup_code" },
@@ -283,6 +283,7 @@ static bool fits(struct check_ctx *c, const struct jit_runtime *rt,
 		return llvm_section(g, why, whylen);
 	case JIT_FFI:
 		return ffi_closures(c, g, rt->m, why, whylen);
+	case JIT_DOTNET:
 	case JIT_OTHER:
 		if (g->end - g->start > OTHER_MAX_REGION)
 			return false;
@@ -309,6 +310,20 @@ const struct jit_runtime *jit_region(struct check_ctx *c,
 		return NULL;
 	for (k = 0; k < je->n; k++)
 		if (fits(c, &je->v[k], i, why, whylen))
+			return &je->v[k];
+	return NULL;
+}
+
+const struct jit_runtime *jit_memfd(const struct jit_env *je,
+				    const struct module *m)
+{
+	static const char name[] = "/memfd:doublemapper";
+	size_t k;
+
+	if (!m->memfd || strncmp(m->path, name, sizeof(name) - 1))
+		return NULL;
+	for (k = 0; k < je->n; k++)
+		if (je->v[k].kind == JIT_DOTNET)
 			return &je->v[k];
 	return NULL;
 }

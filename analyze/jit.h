@@ -23,6 +23,7 @@ enum jit_kind {
 	JIT_LUAJIT,         /* mcode areas within +-2 GiB of the VM */
 	JIT_LLVM,           /* MCJIT/ORC sections: r-x, never writable */
 	JIT_FFI,            /* libffi closures: trampolines into libffi */
+	JIT_DOTNET,         /* CoreCLR: also W^X double mapping of a memfd */
 	JIT_OTHER,          /* .NET, Mono, PyPy, SpiderMonkey, JSC */
 	JIT_NKINDS,
 };
@@ -50,5 +51,12 @@ void jit_detect(const struct check_ctx *c, struct jit_env *je);
 const struct jit_runtime *jit_region(struct check_ctx *c,
 				     const struct jit_env *je, uint32_t i,
 				     char *why, size_t whylen);
+
+/*
+ * The runtime that maps its code from memfd m (CoreCLR's W^X
+ * "doublemapper"), or NULL: such a memfd is not foreign code.
+ */
+const struct jit_runtime *jit_memfd(const struct jit_env *je,
+				    const struct module *m);
 
 #endif
