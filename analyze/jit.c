@@ -19,6 +19,10 @@
 
 /* Code caches and code ranges are carved out of one big reservation. */
 #define RESERVATION_MIN (8ull << 20)
+/* HotSpot commits its code heaps in steps of InitialCodeCacheSize (2.4 MiB). */
+#define HOTSPOT_MIN_COMMIT (128ull << 10)
+/* V8's guard page between a code page's header and its code. */
+#define V8_MAX_GUARD (64ull << 10)
 /* LuaJIT's mcode must be reachable by rel32 jumps from its VM. */
 #define LUAJIT_REACH (2ull << 30)
 #define LUAJIT_MAX_AREA (16ull << 20)
@@ -170,6 +174,38 @@ static bool in_reservation(const struct snap *s, uint32_t i, char *why,
 	return true;
 }
 
+/*
+ * A new mapping lands right below existing ones, so "beside a reservation"
+ * alone is a shape anyone's mmap can have: each runtime's own layout is
+ * required as well.
+ */
+static bool hotspot_heap(const struct snap *s, uint32_t i, char *why,
+			 size_t whylen)
+{
+	const struct snap_region *g = &s->regions[i];
+
+	return g->end - g->start >= HOTSPOT_MIN_COMMIT &&
+	       in_reservation(s, i, why, whylen);
+}
+
+/* V8 code page: [header rw-][guard ---][code], inside the code range. */
+static bool v8_code_page(const struct snap *s, uint32_t i, char *why,
+			 size_t whylen)
+{
+	const struct snap_region *guard, *header;
+
+	if (i < 2)
+		return false;
+	guard = &s->regions[i - 1];
+	header = &s->regions[i - 2];
+	if (guard->end != s->regions[i].start || !reserved(guard) ||
+	    guard->end - guard->start > V8_MAX_GUARD ||
+	    header->end != guard->start || !header->in_manifest ||
+	    !kind_is(header, "anon") || strcmp(header->perms, "rw-p"))
+		return false;
+	return in_reservation(s, i, why, whylen);
+}
+
 static uint64_t distance(uint64_t a, uint64_t b)
 {
 	return a > b ? a - b : b - a;
@@ -179,7 +215,8 @@ static uint64_t distance(uint64_t a, uint64_t b)
 static bool near_vm(const struct snap_region *g, const struct module *vm,
 		    char *why, size_t whylen)
 {
-	if (g->end - g->start > LUAJIT_MAX_AREA ||
+	/* W^X: LuaJIT flips an area between rw- and r-x, never rwx */
+	if (g->perms[1] == 'w' || g->end - g->start > LUAJIT_MAX_AREA ||
 	    distance(g->start, vm->lo) >= LUAJIT_REACH ||
 	    distance(g->end, vm->hi) >= LUAJIT_REACH)
 		return false;
@@ -275,8 +312,9 @@ static bool fits(struct check_ctx *c, const struct jit_runtime *rt,
 
 	switch (rt->kind) {
 	case JIT_HOTSPOT:
+		return hotspot_heap(c->s, i, why, whylen);
 	case JIT_V8:
-		return in_reservation(c->s, i, why, whylen);
+		return v8_code_page(c->s, i, why, whylen);
 	case JIT_LUAJIT:
 		return near_vm(g, rt->m, why, whylen);
 	case JIT_LLVM:
