@@ -225,13 +225,37 @@ static bool near_vm(const struct snap_region *g, const struct module *vm,
 	return true;
 }
 
-static bool llvm_section(const struct snap_region *g, char *why,
+/* A data section of the same JIT-linked object, right beside the code. */
+static bool object_section(const struct snap *s, uint32_t i)
+{
+	const struct snap_region *g = &s->regions[i], *n;
+
+	if (i > 0) {
+		n = &s->regions[i - 1];
+		if (n->end == g->start && n->in_manifest && kind_is(n, "anon") &&
+		    (!strcmp(n->perms, "r--p") || !strcmp(n->perms, "rw-p")))
+			return true;
+	}
+	if (i + 1 < s->manifest_regions) {
+		n = &s->regions[i + 1];
+		if (n->start == g->end && n->in_manifest && kind_is(n, "anon") &&
+		    (!strcmp(n->perms, "r--p") || !strcmp(n->perms, "rw-p")))
+			return true;
+	}
+	return false;
+}
+
+static bool llvm_section(const struct snap *s, uint32_t i, char *why,
 			 size_t whylen)
 {
+	const struct snap_region *g = &s->regions[i];
+
 	/* LLVM's memory managers never leave code writable */
-	if (g->perms[1] == 'w' || g->end - g->start > LLVM_MAX_SECTION)
+	if (g->perms[1] == 'w' || g->end - g->start > LLVM_MAX_SECTION ||
+	    !object_section(s, i))
 		return false;
-	snprintf(why, whylen, "read-only code section of the LLVM JIT");
+	snprintf(why, whylen,
+		 "read-only code section of the LLVM JIT, beside the object's data");
 	return true;
 }
 
@@ -318,7 +342,7 @@ static bool fits(struct check_ctx *c, const struct jit_runtime *rt,
 	case JIT_LUAJIT:
 		return near_vm(g, rt->m, why, whylen);
 	case JIT_LLVM:
-		return llvm_section(g, why, whylen);
+		return llvm_section(c->s, i, why, whylen);
 	case JIT_FFI:
 		return ffi_closures(c, g, rt->m, why, whylen);
 	case JIT_DOTNET:
