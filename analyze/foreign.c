@@ -650,14 +650,35 @@ static bool in_writable_dir(const char *path)
 	return false;
 }
 
-/* A directory component starting with a dot (not . or ..). */
+/* Hidden directories where language toolchains install libraries. */
+static bool toolchain_dir(const char *name, size_t len)
+{
+	static const char *const dirs[] = {
+		".local", ".pyenv", ".nvm", ".cargo", ".rustup", ".venv",
+		".virtualenvs", ".conda", ".rbenv", ".rvm", ".asdf", ".sdkman",
+		".m2", ".gradle", ".ghcup", ".nix-profile", ".guix-profile",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if (strlen(dirs[i]) == len && !strncmp(name, dirs[i], len))
+			return true;
+	return false;
+}
+
+/*
+ * A directory component starting with a dot (not . or .., nor a
+ * toolchain's own such as ~/.local or ~/.pyenv).
+ */
 static bool in_hidden_dir(const char *path)
 {
 	const char *p = path, *slash;
 
 	while ((slash = strchr(p, '/'))) {
-		if (p[0] == '.' && slash - p > 1 &&
-		    !(slash - p == 2 && p[1] == '.'))
+		size_t len = (size_t)(slash - p);
+
+		if (p[0] == '.' && len > 1 && !(len == 2 && p[1] == '.') &&
+		    !toolchain_dir(p, len))
 			return true;
 		p = slash + 1;
 	}
