@@ -809,6 +809,11 @@ static void raise_by(struct raise *r, enum fsev sev, const char *fmt, ...)
 			  r->used + (size_t)w : sizeof(r->why) - 1;
 }
 
+/* Score of a library finding by the severity its evidence reached. */
+static const unsigned raise_score[FSEV_NSEV] = {
+	[FSEV_INFO] = 10, [FSEV_LOW] = 30, [FSEV_MEDIUM] = 65, [FSEV_HIGH] = 90,
+};
+
 static void judge_dlopened(struct check_ctx *c, const struct module *m)
 {
 	const struct finding *h;
@@ -846,8 +851,7 @@ static void judge_dlopened(struct check_ctx *c, const struct module *m)
 	}
 	f = finding_add(c->fs, r.sev >= FSEV_MEDIUM ? "injected_library"
 						   : "dlopened_library",
-			r.sev, r.sev == FSEV_HIGH ? 90 : r.sev == FSEV_MEDIUM ?
-			65 : r.sev == FSEV_LOW ? 30 : 10, m->lo, m->hi - m->lo);
+			r.sev, raise_score[r.sev], m->lo, m->hi - m->lo);
 	f->region = m->first;
 	finding_module(f, m->path, m->key, 0);
 	finding_set(f, &f->evidence,
