@@ -190,7 +190,8 @@ static void reference_findings(struct check_ctx *c, size_t *checked,
 
 static int run_checks(struct check_ctx *c)
 {
-	if (code_check(c) || foreign_check(c) || data_check(c))
+	if (code_check(c) || foreign_check(c) || data_check(c) ||
+	    foreign_late_check(c))
 		return -1;
 	return 0;
 }

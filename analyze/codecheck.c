@@ -16,6 +16,7 @@
 
 #include "codecheck.h"
 #include "elfref.h"
+#include "patchctx.h"
 #include "snapshot.h"
 
 /* Changed bytes closer than this belong to one patch. */
@@ -136,7 +137,7 @@ static char *disasm(csh h, const uint8_t *code, size_t n, uint64_t addr)
 	fp = open_memstream(&out, &len);
 	if (!fp)
 		return NULL;
-	count = cs_disasm(h, code, n, addr, 8, &insn);
+	count = cs_disasm(h, code, n, addr, 24, &insn);
 	for (i = 0; i < count; i++)
 		fprintf(fp, "%s0x%" PRIx64 ": %s %s", i ? "\n" : "",
 			insn[i].address, insn[i].mnemonic, insn[i].op_str);
@@ -165,6 +166,7 @@ struct seg_scan {
 	uint64_t p_lo, p_hi;       /* [lo, hi) of the current patch */
 	unsigned patches;          /* of this module */
 	unsigned dropped;
+	const struct stack_words *stack;  /* candidate return addresses */
 };
 
 static uint64_t smaps_anon_kb(const struct snap *s, uint32_t i)
@@ -230,6 +232,114 @@ static void report_rodata(struct seg_scan *sc, uint64_t lo, uint64_t len,
 	finding_bytes(f, file, mem, n < len ? n : (size_t)len);
 }
 
+/* How far back an instruction boundary is looked for. */
+#define BOUNDARY_SCAN 4096u
+/* Bytes disassembled around a patch, from that boundary. */
+#define CONTEXT_BYTES 256u
+
+/*
+ * The last instruction start at or before lo, decoding the file's bytes
+ * from the enclosing function's start: a patch often begins inside an
+ * instruction, and decoding from its first changed byte shows garbage.
+ */
+static uint64_t insn_boundary(struct seg_scan *sc, uint64_t lo)
+{
+	const struct elf_sym *fn = elfref_func_at(&sc->m->ref, lo - sc->m->bias);
+	uint64_t at, best = lo;
+	const uint8_t *p;
+	size_t left;
+	cs_insn *in;
+
+	if (!sc->cs_ok || !fn)
+		return lo;
+	at = sc->m->bias + fn->value;
+	if (at > lo || at < sc->start || lo - at > BOUNDARY_SCAN)
+		return lo;
+	in = cs_malloc(sc->cs);
+	if (!in)
+		return lo;
+	p = sc->want + (at - sc->start);
+	left = (size_t)(lo - at) + 1;
+	while (left && cs_disasm_iter(sc->cs, &p, &left, &at, in))
+		best = in->address;
+	cs_free(in, 1);
+	return best <= lo ? best : lo;
+}
+
+struct patch_ctx {
+	const struct snap_thread *ip_thread;   /* about to run it */
+	bool return_into;                      /* a saved return address */
+	unsigned new_syscalls;                 /* more than the file has */
+	bool reg_save;                         /* pushes all registers */
+	uint64_t from;                         /* disassembly start */
+	char *dis_file, *dis_mem;
+};
+
+static void patch_context(struct seg_scan *sc, uint64_t lo, uint64_t hi,
+			  struct patch_ctx *px)
+{
+	uint8_t mem[CONTEXT_BYTES];
+	struct code_traits tm;
+	struct msnap_error err;
+	uint64_t seg_end = sc->start + sc->seg->filesz;
+	size_t n;
+
+	memset(px, 0, sizeof(*px));
+	px->ip_thread = thread_at(sc->c->s, lo >= 16 ? lo - 16 : 0, hi);
+	px->return_into = sc->stack && stack_words_any(sc->stack, lo + 1, hi + 1);
+	px->from = insn_boundary(sc, lo);
+	n = (size_t)(hi - px->from) + 16;
+	if (n > CONTEXT_BYTES)
+		n = CONTEXT_BYTES;
+	if (px->from + n > seg_end)
+		n = (size_t)(seg_end - px->from);
+	if (!sc->cs_ok || !n ||
+	    msnap_read(sc->c->s->rd, px->from, mem, n, NULL, &err))
+		return;
+	code_traits(sc->cs, mem, sc->want + (px->from - sc->start), n,
+		    px->from, &tm);
+	px->new_syscalls = tm.syscalls;
+	px->reg_save = tm.pushes >= 6 || tm.pushf;
+	px->dis_file = disasm(sc->cs, sc->want + (px->from - sc->start), n,
+			      px->from);
+	px->dis_mem = disasm(sc->cs, mem, n, px->from);
+}
+
+/* Why the patch runs next or is a loader stub; "" if neither. */
+static void context_words(const struct patch_ctx *px, char *out, size_t len)
+{
+	size_t used = 0;
+	int w;
+
+	out[0] = '\0';
+	if (px->ip_thread) {
+		w = snprintf(out, len, "; thread %" PRIu64
+			     " is about to execute it (its instruction pointer 0x%" PRIx64 ")",
+			     px->ip_thread->tid, (uint64_t)px->ip_thread->regs.rip);
+		used = w > 0 && (size_t)w < len ? (size_t)w : used;
+	}
+	if (px->return_into) {
+		w = snprintf(out + used, len - used,
+			     "; a thread's stack holds a return address into it");
+		used = w > 0 && used + (size_t)w < len ? used + (size_t)w : used;
+	}
+	if (px->new_syscalls) {
+		w = snprintf(out + used, len - used,
+			     "; it adds %u system call instruction%s",
+			     px->new_syscalls, px->new_syscalls > 1 ? "s" : "");
+		used = w > 0 && used + (size_t)w < len ? used + (size_t)w : used;
+	}
+	if (px->reg_save)
+		snprintf(out + used, len - used,
+			 "; it saves the registers (pushes them all), like an injected stub");
+}
+
+static bool context_is_high(const struct patch_ctx *px)
+{
+	return px->ip_thread || px->return_into || px->new_syscalls ||
+	       px->reg_save;
+}
+
 static void report_patch(struct seg_scan *sc)
 {
 	struct check_ctx *c = sc->c;
@@ -241,9 +351,10 @@ static void report_patch(struct seg_scan *sc)
 	size_t n = ctx + (len < FINDING_MAX_BYTES ? len : FINDING_MAX_BYTES) + 16;
 	uint64_t rel = lo - ctx - sc->start;
 	struct patch_class pc;
+	struct patch_ctx px;
 	struct msnap_error err;
 	struct finding *f;
-	char where[400];
+	char where[400], why[300];
 	const char *type = "code_patch";
 	enum fsev sev = FSEV_MEDIUM;
 	unsigned score = 60;
@@ -265,6 +376,8 @@ static void report_patch(struct seg_scan *sc)
 		return;
 	}
 	known = classify_at(sc, lo, mem, file, ctx, n, &pc);
+	patch_context(sc, lo, lo + len, &px);
+	context_words(&px, why, sizeof(why));
 	if (known && pc.target_via_memory &&
 	    msnap_read(c->s->rd, pc.slot, &pc.target, 8, NULL, &err) == 0)
 		pc.has_target = true;
@@ -282,9 +395,16 @@ static void report_patch(struct seg_scan *sc)
 		sev = FSEV_HIGH;
 		score = !tm ? 95 : tm == m ? 80 : 90;
 	}
+	if (context_is_high(&px) && strcmp(type, "breakpoint")) {
+		sev = FSEV_HIGH;
+		score = score < 90 ? 90 : score;
+	}
 	f = finding_add(c->fs, type, sev, score, lo, len);
-	if (!f)
+	if (!f) {
+		free(px.dis_file);
+		free(px.dis_mem);
 		return;
+	}
 	f->region = msnap_find_region(c->s->rd, lo);
 	finding_module(f, m->path, m->key, lo - m->bias);
 	name_symbol(f, m, lo);
@@ -295,9 +415,10 @@ static void report_patch(struct seg_scan *sc)
 		finding_set(f, &f->target, "%s", where);
 	}
 	finding_set(f, &f->evidence,
-		    "%" PRIu64 " byte%s differ from %s (%s)%s%s%s", len,
+		    "%" PRIu64 " byte%s differ from %s (%s)%s%s%s%s", len,
 		    len == 1 ? "" : "s", m->ref.path,
 		    known ? patch_kind_name(pc.kind) : "unclassified change",
+		    why,
 		    smaps_anon_kb(c->s, (uint32_t)(f->region < 0 ? 0 : f->region))
 			    ? "; the page is a private copy (written)" : "",
 		    c->tracer_pid > 0 ? "; a tracer was attached" : "",
@@ -306,10 +427,9 @@ static void report_patch(struct seg_scan *sc)
 	if (nb > len)
 		nb = (size_t)len;
 	finding_bytes(f, file + ctx, mem + ctx, nb);
-	if (sc->cs_ok) {
-		f->disasm_before = disasm(sc->cs, file + ctx, n - ctx, lo);
-		f->disasm_after = disasm(sc->cs, mem + ctx, n - ctx, lo);
-	}
+	/* both sides from the same instruction boundary */
+	f->disasm_before = px.dis_file;
+	f->disasm_after = px.dis_mem;
 }
 
 static void grow_patch(struct seg_scan *sc, uint64_t addr)
@@ -543,10 +663,11 @@ static void cow_pages(struct check_ctx *c, const struct module *m,
 }
 
 static int check_module(struct check_ctx *c, struct module *m, csh cs,
-			bool cs_ok, uint8_t *buf, uint8_t *states,
-			uint64_t page)
+			bool cs_ok, const struct stack_words *stack,
+			uint8_t *buf, uint8_t *states, uint64_t page)
 {
-	struct seg_scan sc = { .c = c, .m = m, .cs = cs, .cs_ok = cs_ok };
+	struct seg_scan sc = { .c = c, .m = m, .cs = cs, .cs_ok = cs_ok,
+			       .stack = stack };
 	size_t k, before = c->fs->n;
 	struct finding *f;
 
@@ -577,12 +698,13 @@ int code_check(struct check_ctx *c)
 	uint64_t page = c->s->info->page_size ? c->s->info->page_size : 4096;
 	uint8_t *buf = malloc(STEP_BYTES + page);
 	uint8_t *states = malloc(STEP_BYTES / 4096 + 2);
+	struct stack_words stack = { 0 };
 	csh cs = 0;
 	bool cs_ok;
 	size_t i;
 	int ret = 0;
 
-	if (!buf || !states || page < 4096) {
+	if (!buf || !states || page < 4096 || stack_words_load(c->s, &stack)) {
 		snprintf(c->msg, sizeof(c->msg), "out of memory");
 		ret = -1;
 		goto out;
@@ -590,11 +712,12 @@ int code_check(struct check_ctx *c)
 	cs_ok = cs_open(CS_ARCH_X86, CS_MODE_64, &cs) == CS_ERR_OK;
 	for (i = 0; i < c->ms->n && !ret; i++)
 		if (c->ms->v[i].executable)
-			ret = check_module(c, &c->ms->v[i], cs, cs_ok, buf,
-					   states, page);
+			ret = check_module(c, &c->ms->v[i], cs, cs_ok, &stack,
+					   buf, states, page);
 	if (cs_ok)
 		cs_close(&cs);
 out:
+	stack_words_free(&stack);
 	free(states);
 	free(buf);
 	return ret;

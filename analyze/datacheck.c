@@ -8,30 +8,111 @@
 #include <elf.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "datacheck.h"
 #include "elfref.h"
+#include "interpose.h"
 #include "snapshot.h"
 
 #ifndef STT_GNU_IFUNC
 #define STT_GNU_IFUNC 10
 #endif
 
+/*
+ * The module's writable segments (GOT, RELRO, .data), read once: a big
+ * library has hundreds of thousands of slots, and reading them one by one
+ * in relocation order (by symbol, not by address) decompresses the same
+ * chunks again and again.
+ */
+struct slot_win {
+	uint64_t lo, hi;            /* [lo, hi) held in buf, page aligned */
+	uint8_t *buf;
+	uint8_t *states;            /* one MSNAP_PAGE_* per page */
+	uint64_t page;
+};
+
+/* A window larger than this is not read at once: slots are read singly. */
+#define SLOT_WIN_MAX (256ull << 20)
+
+static bool captured(uint8_t st)
+{
+	return st == MSNAP_PAGE_DATA || st == MSNAP_PAGE_ZERO;
+}
+
+static void win_free(struct slot_win *w)
+{
+	free(w->buf);
+	free(w->states);
+	memset(w, 0, sizeof(*w));
+}
+
+/* Read the span of m's writable PT_LOADs; an empty window on any failure. */
+static void win_load(struct check_ctx *c, const struct module *m,
+		     struct slot_win *w)
+{
+	uint64_t page = c->s->info->page_size ? c->s->info->page_size : 4096;
+	uint64_t lo = UINT64_MAX, hi = 0, a, e;
+	struct msnap_error err;
+	size_t k;
+
+	memset(w, 0, sizeof(*w));
+	for (k = 0; k < m->ref.nsegs; k++) {
+		const struct elf_seg *g = &m->ref.segs[k];
+
+		if (!(g->flags & PF_W) || !g->memsz ||
+		    g->vaddr + g->memsz < g->vaddr)
+			continue;
+		a = m->bias + g->vaddr;
+		e = a + g->memsz;
+		if (e < a)
+			continue;
+		lo = a < lo ? a : lo;
+		hi = e > hi ? e : hi;
+	}
+	if (lo >= hi)
+		return;
+	lo &= ~(page - 1);
+	if (hi > UINT64_MAX - page)
+		return;
+	hi = (hi + page - 1) & ~(page - 1);
+	if (hi - lo > SLOT_WIN_MAX)
+		return;
+	w->buf = malloc(hi - lo);
+	w->states = malloc((hi - lo) / page);
+	if (!w->buf || !w->states ||
+	    msnap_read(c->s->rd, lo, w->buf, hi - lo, w->states, &err)) {
+		win_free(w);
+		return;
+	}
+	w->lo = lo;
+	w->hi = hi;
+	w->page = page;
+}
+
 /* The 8-byte value at addr, if its page was captured. */
-static bool read_slot(struct check_ctx *c, uint64_t addr, uint64_t *v)
+static bool read_slot(struct check_ctx *c, const struct slot_win *w,
+		      uint64_t addr, uint64_t *v)
 {
 	struct msnap_error err;
 	uint8_t st[2] = { MSNAP_PAGE_ABSENT, MSNAP_PAGE_ABSENT };
 	uint64_t page = c->s->info->page_size;
 
+	if (w && w->buf && addr >= w->lo && addr < w->hi &&
+	    w->hi - addr >= 8) {
+		uint64_t off = addr - w->lo;
+
+		memcpy(v, w->buf + off, 8);
+		return captured(w->states[off / w->page]) &&
+		       captured(w->states[(off + 7) / w->page]);
+	}
 	if (msnap_read(c->s->rd, addr, v, 8, st, &err))
 		return false;
-	if (st[0] != MSNAP_PAGE_DATA && st[0] != MSNAP_PAGE_ZERO)
+	if (!captured(st[0]))
 		return false;
 	/* A slot across a page boundary needs both pages. */
-	if (page && (addr & (page - 1)) > page - 8 &&
-	    st[1] != MSNAP_PAGE_DATA && st[1] != MSNAP_PAGE_ZERO)
+	if (page && (addr & (page - 1)) > page - 8 && !captured(st[1]))
 		return false;
 	return true;
 }
@@ -49,7 +130,15 @@ static bool in_own_code(const struct module *m, uint64_t v)
 	return v >= m->bias && elfref_in_code(&m->ref, v - m->bias);
 }
 
-enum slot_verdict { SLOT_OK, SLOT_PRELOAD, SLOT_UNKNOWN, SLOT_BAD };
+enum slot_verdict {
+	SLOT_OK,
+	SLOT_PRELOAD,            /* a preload's definition: intended */
+	SLOT_PRELOAD_SENSITIVE,  /* ... of a libc file/dir/process/socket call */
+	SLOT_INTERPOSED,         /* such a call bound outside libc */
+	SLOT_UNREACHABLE,        /* bound where no symbol lookup could go */
+	SLOT_UNKNOWN,
+	SLOT_BAD,
+};
 
 /* Does module t define name at v (or an IFUNC of that name, v its result)? */
 static bool defines_at(const struct module *t, const char *name, uint64_t v)
@@ -97,6 +186,61 @@ static bool ifunc_somewhere(const struct check_ctx *c, const char *name)
 	return false;
 }
 
+/* An exported definition of name in module t (any address). */
+static bool exports(const struct module *t, const char *name)
+{
+	struct elf_sym *const *syms;
+	size_t n, i;
+
+	if (t->status != REF_OK || !t->has_bias)
+		return false;
+	elfref_lookup(&t->ref, name, &syms, &n);
+	for (i = 0; i < n; i++)
+		if (syms[i]->defined && syms[i]->value &&
+		    syms[i]->bind != STB_LOCAL)
+			return true;
+	return false;
+}
+
+/*
+ * Every lookup searches the global scope (the program, its DT_NEEDED
+ * closure, preloads) first.  A slot bound to a library outside it, for a
+ * name that a library inside it defines, was not bound by ld.so: someone
+ * wrote it.  Returns that earlier definer, or NULL.
+ */
+static const struct module *earlier_definer(const struct check_ctx *c,
+					    const struct module *tm,
+					    const char *name)
+{
+	size_t i;
+
+	if (tm->needed || !c->closure_known)
+		return NULL;
+	for (i = 0; i < c->ms->n; i++) {
+		const struct module *d = &c->ms->v[i];
+
+		if (d != tm && d->needed && d->executable && exports(d, name))
+			return d;
+	}
+	return NULL;
+}
+
+static enum slot_verdict judge_binding(const struct check_ctx *c,
+				       const struct module *m,
+				       const struct module *tm,
+				       const char *name)
+{
+	bool sensitive = interpose_class(name) && !interpose_home(tm);
+
+	if (tm == m)
+		return SLOT_OK;
+	if (earlier_definer(c, tm, name))
+		return SLOT_UNREACHABLE;
+	if (tm->preloaded)
+		return sensitive ? SLOT_PRELOAD_SENSITIVE : SLOT_PRELOAD;
+	return sensitive ? SLOT_INTERPOSED : SLOT_OK;
+}
+
 static enum slot_verdict judge_slot(struct check_ctx *c,
 				    const struct module *m,
 				    const struct elf_rel *r, uint64_t v,
@@ -118,40 +262,92 @@ static enum slot_verdict judge_slot(struct check_ctx *c,
 	if ((*tm)->status != REF_OK || !(*tm)->has_bias)
 		return SLOT_UNKNOWN;
 	if (defines_at(*tm, name, v))
-		return (*tm)->preloaded && *tm != m ? SLOT_PRELOAD : SLOT_OK;
+		return judge_binding(c, m, *tm, name);
 	return SLOT_BAD;
 }
 
-static void got_finding(struct check_ctx *c, const struct module *m,
-			const struct elf_rel *r, uint64_t slot, uint64_t v,
-			const struct module *tm, enum slot_verdict verdict)
+/* How each verdict is reported: type, severity, score. */
+struct slot_report {
+	const char *type;
+	enum fsev sev;
+	unsigned score;
+};
+
+static struct slot_report slot_report(enum slot_verdict v,
+				      const struct module *tm)
+{
+	switch (v) {
+	case SLOT_PRELOAD:
+		return (struct slot_report){ "preload_interposition",
+					     FSEV_INFO, 10 };
+	case SLOT_PRELOAD_SENSITIVE:
+		return (struct slot_report){ "preload_interposition",
+					     FSEV_MEDIUM, 65 };
+	case SLOT_INTERPOSED:
+		return (struct slot_report){ "interposed_call", FSEV_MEDIUM,
+					     60 };
+	case SLOT_UNREACHABLE:
+		return (struct slot_report){ "got_hook", FSEV_HIGH, 90 };
+	default:
+		return (struct slot_report){ "got_hook", FSEV_HIGH,
+					     tm ? 85 : 95 };
+	}
+}
+
+static void got_evidence(struct check_ctx *c, struct finding *f,
+			 const struct module *m, const struct elf_rel *r,
+			 const struct module *tm, enum slot_verdict verdict)
 {
 	const char *name = m->ref.dsyms[r->sym].name;
-	const char *type = verdict == SLOT_PRELOAD ? "preload_interposition"
-						   : "got_hook";
-	enum fsev sev = verdict == SLOT_PRELOAD ? FSEV_INFO : FSEV_HIGH;
-	unsigned score = verdict == SLOT_PRELOAD ? 10 : tm ? 85 : 95;
-	struct finding *f = finding_add(c->fs, type, sev, score, slot, 8);
-	char where[400];
+	const char *what = interpose_class(name);
+	const struct module *d;
 
-	f->region = msnap_find_region(c->s->rd, slot);
-	finding_module(f, m->path, m->key, slot - m->bias);
-	finding_set(f, &f->symbol, "%s", name);
-	describe_addr(c->s, c->ms, v, where, sizeof(where));
-	f->has_target = true;
-	f->target_addr = v;
-	finding_set(f, &f->target, "%s", where);
-	if (verdict == SLOT_PRELOAD)
+	switch (verdict) {
+	case SLOT_PRELOAD:
+		finding_set(f, &f->evidence, "%s resolves to the preloaded %s",
+			    name, module_base_name(tm));
+		return;
+	case SLOT_PRELOAD_SENSITIVE:
+	case SLOT_INTERPOSED:
 		finding_set(f, &f->evidence,
-			    "%s resolves to the preloaded %s", name,
-			    module_base_name(tm));
-	else
+			    "%s resolves to %s%s, not libc: it interposes a %s function (a rootkit hides files, processes or connections this way)",
+			    name, verdict == SLOT_PRELOAD_SENSITIVE ?
+			    "the preloaded " : "", module_base_name(tm), what);
+		return;
+	case SLOT_UNREACHABLE:
+		d = earlier_definer(c, tm, name);
+		finding_set(f, &f->evidence,
+			    "the slot of %s is bound to %s, a library outside the program's global scope (not needed, not preloaded), although %s defines %s there first: no symbol lookup of ld.so binds it so",
+			    name, module_base_name(tm),
+			    d ? module_base_name(d) : "a needed library", name);
+		return;
+	default:
 		finding_set(f, &f->evidence,
 			    "the %s slot of %s points %s, not to its PLT stub nor to a definition of %s in a loaded module",
 			    r->type == R_X86_64_JUMP_SLOT ? "GOT/PLT" : "GOT",
 			    name, tm == m ? "into its own module's code" :
 			    tm ? "into another module" : "outside every module",
 			    name);
+	}
+}
+
+static void got_finding(struct check_ctx *c, const struct module *m,
+			const struct elf_rel *r, uint64_t slot, uint64_t v,
+			const struct module *tm, enum slot_verdict verdict)
+{
+	struct slot_report how = slot_report(verdict, tm);
+	struct finding *f = finding_add(c->fs, how.type, how.sev, how.score,
+					slot, 8);
+	char where[400];
+
+	f->region = msnap_find_region(c->s->rd, slot);
+	finding_module(f, m->path, m->key, slot - m->bias);
+	finding_set(f, &f->symbol, "%s", m->ref.dsyms[r->sym].name);
+	describe_addr(c->s, c->ms, v, where, sizeof(where));
+	f->has_target = true;
+	f->target_addr = v;
+	finding_set(f, &f->target, "%s", where);
+	got_evidence(c, f, m, r, tm, verdict);
 }
 
 /* name: the symbol of an absolute relocation, NULL for a RELATIVE one. */
@@ -210,7 +406,8 @@ static bool in_relro(const struct module *m, uint64_t vaddr)
 	       vaddr - m->ref.relro_vaddr < m->ref.relro_memsz;
 }
 
-static void check_relocs(struct check_ctx *c, const struct module *m)
+static void check_relocs(struct check_ctx *c, const struct module *m,
+			 const struct slot_win *w)
 {
 	size_t i;
 
@@ -224,14 +421,14 @@ static void check_relocs(struct check_ctx *c, const struct module *m)
 			uint64_t want = m->bias + (uint64_t)r->addend;
 
 			/* Writable data may change; RELRO may not. */
-			if (in_relro(m, r->offset) && read_slot(c, slot, &v) &&
+			if (in_relro(m, r->offset) && read_slot(c, w, slot, &v) &&
 			    v != want)
 				relro_finding(c, m, slot, v, want, NULL, 0);
 			continue;
 		}
 		if (r->type == R_X86_64_64 && r->sym) {
 			/* pointers to symbols, e.g. tables in .data.rel.ro */
-			if (in_relro(m, r->offset) && read_slot(c, slot, &v) &&
+			if (in_relro(m, r->offset) && read_slot(c, w, slot, &v) &&
 			    !abs64_ok(c, m, r, v))
 				relro_finding(c, m, slot, v, 0,
 					      m->ref.dsyms[r->sym].name,
@@ -241,17 +438,18 @@ static void check_relocs(struct check_ctx *c, const struct module *m)
 		if ((r->type != R_X86_64_JUMP_SLOT &&
 		     r->type != R_X86_64_GLOB_DAT) || !r->sym)
 			continue;
-		if (!read_slot(c, slot, &v))
+		if (!read_slot(c, w, slot, &v))
 			continue;
 		verdict = judge_slot(c, m, r, v, &tm);
-		if (verdict == SLOT_BAD || verdict == SLOT_PRELOAD)
+		if (verdict != SLOT_OK && verdict != SLOT_UNKNOWN)
 			got_finding(c, m, r, slot, v, tm, verdict);
 	}
 }
 
 /* init/fini arrays: every entry into the module's own code. */
 static void check_array(struct check_ctx *c, const struct module *m,
-			const char *what, uint64_t vaddr, uint64_t size)
+			const struct slot_win *w, const char *what,
+			uint64_t vaddr, uint64_t size)
 {
 	uint64_t k, v;
 	char type[40], where[400];
@@ -262,7 +460,7 @@ static void check_array(struct check_ctx *c, const struct module *m,
 		uint64_t slot = m->bias + vaddr + k;
 		struct finding *f;
 
-		if (!read_slot(c, slot, &v))
+		if (!read_slot(c, w, slot, &v))
 			continue;
 		if (!v || v == UINT64_MAX || in_own_code(m, v))
 			continue;
@@ -313,6 +511,7 @@ static void check_entry(struct check_ctx *c, const struct module *m)
 
 int data_check(struct check_ctx *c)
 {
+	struct slot_win w;
 	size_t i;
 
 	for (i = 0; i < c->ms->n; i++) {
@@ -320,13 +519,15 @@ int data_check(struct check_ctx *c)
 
 		if (!m->executable || m->status != REF_OK || !m->has_bias)
 			continue;
-		check_relocs(c, m);
-		check_array(c, m, "init_array", m->ref.init_array,
+		win_load(c, m, &w);
+		check_relocs(c, m, &w);
+		check_array(c, m, &w, "init_array", m->ref.init_array,
 			    m->ref.init_arraysz);
-		check_array(c, m, "fini_array", m->ref.fini_array,
+		check_array(c, m, &w, "fini_array", m->ref.fini_array,
 			    m->ref.fini_arraysz);
-		check_array(c, m, "preinit_array", m->ref.preinit_array,
+		check_array(c, m, &w, "preinit_array", m->ref.preinit_array,
 			    m->ref.preinit_arraysz);
+		win_free(&w);
 		if (m->is_exe)
 			check_entry(c, m);
 	}

@@ -47,6 +47,7 @@ struct elfref {
 	const char *source;           /* "snapshot", "sysroot", "ref", "host" */
 	uint8_t *data;
 	size_t size;
+	bool mapped;                  /* data is a private mapping of the file */
 	Elf *elf;
 	uint16_t e_type;              /* ET_EXEC, ET_DYN */
 	uint64_t entry;

@@ -299,10 +299,18 @@ static void put_disasm(FILE *fp, const char *label, const char *text)
 	}
 }
 
+/* LD_PRELOAD, a tracer, ...: facts about the process, at no address. */
+static bool process_level(const struct finding *f)
+{
+	return !f->addr && !f->size;
+}
+
 static void text_finding(FILE *fp, const struct finding *f)
 {
-	fprintf(fp, "  [%s] %s%s at 0x%" PRIx64, fsev_name(f->sev), f->type,
-		f->suppressed ? " (suppressed)" : "", f->addr);
+	fprintf(fp, "  [%s] %s%s", fsev_name(f->sev), f->type,
+		f->suppressed ? " (suppressed)" : "");
+	if (!process_level(f))
+		fprintf(fp, " at 0x%" PRIx64, f->addr);
 	if (f->has_offset)
 		fprintf(fp, " (+0x%" PRIx64 ")", f->offset);
 	if (f->symbol) {
@@ -428,7 +436,8 @@ static json_t *json_finding(const struct finding *f)
 	json_object_set_new(o, "severity", json_string(fsev_name(f->sev)));
 	json_object_set_new(o, "score", json_integer(f->score));
 	json_object_set_new(o, "suppressed", json_boolean(f->suppressed));
-	json_object_set_new(o, "address", jhex(f->addr));
+	json_object_set_new(o, "address", process_level(f) ? json_null()
+							    : jhex(f->addr));
 	json_object_set_new(o, "size", json_integer((json_int_t)f->size));
 	if (f->region >= 0)
 		json_object_set_new(o, "region", json_integer(f->region));
@@ -503,10 +512,12 @@ static const char *sarif_level(enum fsev s)
 static json_t *sarif_result(const struct finding *f)
 {
 	json_t *r = json_object(), *loc = json_object(), *props;
-	char msg[1024];
+	char msg[1024], at[40] = "";
 
-	snprintf(msg, sizeof(msg), "%s at 0x%" PRIx64 "%s%s%s%s%s%s",
-		 f->type, f->addr, f->symbol ? " in " : "",
+	if (!process_level(f))
+		snprintf(at, sizeof(at), " at 0x%" PRIx64, f->addr);
+	snprintf(msg, sizeof(msg), "%s%s%s%s%s%s%s%s",
+		 f->type, at, f->symbol ? " in " : "",
 		 f->symbol ? f->symbol : "", f->target ? " -> " : "",
 		 f->target ? f->target : "", f->evidence ? ": " : "",
 		 f->evidence ? f->evidence : "");

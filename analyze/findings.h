@@ -99,6 +99,9 @@ struct check_ctx {
 	uint64_t code_bytes;          /* compared with a reference */
 	uint64_t rodata_bytes;        /* read-only segments, the same way */
 	unsigned max_patches;         /* per module, beyond: one summary */
+	bool dlopen_imported;         /* a needed module imports dlopen */
+	bool closure_known;           /* every needed module has a reference:
+					 module.needed is exact, not a bound */
 	char msg[600];                /* why a check failed (return -1) */
 };
 

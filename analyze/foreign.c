@@ -7,12 +7,15 @@
  * executable is reported like any anonymous one.
  */
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "elfref.h"
 #include "foreign.h"
+#include "interpose.h"
+#include "jit.h"
 #include "snapshot.h"
 
 static bool kind_is(const struct snap_region *g, const char *k)
@@ -36,25 +39,6 @@ static bool is_module_region(const struct snap_region *g)
 {
 	return kind_is(g, "file") || kind_is(g, "deleted") ||
 	       kind_is(g, "memfd");
-}
-
-bool foreign_is_jit_runtime(const char *exe)
-{
-	static const char *const names[] = {
-		"java", "node", "nodejs", "luajit", "dotnet", "mono", "pypy",
-		"pypy3", "chrome", "chromium", "firefox", "qemu-x86_64",
-	};
-	const char *b;
-	size_t i;
-
-	if (!exe)
-		return false;
-	b = strrchr(exe, '/');
-	b = b ? b + 1 : exe;
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (!strcmp(b, names[i]))
-			return true;
-	return false;
 }
 
 /* First bytes of a region, if its first page was captured. */
@@ -93,8 +77,27 @@ static void elf_evidence(char *out, size_t outlen, const uint8_t *h)
 		 h[4], type, machine);
 }
 
-static void region_checks(struct check_ctx *c, bool jit)
+/* Code a loaded JIT runtime made, in the shape it makes it: info. */
+static void jit_finding(struct check_ctx *c, const struct snap_region *g,
+			uint32_t i, const struct jit_runtime *rt,
+			const char *why)
 {
+	struct finding *f = finding_add(c->fs, "jit_code", FSEV_INFO, 5,
+					g->start, g->end - g->start);
+
+	f->region = i;
+	anon_key(f, g, 0);
+	finding_set(f, &f->target, "anon 0x%" PRIx64 "-0x%" PRIx64 " %s",
+		    g->start, g->end, g->perms);
+	finding_set(f, &f->evidence,
+		    "executable %s memory made by %s (%s is loaded): %s",
+		    g->perms, rt->name, module_base_name(rt->m), why);
+}
+
+static void region_checks(struct check_ctx *c, const struct jit_env *je)
+{
+	const struct jit_runtime *rt;
+	char why[200];
 	uint32_t i;
 
 	for (i = 0; i < c->s->manifest_regions; i++) {
@@ -122,11 +125,12 @@ static void region_checks(struct check_ctx *c, bool jit)
 					    g->perms);
 			}
 		}
-		if (x && !module) {
-			enum fsev sev = jit ? FSEV_LOW : FSEV_HIGH;
-
-			f = finding_add(c->fs, "anon_exec", sev,
-					jit ? 30 : w ? 95 : 85, g->start,
+		if (x && !module && !elf &&
+		    (rt = jit_region(c, je, i, why, sizeof(why)))) {
+			jit_finding(c, g, i, rt, why);
+		} else if (x && !module) {
+			f = finding_add(c->fs, "anon_exec", FSEV_HIGH,
+					w ? 95 : 85, g->start,
 					g->end - g->start);
 			if (!f)
 				continue;
@@ -140,7 +144,7 @@ static void region_checks(struct check_ctx *c, bool jit)
 				    g->path.s && g->path.len ? g->path.s : "",
 				    w ? " and writable (rwx)" : "",
 				    g->ri ? g->ri->pages[MSNAP_PAGE_DATA] : 0,
-				    jit ? "; the process is a JIT runtime" : "");
+				    je->n ? "; no loaded JIT runtime makes code of this shape" : "");
 			finding_set(f, &f->target, "anon 0x%" PRIx64 "-0x%" PRIx64
 				    " %s", g->start, g->end, g->perms);
 		} else if (x && w) {
@@ -293,8 +297,10 @@ static const struct module *closure_gap(const struct check_ctx *c)
 	return NULL;
 }
 
-static void library_checks(struct check_ctx *c, const char *preload)
+static void library_checks(struct check_ctx *c, const char *preload,
+			   const struct jit_env *je)
 {
+	const struct jit_runtime *rt;
 	const struct module *gap;
 	bool dlopen_used = false;
 	size_t i;
@@ -304,13 +310,21 @@ static void library_checks(struct check_ctx *c, const char *preload)
 		return;
 	}
 	gap = closure_gap(c);
+	c->closure_known = !gap;
+	c->dlopen_imported = dlopen_used;
 	for (i = 0; i < c->ms->n; i++) {
 		const struct module *m = &c->ms->v[i];
 		struct finding *f = NULL;
 
 		if (!m->executable)
 			continue;
-		if (m->memfd) {
+		if (m->memfd && (rt = jit_memfd(je, m))) {
+			f = finding_add(c->fs, "jit_code", FSEV_INFO, 5,
+					m->lo, m->hi - m->lo);
+			finding_set(f, &f->evidence,
+				    "code of %s (%s is loaded), mapped twice from its memfd (write xor execute)",
+				    rt->name, module_base_name(rt->m));
+		} else if (m->memfd) {
 			f = finding_add(c->fs, "memfd_exec", FSEV_HIGH, 95,
 					m->lo, m->hi - m->lo);
 			finding_set(f, &f->evidence,
@@ -335,10 +349,8 @@ static void library_checks(struct check_ctx *c, const char *preload)
 			finding_set(f, &f->evidence,
 				    "not in the DT_NEEDED closure; a library libc loads itself");
 		} else if (dlopen_used) {
-			f = finding_add(c->fs, "dlopened_library", FSEV_INFO,
-					10, m->lo, m->hi - m->lo);
-			finding_set(f, &f->evidence,
-				    "not in the DT_NEEDED closure; the program imports dlopen");
+			/* judged by foreign_late_check, once hooks are known */
+			continue;
 		} else if (gap) {
 			f = finding_add(c->fs, "unexplained_library", FSEV_LOW,
 					30, m->lo, m->hi - m->lo);
@@ -400,6 +412,62 @@ static size_t count_named(const struct check_ctx *c, const char *list,
 }
 
 /*
+ * A preload list as a target: its entries separated by one space, so the
+ * file's trailing newline or a colon-separated variable reads the same.
+ */
+static void set_list_target(struct finding *f, const char *list)
+{
+	char *out = malloc(strlen(list) + 1);
+	const char *p = list;
+	size_t used = 0, n;
+
+	if (!out) {
+		finding_set(f, &f->target, "%s", list);
+		return;
+	}
+	while (*(p += strspn(p, PRELOAD_SEPS))) {
+		n = strcspn(p, PRELOAD_SEPS);
+		if (used)
+			out[used++] = ' ';
+		memcpy(out + used, p, n);
+		used += n;
+		p += n;
+	}
+	out[used] = '\0';
+	finding_set(f, &f->target, "%s", out);
+	free(out);
+}
+
+/*
+ * What the loaded libraries a list names interpose of libc's file,
+ * directory, process and socket functions: "libx.so: readdir (directory)".
+ */
+static size_t named_interposers(const struct check_ctx *c, const char *list,
+				char *out, size_t outlen)
+{
+	size_t i, total = 0, used = 0, k;
+	char fns[600];
+	int w;
+
+	out[0] = '\0';
+	for (i = 0; i < c->ms->n; i++) {
+		const struct module *m = &c->ms->v[i];
+
+		if (!m->executable || !named_by(m, list) || interpose_home(m))
+			continue;
+		k = interpose_list(m, fns, sizeof(fns));
+		if (!k)
+			continue;
+		w = snprintf(out + used, outlen - used, "%s%s interposes %s",
+			     total ? "; " : "", module_base_name(m), fns);
+		if (w > 0 && used + (size_t)w < outlen)
+			used += (size_t)w;
+		total += k;
+	}
+	return total;
+}
+
+/*
  * The target's /etc/ld.so.preload as the capture read it, up to its first
  * NUL; NULL when the file was absent, empty or not recorded.
  */
@@ -428,9 +496,10 @@ static char *preload_file_list(const struct check_ctx *c)
  */
 static void preload_file_finding(struct check_ctx *c, const char *list)
 {
-	size_t entries = 0, loaded;
+	size_t entries = 0, loaded, nhooks;
 	const char *p = list;
 	struct finding *f;
+	char hooks[800];
 	bool clean;
 
 	while (*(p += strspn(p, PRELOAD_SEPS))) {
@@ -438,31 +507,37 @@ static void preload_file_finding(struct check_ctx *c, const char *list)
 		p += strcspn(p, PRELOAD_SEPS);
 	}
 	loaded = count_named(c, list, &clean);
+	nhooks = named_interposers(c, list, hooks, sizeof(hooks));
 	f = finding_add(c->fs, "ld_so_preload", clean ? FSEV_MEDIUM : FSEV_HIGH,
 			clean ? 65 : 85, 0, 0);
-	finding_set(f, &f->target, "%s", list);
+	set_list_target(f, list);
 	finding_set(f, &f->evidence,
-		    "/etc/ld.so.preload in the process's root names %zu entr%s, %zu loaded here%s: every dynamically linked program started there loads them",
+		    "/etc/ld.so.preload in the process's root names %zu entr%s, %zu loaded here%s: every dynamically linked program started there loads them%s%s",
 		    entries, entries == 1 ? "y" : "ies", loaded,
-		    clean ? "" : ", not all of them verified files");
+		    clean ? "" : ", not all of them verified files",
+		    nhooks ? "; " : "", nhooks ? hooks : "");
 }
 
 static void preload_finding(struct check_ctx *c, const char *value)
 {
 	struct finding *f;
+	char hooks[800];
+	size_t n, nhooks;
 	bool clean;
-	size_t n;
+	enum fsev sev;
 
 	n = count_named(c, value, &clean);
-	f = finding_add(c->fs, "ld_preload", clean && n ? FSEV_INFO
-						       : FSEV_MEDIUM,
-			clean && n ? 10 : 55, 0, 0);
-	finding_set(f, &f->target, "%s", value);
+	nhooks = named_interposers(c, value, hooks, sizeof(hooks));
+	sev = clean && n && !nhooks ? FSEV_INFO : FSEV_MEDIUM;
+	f = finding_add(c->fs, "ld_preload", sev,
+			sev == FSEV_INFO ? 10 : nhooks ? 65 : 55, 0, 0);
+	set_list_target(f, value);
 	finding_set(f, &f->evidence,
-		    "LD_PRELOAD is set; %zu preloaded librar%s loaded%s", n,
+		    "LD_PRELOAD is set; %zu preloaded librar%s loaded%s%s%s", n,
 		    n == 1 ? "y" : "ies",
 		    clean && n ? ", each a file that matches its reference"
-			       : ", not all of them verified files");
+			       : ", not all of them verified files",
+		    nhooks ? "; " : "", nhooks ? hooks : "");
 }
 
 static void env_checks(struct check_ctx *c, const char *preload)
@@ -489,7 +564,7 @@ static void env_checks(struct check_ctx *c, const char *preload)
 	}
 }
 
-static void thread_checks(struct check_ctx *c)
+static void thread_checks(struct check_ctx *c, const struct jit_env *je)
 {
 	size_t i;
 
@@ -507,6 +582,9 @@ static void thread_checks(struct check_ctx *c)
 		g = r >= 0 && (uint64_t)r < c->s->nregions ? &c->s->regions[r]
 							   : NULL;
 		if (g && (is_module_region(g) || kernel_made(g)))
+			continue;
+		/* a runtime running the code it compiled */
+		if (g && jit_region(c, je, (uint32_t)r, where, sizeof(where)))
 			continue;
 		f = finding_add(c->fs, g ? "thread_in_anon" : "thread_ip_unmapped",
 				FSEV_HIGH, 95, ip, 1);
@@ -528,14 +606,12 @@ static void thread_checks(struct check_ctx *c)
 
 int foreign_check(struct check_ctx *c)
 {
-	struct snap_bytes exe = { 0 }, keep = { 0 };
+	struct snap_bytes keep = { 0 };
 	char *file_list, *both = NULL;
 	const char *preload;
-	bool jit;
+	struct jit_env je;
 
-	snap_fact_bytes(c->s, "process.exe.path", &exe);
-	jit = foreign_is_jit_runtime(exe.s);
-	snap_bytes_free(&exe);
+	jit_detect(c, &je);
 	preload = env_value(c, "LD_PRELOAD", &keep);
 	file_list = preload_file_list(c);
 	/* libraries named by either are loaded on purpose, not injected */
@@ -545,14 +621,256 @@ int foreign_check(struct check_ctx *c)
 		both = NULL;
 		c->fs->nomem = true;
 	}
-	region_checks(c, jit);
-	library_checks(c, both);
+	region_checks(c, &je);
+	library_checks(c, both, &je);
 	env_checks(c, preload);
 	if (file_list)
 		preload_file_finding(c, file_list);
-	thread_checks(c);
+	thread_checks(c, &je);
 	free(both);
 	free(file_list);
 	snap_bytes_free(&keep);
+	return 0;
+}
+
+/* ---- libraries a dlopen may explain --------------------------------------- */
+
+/* Directories anyone may write to: where droppers put their payload. */
+static bool in_writable_dir(const char *path)
+{
+	static const char *const dirs[] = {
+		"/tmp/", "/var/tmp/", "/dev/shm/", "/run/shm/", "/var/lock/",
+		"/run/lock/", "/var/crash/",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if (!strncmp(path, dirs[i], strlen(dirs[i])))
+			return true;
+	return false;
+}
+
+/* Hidden directories where language toolchains install libraries. */
+static bool toolchain_dir(const char *name, size_t len)
+{
+	static const char *const dirs[] = {
+		".local", ".pyenv", ".nvm", ".cargo", ".rustup", ".venv",
+		".virtualenvs", ".conda", ".rbenv", ".rvm", ".asdf", ".sdkman",
+		".m2", ".gradle", ".ghcup", ".nix-profile", ".guix-profile",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if (strlen(dirs[i]) == len && !strncmp(name, dirs[i], len))
+			return true;
+	return false;
+}
+
+/*
+ * A directory component starting with a dot (not . or .., nor a
+ * toolchain's own such as ~/.local or ~/.pyenv).
+ */
+static bool in_hidden_dir(const char *path)
+{
+	const char *p = path, *slash;
+
+	while ((slash = strchr(p, '/'))) {
+		size_t len = (size_t)(slash - p);
+
+		if (p[0] == '.' && len > 1 && !(len == 2 && p[1] == '.') &&
+		    !toolchain_dir(p, len))
+			return true;
+		p = slash + 1;
+	}
+	return false;
+}
+
+static bool under(const char *path, const char *dir, size_t dirlen)
+{
+	return dirlen && !strncmp(path, dir, dirlen) && path[dirlen] == '/';
+}
+
+/*
+ * Where the program's libraries usually come from: the system's library
+ * directories, the install prefix of the executable (python's
+ * lib-dynload, postgres' pkglibdir) and the directories of its needed
+ * libraries.
+ */
+static bool usual_place(const struct check_ctx *c, const char *path)
+{
+	static const char *const sys[] = {
+		"/lib", "/lib64", "/lib32", "/usr/lib", "/usr/lib64",
+		"/usr/lib32", "/usr/local/lib", "/usr/libexec", "/opt",
+		"/snap", "/nix/store", "/gnu/store",
+	};
+	size_t i, len;
+	const char *slash;
+
+	for (i = 0; i < sizeof(sys) / sizeof(sys[0]); i++)
+		if (under(path, sys[i], strlen(sys[i])))
+			return true;
+	for (i = 0; i < c->ms->n; i++) {
+		const struct module *m = &c->ms->v[i];
+
+		if (!m->needed || !(slash = strrchr(m->path, '/')))
+			continue;
+		len = (size_t)(slash - m->path);
+		/* /prefix/bin/prog: anything under /prefix */
+		if (m->is_exe && len >= 4 &&
+		    (!strncmp(m->path + len - 4, "/bin", 4) ||
+		     (len >= 5 && !strncmp(m->path + len - 5, "/sbin", 5))))
+			len -= m->path[len - 4] == '/' ? 4 : 5;
+		if (under(path, m->path, len))
+			return true;
+	}
+	return false;
+}
+
+static bool is_hook_type(const char *t)
+{
+	static const char *const types[] = {
+		"got_hook", "inline_hook", "init_array_hook", "fini_array_hook",
+		"preinit_array_hook", "interposed_call", "relro_modified",
+		"code_patch", "entry_point_modified",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (!strcmp(t, types[i]))
+			return true;
+	return false;
+}
+
+/* A hook elsewhere that leads into m: the first one, or NULL. */
+static const struct finding *hook_into(const struct check_ctx *c,
+				       const struct module *m)
+{
+	size_t i;
+
+	for (i = 0; i < c->fs->n; i++) {
+		const struct finding *f = &c->fs->v[i];
+
+		if (f->has_target && f->target_addr >= m->lo &&
+		    f->target_addr < m->hi && is_hook_type(f->type) &&
+		    !(f->addr >= m->lo && f->addr < m->hi))
+			return f;
+	}
+	return NULL;
+}
+
+/*
+ * Code of another module written at run time: what ptrace-driven
+ * injectors (a syscall or call stub written and restored) and debuggers
+ * (breakpoints in ld.so's load hooks) leave behind.
+ */
+static const struct finding *write_residue(const struct check_ctx *c,
+					   const struct module *m)
+{
+	size_t i;
+
+	for (i = 0; i < c->fs->n; i++) {
+		const struct finding *f = &c->fs->v[i];
+
+		if (f->sev < FSEV_LOW || (f->addr >= m->lo && f->addr < m->hi))
+			continue;
+		if (!strcmp(f->type, "exec_page_written") ||
+		    !strcmp(f->type, "breakpoint") ||
+		    !strcmp(f->type, "code_patch"))
+			return f;
+	}
+	return NULL;
+}
+
+struct raise {
+	enum fsev sev;
+	char why[700];
+	size_t used;
+};
+
+static void raise_by(struct raise *r, enum fsev sev, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void raise_by(struct raise *r, enum fsev sev, const char *fmt, ...)
+{
+	va_list ap;
+	int w;
+
+	if (sev > r->sev)
+		r->sev = sev;
+	if (r->used && r->used + 2 < sizeof(r->why)) {
+		memcpy(r->why + r->used, "; ", 3);
+		r->used += 2;
+	}
+	va_start(ap, fmt);
+	w = vsnprintf(r->why + r->used, sizeof(r->why) - r->used, fmt, ap);
+	va_end(ap);
+	if (w > 0)
+		r->used = r->used + (size_t)w < sizeof(r->why) ?
+			  r->used + (size_t)w : sizeof(r->why) - 1;
+}
+
+/* Score of a library finding by the severity its evidence reached. */
+static const unsigned raise_score[FSEV_NSEV] = {
+	[FSEV_INFO] = 10, [FSEV_LOW] = 30, [FSEV_MEDIUM] = 65, [FSEV_HIGH] = 90,
+};
+
+static void judge_dlopened(struct check_ctx *c, const struct module *m)
+{
+	const struct finding *h;
+	struct raise r = { .sev = FSEV_INFO };
+	const bool usual = usual_place(c, m->path);
+	struct finding *f;
+	char fns[400];
+
+	if ((h = hook_into(c, m)))
+		raise_by(&r, FSEV_HIGH, "the target of a %s at 0x%" PRIx64
+			 "%s%s", h->type, h->addr, h->module ? " in " : "",
+			 h->module ? h->module : "");
+	/*
+	 * The residue says someone wrote code, not which library they
+	 * brought: it raises only a library from outside the usual places
+	 * (a program that loaded its own plugins stays as it was).
+	 */
+	if (!usual && (h = write_residue(c, m)))
+		raise_by(&r, FSEV_HIGH,
+			 "code of %s was written at run time (%s at 0x%" PRIx64
+			 "): a debugger's or injector's residue",
+			 h->module ? h->module : "another module", h->type,
+			 h->addr);
+	if (m->deleted)
+		raise_by(&r, FSEV_MEDIUM, "its file was deleted after loading");
+	if (in_writable_dir(m->path))
+		raise_by(&r, FSEV_MEDIUM, "it lives in a world-writable directory");
+	if (!interpose_home(m) && interpose_list(m, fns, sizeof(fns)))
+		raise_by(&r, FSEV_MEDIUM, "it defines libc's %s", fns);
+	if (!usual) {
+		if (in_hidden_dir(m->path))
+			raise_by(&r, FSEV_MEDIUM, "it lives in a hidden directory");
+		raise_by(&r, FSEV_LOW,
+			 "it is outside the system's library directories and the program's own");
+	}
+	f = finding_add(c->fs, r.sev >= FSEV_MEDIUM ? "injected_library"
+						   : "dlopened_library",
+			r.sev, raise_score[r.sev], m->lo, m->hi - m->lo);
+	f->region = m->first;
+	finding_module(f, m->path, m->key, 0);
+	finding_set(f, &f->evidence,
+		    "not in the DT_NEEDED closure; the program imports dlopen%s%s",
+		    r.used ? ", but " : "", r.why);
+}
+
+int foreign_late_check(struct check_ctx *c)
+{
+	size_t i;
+
+	if (!c->dlopen_imported)
+		return 0;
+	for (i = 0; i < c->ms->n; i++) {
+		const struct module *m = &c->ms->v[i];
+
+		if (m->executable && !m->needed && !m->memfd &&
+		    !loaded_by_libc(m))
+			judge_dlopened(c, m);
+	}
 	return 0;
 }

@@ -13,7 +13,11 @@
 /* Marks modules needed/preloaded (used by data_check), then reports. */
 int foreign_check(struct check_ctx *c);
 
-/* Process names of JIT runtimes: their anonymous code is expected. */
-bool foreign_is_jit_runtime(const char *exe_path);
+/*
+ * After the code and data checks: libraries a dlopen may have loaded,
+ * raised by what the other checks found (hooks into them, code written
+ * elsewhere) and by where they live.
+ */
+int foreign_late_check(struct check_ctx *c);
 
 #endif

@@ -13,6 +13,10 @@
 # check should cost about the same on both snapshots while verify grows.
 # References come from this machine (identity checked by build-id); once
 # memsnap --with-files stores them, pass MEMSNAP_ARGS=--with-files.
+# A second part times check of a postgres backend with LLVM JIT on
+# (libLLVM: 100 MiB of code, ~355k relocations), captured inside a
+# JIT-compiled query, in CPU seconds (user + system) beside verify; it is
+# skipped, saying so, where postgresql is not installed.
 # Not run by make check; asserts nothing.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
@@ -104,3 +108,56 @@ for mib in 16 "$BIG"; do
 		"$(( $(stat -c %s "$snap") >> 20 ))" "$tc" "$tv" "$code"
 	rm -f "$snap"
 done
+
+# median_cpu CMD...: median user+system CPU seconds of REPS runs.
+median_cpu() {
+	local i times=()
+	"$@" >/dev/null 2>&1
+	for ((i = 0; i < REPS; i++)); do
+		/usr/bin/time -o "$DIR/cpu" -f '%U %S' "$@" >/dev/null 2>&1
+		times+=("$(awk '{ printf "%.2f", $1 + $2 }' "$DIR/cpu")")
+	done
+	printf '%s\n' "${times[@]}" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+
+# A postgres backend inside a JIT-compiled query, from a private cluster.
+postgres_backend_snap() {
+	local bindir user=postgres n=0 pid
+	bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+	[ -x "$bindir/initdb" ] && [ -x /usr/bin/time ] || return 1
+	as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u "$user" -- "$@"; else "$@"; fi; }
+	mkdir "$DIR/pg" && chmod 755 "$DIR" && { [ "$(id -u)" != 0 ] || chown "$user" "$DIR/pg"; } || return 1
+	as_pg "$bindir/initdb" -D "$DIR/pg/data" -A trust >/dev/null 2>&1 || return 1
+	as_pg "$bindir/pg_ctl" -D "$DIR/pg/data" -l "$DIR/pg/log" -w start -o \
+		"-k $DIR/pg -c listen_addresses= -c jit=on -c jit_above_cost=0 -c jit_inline_above_cost=0 -c jit_optimize_above_cost=0 -c max_parallel_workers_per_gather=0" \
+		>/dev/null 2>&1 || return 1
+	PG_STOP="as_pg $bindir/pg_ctl -D $DIR/pg/data -m immediate stop"
+	mkfifo "$DIR/psql.in" && chmod 666 "$DIR/psql.in"
+	as_pg "$bindir/psql" -h "$DIR/pg" -d postgres -At <"$DIR/psql.in" >"$DIR/psql.out" 2>&1 &
+	PIDS+=("$!")
+	exec 3>"$DIR/psql.in"
+	echo "select pg_backend_pid();" >&3
+	echo "select count(*) from generate_series(1, 2000000000) g where g * 3 % 7 = 1;" >&3
+	until grep -qE '^[0-9]+$' "$DIR/psql.out" && grep -q llvmjit "/proc/$(head -n 1 "$DIR/psql.out")/maps" 2>/dev/null; do
+		sleep 0.1
+		n=$((n + 1))
+		[ $n -lt 300 ] || return 1
+	done
+	sleep 1
+	pid=$(head -n 1 "$DIR/psql.out")
+	"$MEMSNAP" -p "$pid" -o "$DIR/pg.msnap" ${MEMSNAP_ARGS:-} 2>/dev/null || return 1
+	exec 3>&-
+	$PG_STOP >/dev/null 2>&1
+	echo "$DIR/pg.msnap"
+}
+
+printf '\npostgres backend with LLVM JIT, median CPU seconds (user + system) of %s runs\n' "$REPS"
+if snap=$(postgres_backend_snap); then
+	printf '%-14s %12s %10s %10s\n' what snapshot_mib check_cpu verify_cpu
+	printf '%-14s %12s %10s %10s\n' backend "$(( $(stat -c %s "$snap") >> 20 ))" \
+		"$(median_cpu "$ANALYZE" check "$snap")" \
+		"$(median_cpu "$ANALYZE" verify "$snap")"
+else
+	${PG_STOP:-true} >/dev/null 2>&1
+	echo "skipped: no postgresql (or /usr/bin/time) here, or the cluster did not start"
+fi

@@ -52,7 +52,7 @@ def show(doc):
     for f in doc["findings"]:
         sys.stderr.write("  %s %s%s at %s module=%s symbol=%s target=%s: %s\n" % (
             f["severity"], f["type"], " (suppressed)" if f["suppressed"] else "",
-            f["address"], f.get("module"), f.get("symbol"), f.get("target"),
+            f.get("address") or "-", f.get("module"), f.get("symbol"), f.get("target"),
             f.get("evidence")))
 
 

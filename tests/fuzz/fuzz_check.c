@@ -88,7 +88,8 @@ static void check(struct snap *s)
 	c.fs = &fs;
 	c.max_patches = 8;
 	c.tracer_pid = -1;
-	if (code_check(&c) || foreign_check(&c) || data_check(&c))
+	if (code_check(&c) || foreign_check(&c) || data_check(&c) ||
+	    foreign_late_check(&c))
 		goto out;
 	findings_finish(&fs);
 	(void)findings_worst(&fs);

@@ -22,6 +22,8 @@
 #include "codecheck.h"
 #include "elfref.h"
 #include "findings.h"
+#include "interpose.h"
+#include "patchctx.h"
 
 /* ---- patch classification ------------------------------------------------ */
 
@@ -340,6 +342,94 @@ static void test_findings_json_sarif(void **state)
 	findings_free(&fs);
 }
 
+
+static void test_interpose_classes(void **state)
+{
+	struct module libc = { .path = (char *)"/usr/lib/x86_64-linux-gnu/libc.so.6",
+			       .status = REF_UNAVAILABLE };
+	struct module rk = { .path = (char *)"/tmp/.x/librk.so",
+			     .status = REF_UNAVAILABLE };
+
+	(void)state;
+	assert_string_equal(interpose_class("readdir64"), "directory");
+	assert_string_equal(interpose_class("__xstat"), "file");
+	assert_string_equal(interpose_class("connect"), "socket");
+	assert_string_equal(interpose_class("execve"), "process");
+	/* ordinary functions, and getppid (the benign preload sample's) */
+	assert_null(interpose_class("getppid"));
+	assert_null(interpose_class("malloc"));
+	assert_null(interpose_class(NULL));
+	assert_true(interpose_home(&libc));
+	assert_false(interpose_home(&rk));
+}
+
+/* Only instructions the patch wrote count: the file's own syscall not. */
+static void test_code_traits_changed_only(void **state)
+{
+	/* file: syscall; ret; nops.  memory: syscall; 7 pushes; syscall */
+	static const uint8_t file[] = { 0x0f, 0x05, 0xc3, 0x90, 0x90, 0x90,
+					0x90, 0x90, 0x90, 0x90, 0x90, 0x90,
+					0x90, 0x90 };
+	static const uint8_t mem[] = { 0x0f, 0x05, 0x50, 0x57, 0x56, 0x52,
+				       0x41, 0x52, 0x41, 0x50, 0x41, 0x51,
+				       0x0f, 0x05 };
+	struct code_traits t;
+	csh cs;
+
+	(void)state;
+	assert_int_equal(cs_open(CS_ARCH_X86, CS_MODE_64, &cs), CS_ERR_OK);
+	code_traits(cs, mem, file, sizeof(mem), 0x1000, &t);
+	assert_int_equal(t.syscalls, 1);
+	assert_int_equal(t.pushes, 7);
+	code_traits(cs, file, file, sizeof(file), 0x1000, &t);
+	assert_int_equal(t.syscalls, 0);
+	assert_int_equal(t.pushes, 0);
+	cs_close(&cs);
+}
+
+static void test_stack_words_range(void **state)
+{
+	uint64_t v[] = { 0x10, 0x2000, 0x2008, 0x7fff };
+	struct stack_words w = { .v = v, .n = 4 };
+
+	(void)state;
+	assert_true(stack_words_any(&w, 0x2000, 0x2001));
+	assert_true(stack_words_any(&w, 0x2001, 0x3000));
+	assert_false(stack_words_any(&w, 0x2009, 0x7fff));
+	assert_false(stack_words_any(&w, 0x8000, 0x9000));
+	w.n = 0;
+	assert_false(stack_words_any(&w, 0, UINT64_MAX));
+}
+
+/* LD_PRELOAD and the like are facts of the process: no "at 0x0". */
+static void test_process_level_no_address(void **state)
+{
+	struct report_head h = { .snapshot = "v.msnap", .pid = 7 };
+	struct findings fs = { 0 };
+	struct finding *f;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp;
+	json_t *doc;
+
+	(void)state;
+	f = finding_add(&fs, "ld_preload", FSEV_MEDIUM, 55, 0, 0);
+	finding_set(f, &f->target, "%s", "/tmp/x.so");
+	findings_finish(&fs);
+	fp = open_memstream(&buf, &len);
+	assert_non_null(fp);
+	assert_int_equal(findings_print_text(fp, &fs, &h), 0);
+	fclose(fp);
+	assert_non_null(strstr(buf, "[medium] ld_preload, score 55"));
+	assert_null(strstr(buf, "at 0x0"));
+	free(buf);
+	doc = render(&fs, false);
+	assert_true(json_is_null(json_object_get(
+		json_array_get(json_object_get(doc, "findings"), 0), "address")));
+	json_decref(doc);
+	findings_free(&fs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -350,6 +440,10 @@ int main(void)
 		cmocka_unit_test(test_findings_ids_allowlist),
 		cmocka_unit_test(test_findings_severity_names),
 		cmocka_unit_test(test_findings_json_sarif),
+		cmocka_unit_test(test_interpose_classes),
+		cmocka_unit_test(test_code_traits_changed_only),
+		cmocka_unit_test(test_stack_words_range),
+		cmocka_unit_test(test_process_level_no_address),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
