@@ -19,7 +19,7 @@
 /* Where the borrowed `syscall` (0f 05) instruction is. */
 struct inject_site {
 	uint64_t addr;          /* of the 0f byte */
-	bool then_ret;          /* followed by `ret` (c3): see inject.c */
+	bool then_ret;          /* followed by ret/pop: a loose child faults */
 	char where[64];         /* "vdso", or the mapping's path tail */
 };
 

@@ -5,7 +5,7 @@
  * into it (CRIU's compel writes one for a moment; we borrow one).
  *
  * The vDSO is the first choice: every x86-64 process has one, its text is
- * small, always present in memory, and its syscall fallbacks end in `ret`.
+ * small and always present in memory.
  * It is parsed from the target's memory, not from ours: a restored or
  * foreign process may carry another vDSO.  Failing that, executable file
  * mappings are scanned, the C library first, only in pages that are
@@ -35,7 +35,24 @@ struct scan_hit {
 	bool found;
 };
 
-/* Note a syscall at buf[i]; a later one followed by ret wins. */
+/*
+ * Does the code at p (n bytes) touch memory through rsp first: ret, pop,
+ * or `add $imm8,%rsp` and then one of those?  A child that got loose with
+ * the stack pointer we give it (CHILD_SP in cow.c) then faults at once.
+ */
+static bool uses_rsp_first(const uint8_t *p, size_t n)
+{
+	if (n >= 4 && p[0] == 0x48 && p[1] == 0x83 && p[2] == 0xc4) {
+		p += 4;
+		n -= 4;
+	}
+	if (n >= 1 && (p[0] == 0xc3 || p[0] == 0xc2 ||
+		       (p[0] >= 0x58 && p[0] <= 0x5f)))
+		return true;
+	return n >= 2 && p[0] == 0x41 && p[1] >= 0x58 && p[1] <= 0x5f;
+}
+
+/* Note a syscall in buf; a later one followed by a stack access wins. */
 static void scan_bytes(const uint8_t *buf, size_t len, uint64_t base,
 		       struct scan_hit *hit)
 {
@@ -45,7 +62,7 @@ static void scan_bytes(const uint8_t *buf, size_t len, uint64_t base,
 	for (i = 0; i + 1 < len; i++) {
 		if (buf[i] != 0x0f || buf[i + 1] != 0x05)
 			continue;
-		ret = i + 2 < len && buf[i + 2] == 0xc3;
+		ret = uses_rsp_first(buf + i + 2, len - i - 2);
 		if (!hit->found || (ret && !hit->then_ret)) {
 			hit->addr = base + i;
 			hit->then_ret = ret;
@@ -135,7 +152,7 @@ static void scan_vdso(int memfd, const struct region *r, struct scan_hit *hit)
 static void scan_mapping(int memfd, int pmfd, const struct region *r,
 			 uint64_t *budget, struct scan_hit *hit)
 {
-	uint8_t page[PAGE + 1];
+	uint8_t page[PAGE];
 	uint64_t addr, pme;
 
 	for (addr = r->start; addr < r->end && *budget >= PAGE &&
@@ -146,13 +163,7 @@ static void scan_mapping(int memfd, int pmfd, const struct region *r,
 		if (read_full(memfd, page, PAGE, addr))
 			continue;
 		*budget -= PAGE;
-		/* one byte more, to see a `ret` across the page end */
-		page[PAGE] = 0;
-		if (addr + PAGE < r->end &&
-		    read_full(memfd, page + PAGE, 1, addr + PAGE))
-			page[PAGE] = 0;
-		scan_bytes(page, addr + PAGE < r->end ? PAGE + 1 : PAGE,
-			   addr, hit);
+			scan_bytes(page, PAGE, addr, hit);
 	}
 }
 

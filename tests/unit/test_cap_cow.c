@@ -554,7 +554,7 @@ static void test_cow_full(void **state)
 	if (cow_fork(&t, &c, &err))
 		fail_msg("cow_fork: %s", err.msg);
 	assert_true(c.pid > 0);
-	print_message("# site %#llx in %s (then ret: %d), forked by %d, "
+	print_message("# site %#llx in %s (stack access next: %d), forked by %d, "
 		      "clone %.3f ms\n", (unsigned long long)c.site.addr,
 		      c.site.where, c.site.then_ret, (int)c.forked_by,
 		      c.fork_ns / 1e6);
