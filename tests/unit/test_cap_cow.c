@@ -57,6 +57,7 @@ struct shared {
 	volatile uintptr_t pattern, shared_map, dontfork, wipe;
 	volatile pid_t tid_spin, tid_sleep, tid_read;
 	int pipefd[2];
+	volatile uint64_t rt_handled;   /* SIGRTMIN handled by the victim */
 	volatile pid_t cow_pid;         /* the driver's child, for the test */
 	volatile int driver_stage;
 };
@@ -91,6 +92,12 @@ static void on_sigchld(int sig)
 {
 	(void)sig;
 	__atomic_add_fetch(&shm->sigchld, 1, __ATOMIC_RELAXED);
+}
+
+static void on_rt(int sig)
+{
+	(void)sig;
+	__atomic_add_fetch(&shm->rt_handled, 1, __ATOMIC_RELAXED);
 }
 
 static void fill(uint8_t *p, size_t len, int gen)
@@ -243,6 +250,8 @@ static pid_t start_victim(void (*body)(void))
 		sa.sa_handler = on_sigchld;
 		sa.sa_flags = SA_RESTART;
 		sigaction(SIGCHLD, &sa, NULL);
+		sa.sa_handler = on_rt;
+		sigaction(SIGRTMIN, &sa, NULL);
 		body();
 		_exit(0);
 	}
@@ -805,6 +814,97 @@ static void test_sigkill_thawed(void **state)
 	sigkill_driver_at(2);
 }
 
+struct sender {
+	pid_t pid;
+	volatile int stop;
+	uint64_t sent;
+};
+
+/* Queue real-time signals at the victim while it is made to fork. */
+static void *send_signals(void *arg)
+{
+	struct sender *s = arg;
+	const struct timespec gap = { 0, 50000 };
+
+	while (!__atomic_load_n(&s->stop, __ATOMIC_ACQUIRE)) {
+		if (!kill(s->pid, SIGRTMIN))
+			s->sent++;
+		nanosleep(&gap, NULL);
+	}
+	return NULL;
+}
+
+/* Signals that arrive during the injections stay pending and come after. */
+static void test_signals_not_lost(void **state)
+{
+	struct sender snd = { 0 };
+	struct cap_error err = { "" };
+	struct cow_child c;
+	struct target t;
+	pthread_t th;
+	pid_t pid;
+	int i;
+
+	(void)state;
+	pid = start_victim(victim_full);
+	snd.pid = pid;
+	assert_int_equal(target_open(&t, pid, &err), 0);
+	assert_int_equal(pthread_create(&th, NULL, send_signals, &snd), 0);
+	for (i = 0; i < 20; i++) {
+		if (target_freeze(&t, &err) || cow_fork(&t, &c, &err))
+			fail_msg("round %d: %s", i, err.msg);
+		target_thaw(&t);
+		if (target_freeze(&t, &err) || cow_reap(&t, &c, &err))
+			fail_msg("round %d: %s", i, err.msg);
+		target_thaw(&t);
+	}
+	__atomic_store_n(&snd.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(th, NULL);
+	for (i = 0; i < 2000 && shm->rt_handled != snd.sent; i++)
+		sleep_ms(1);
+	print_message("# %" PRIu64 " signals sent, %" PRIu64 " handled\n",
+		      snd.sent, shm->rt_handled);
+	assert_true(snd.sent > 0);
+	assert_int_equal(shm->rt_handled, snd.sent);
+	assert_int_equal(shm->sigchld, 0);
+	assert_true(counter_moves());
+	target_close(&t);
+	end_victim(pid);
+}
+
+/* A group-stopped victim forks and stays stopped afterwards. */
+static void test_stopped_stays_stopped(void **state)
+{
+	struct cap_error err = { "" };
+	struct cow_child c;
+	struct target t;
+	uint64_t before;
+	pid_t pid;
+	int st;
+
+	(void)state;
+	pid = start_victim(victim_full);
+	assert_int_equal(kill(pid, SIGSTOP), 0);
+	assert_int_equal(waitpid(pid, &st, WUNTRACED), pid);
+	freeze_ok(&t, pid);
+	if (cow_fork(&t, &c, &err))
+		fail_msg("cow_fork: %s", err.msg);
+	check_must_copy(&t);
+	if (cow_reap(&t, &c, &err))
+		fail_msg("cow_reap: %s", err.msg);
+	target_thaw(&t);
+	sleep_ms(50);
+	assert_int_equal(state_of(pid, NULL), 'T');
+	before = shm->counter;
+	sleep_ms(50);
+	assert_true(shm->counter == before);
+	assert_int_equal(kill(pid, SIGCONT), 0);
+	assert_true(counter_moves());
+	assert_int_equal(shm->sigchld, 0);
+	target_close(&t);
+	end_victim(pid);
+}
+
 static void test_must_copy_empty(void **state)
 {
 	struct region_list l = { 0 };
@@ -823,6 +923,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_cow_full, kill_leftover),
 		cmocka_unit_test_teardown(test_restart_read, kill_leftover),
 		cmocka_unit_test_teardown(test_restart_nanosleep, kill_leftover),
+		cmocka_unit_test_teardown(test_signals_not_lost, kill_leftover),
+		cmocka_unit_test_teardown(test_stopped_stays_stopped, kill_leftover),
 		cmocka_unit_test_teardown(test_refuses_temp_mask, kill_leftover),
 		cmocka_unit_test_teardown(test_refuses_seccomp, kill_leftover),
 		cmocka_unit_test_teardown(test_sigkill_frozen, kill_leftover),
