@@ -37,12 +37,17 @@
 #define REAP_TRIES 50
 #define CHILD_STOP_TIMEOUT_NS (10ll * 1000000000ll)
 
-static int64_t now_ns(void)
+static int64_t clock_ns(clockid_t clk)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(clk, &ts);
 	return (int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec;
+}
+
+static int64_t now_ns(void)
+{
+	return clock_ns(CLOCK_MONOTONIC);
 }
 
 /* Wait for the child's first stop (or its death); 0 when stopped. */
@@ -127,6 +132,7 @@ int cow_fork(struct target *t, struct cow_child *c, struct cap_error *err)
 	call.on_event = on_clone;
 	call.event_arg = &ev;
 	c->forked_by = t->threads[ti].tid;
+	c->forked_at = clock_ns(CLOCK_REALTIME);
 	t0 = now_ns();
 	if (inject_syscall(t, (size_t)ti, &c->site, &call, err)) {
 		if (c->pid > 0)
@@ -245,6 +251,7 @@ int cow_reap(struct target *t, struct cow_child *c, struct cap_error *err)
 	}
 	if (inject_wait4(t, c, err))
 		return -1;
+	c->reaped_at = clock_ns(CLOCK_REALTIME);
 	c->pid = 0;
 	return 0;
 }

@@ -39,6 +39,8 @@ struct cow_child {
 	struct inject_site site;
 	unsigned long clone_flags;
 	int64_t fork_ns;        /* the injected clone, entry to exit */
+	int64_t forked_at;      /* CLOCK_REALTIME ns, for the manifest */
+	int64_t reaped_at;      /* CLOCK_REALTIME ns of the reap, 0 before */
 	bool killed;            /* SIGKILLed and its exit collected by us */
 };
 
