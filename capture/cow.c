@@ -35,6 +35,8 @@
 
 #define CHILD_SP 16ul           /* never mapped (mmap_min_addr) */
 #define REAP_TRIES 50
+#define FORK_TRIES 3
+#define ERESTARTNOINTR 513      /* kernel-internal, seen by a tracer */
 #define CHILD_STOP_TIMEOUT_NS (10ll * 1000000000ll)
 
 static int64_t clock_ns(clockid_t clk)
@@ -111,7 +113,7 @@ int cow_fork(struct target *t, struct cow_child *c, struct cap_error *err)
 	struct fork_event ev = { c, 0 };
 	struct inject_call call;
 	int64_t t0;
-	int ti;
+	int ti, tries;
 
 	memset(c, 0, sizeof(*c));
 	if (!t->frozen) {
@@ -132,15 +134,20 @@ int cow_fork(struct target *t, struct cow_child *c, struct cap_error *err)
 	call.on_event = on_clone;
 	call.event_arg = &ev;
 	c->forked_by = t->threads[ti].tid;
-	c->forked_at = clock_ns(CLOCK_REALTIME);
-	t0 = now_ns();
-	if (inject_syscall(t, (size_t)ti, &c->site, &call, err)) {
-		if (c->pid > 0)
-			kill(c->pid, SIGKILL);  /* a zombie at worst */
-		c->pid = 0;
-		return -1;
+	for (tries = 0; tries < FORK_TRIES; tries++) {
+		c->forked_at = clock_ns(CLOCK_REALTIME);
+		t0 = now_ns();
+		if (inject_syscall(t, (size_t)ti, &c->site, &call, err)) {
+			if (c->pid > 0)
+				kill(c->pid, SIGKILL);  /* a zombie at worst */
+			c->pid = 0;
+			return -1;
+		}
+		c->fork_ns = now_ns() - t0;
+		/* a stop signal came during the copy: the kernel said retry */
+		if (call.result != -ERESTARTNOINTR)
+			break;
 	}
-	c->fork_ns = now_ns() - t0;
 	if (call.result < 0) {
 		explain_clone_error(err, t->pid, call.result);
 		c->pid = 0;
@@ -224,30 +231,45 @@ static int inject_wait4(struct target *t, struct cow_child *c,
 	return -1;
 }
 
-int cow_reap(struct target *t, struct cow_child *c, struct cap_error *err)
+int cow_kill(struct cow_child *c, struct cap_error *err)
 {
 	int ret;
 
-	if (c->pid <= 0)
+	if (c->pid <= 0 || c->killed)
 		return 0;
-	if (!t->frozen) {
-		tgt_set_err(err, "--cow: pid %d must be frozen to reap its "
-			    "child", (int)t->pid);
+	if (kill(c->pid, SIGKILL) && errno != ESRCH) {
+		tgt_set_err(err, "cannot kill child %d: %s", (int)c->pid,
+			    strerror(errno));
 		return -1;
 	}
-	if (!c->killed) {
-		if (kill(c->pid, SIGKILL) && errno != ESRCH) {
-			tgt_set_err(err, "cannot kill child %d: %s",
-				    (int)c->pid, strerror(errno));
-			return -1;
-		}
-		ret = collect_exit(c->pid);
-		if (ret && ret != -ECHILD) {
-			tgt_set_err(err, "waiting for child %d: %s",
-				    (int)c->pid, strerror(-ret));
-			return -1;
-		}
-		c->killed = true;
+	ret = collect_exit(c->pid);
+	if (ret && ret != -ECHILD) {
+		tgt_set_err(err, "waiting for child %d: %s", (int)c->pid,
+			    strerror(-ret));
+		return -1;
+	}
+	c->killed = true;
+	return 0;
+}
+
+int cow_reap(struct target *t, struct cow_child *c, struct cap_error *err)
+{
+	pid_t ppid = 0;
+
+	if (c->pid <= 0)
+		return 0;
+	if (cow_kill(c, err))
+		return -1;
+	/* the target exited: init (or a subreaper) took the zombie */
+	if (!child_state(c->pid, &ppid) || ppid != t->pid) {
+		c->reaped_at = clock_ns(CLOCK_REALTIME);
+		c->pid = 0;
+		return 0;
+	}
+	if (!t->frozen) {
+		tgt_set_err(err, "--cow: pid %d must be frozen to reap its "
+			    "child %d", (int)t->pid, (int)c->pid);
+		return -1;
 	}
 	if (inject_wait4(t, c, err))
 		return -1;

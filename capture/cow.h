@@ -12,6 +12,7 @@
  *   cow_must_copy(&regions, ...)      frozen: copy these from the target
  *   target_thaw(t)                    the target runs; read c.pid
  *   ... read /proc/c.pid/mem or process_vm_readv(c.pid) ...
+ *   cow_kill(&c)                      optional: stops the page copies now
  *   target_freeze(t)                  a short second freeze, no copying
  *   cow_reap(t, &c)                   frozen: child killed and reaped
  *   target_thaw(t)
@@ -66,10 +67,20 @@ int cow_preflight(const struct target *t, struct cap_error *err);
 int cow_fork(struct target *t, struct cow_child *c, struct cap_error *err);
 
 /*
- * Frozen target: SIGKILL the child, collect its exit as its tracer, then
+ * SIGKILL the child and collect its exit as its tracer (the target may be
+ * running): from then on the target pays no more page copies.  The child
+ * is then a zombie of the target, visible only to a wait with __WALL or
+ * __WCLONE, until cow_reap.  0, or -1 with err.  No-op when already done.
+ */
+int cow_kill(struct cow_child *c, struct cap_error *err);
+
+/*
+ * Frozen target: cow_kill if not done yet, then
  * reap the zombie by an injected wait4(pid, NULL, __WALL|WNOHANG, NULL) in
- * a target thread.  Returns 0 when the child is gone, or -1 with err (the
- * child is then at worst a zombie of the target).  No-op when c->pid is 0.
+ * a target thread.  If the target exited meanwhile (the zombie went to
+ * init or a subreaper), only the kill is done and the target need not be
+ * frozen.  Returns 0 when the child is gone, or -1 with err (the child is
+ * then at worst a zombie of the target).  No-op when c->pid is 0.
  */
 int cow_reap(struct target *t, struct cow_child *c, struct cap_error *err);
 

@@ -60,17 +60,32 @@ static int check_arch(const struct target *t, struct cap_error *err)
 	return 0;
 }
 
-static int check_seccomp(const char *status, pid_t pid,
-			 struct cap_error *err)
+/* Seccomp is per thread: every thread's status is looked at. */
+static int check_seccomp(const struct target *t, struct cap_error *err)
 {
-	uint64_t mode = 0;
+	char path[64], *status;
+	uint64_t mode, worst = 0;
+	int *tids = NULL;
+	size_t n = 0, i, len;
 
-	if (tgt_status_u64(status, "Seccomp:", 10, &mode) || mode == 0)
+	if (tgt_list_numeric(t->procfd, "task", &tids, &n))
+		return refuse(err, "its threads cannot be listed", t->pid);
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "task/%d/status", tids[i]);
+		if (tgt_read_at(t->procfd, path, &status, &len))
+			continue;       /* exited since the listing */
+		if (!tgt_status_u64(status, "Seccomp:", 10, &mode) &&
+		    mode > worst)
+			worst = mode;
+		free(status);
+	}
+	free(tids);
+	if (worst == 0)
 		return 0;
-	return refuse(err, mode == 1 ? "it runs in seccomp strict mode (a "
+	return refuse(err, worst == 1 ? "it runs in seccomp strict mode (a "
 		      "fork would kill it)" : "it runs under a seccomp filter "
 		      "(its answer to an injected clone may kill it, signal "
-		      "it, or reach a supervisor)", pid);
+		      "it, or reach a supervisor)", t->pid);
 }
 
 /* Tasks (threads count) whose real uid is uid, as RLIMIT_NPROC counts. */
@@ -273,7 +288,7 @@ int cow_preflight(const struct target *t, struct cap_error *err)
 			    (int)t->pid);
 		return -1;
 	}
-	ret = check_seccomp(status, t->pid, err);
+	ret = check_seccomp(t, err);
 	if (!ret)
 		ret = check_nproc(t, status, err);
 	free(status);

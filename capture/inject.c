@@ -33,7 +33,7 @@
 #include "inject.h"
 #include "target_int.h"
 
-#define STOP_TIMEOUT_NS (60ll * 1000000000ll)
+#define STOP_TIMEOUT_NS (30ll * 1000000000ll)
 #define SYSCALL_STOP (SIGTRAP | 0x80)
 #define EFLAGS_TF 0x100ull
 
@@ -60,13 +60,18 @@ static int64_t now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec;
 }
 
-/* Wait for tid's next stop.  Polls, so that a call that blocks forever
- * (it should not) cannot hang us with the target frozen. */
+/*
+ * Wait for tid's next stop.  Polls, so that a call that blocks (it should
+ * not) cannot hang us with the target frozen: past the deadline the
+ * thread is interrupted once (a blocked call then returns, and its exit
+ * stop comes), and given as long again.
+ */
 static struct stop next_stop(pid_t tid)
 {
-	const int64_t deadline = now_ns() + STOP_TIMEOUT_NS;
+	int64_t deadline = now_ns() + STOP_TIMEOUT_NS;
 	struct timespec pause = { 0, 5000 };
 	struct stop s = { STOP_ERROR, 0, 0 };
+	bool interrupted = false;
 	int status;
 	pid_t r;
 
@@ -80,8 +85,13 @@ static struct stop next_stop(pid_t tid)
 		}
 		if (r == 0) {
 			if (now_ns() > deadline) {
-				errno = ETIMEDOUT;
-				return s;
+				if (interrupted ||
+				    ptrace(PTRACE_INTERRUPT, tid, NULL, NULL)) {
+					errno = ETIMEDOUT;
+					return s;
+				}
+				interrupted = true;
+				deadline = now_ns() + STOP_TIMEOUT_NS;
 			}
 			nanosleep(&pause, NULL);
 			if (pause.tv_nsec < 500000)

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -905,6 +906,76 @@ static void test_stopped_stays_stopped(void **state)
 	end_victim(pid);
 }
 
+/* A user at its RLIMIT_NPROC: refused up front; forced, the clone fails
+ * with EAGAIN and nothing is left behind. */
+static void victim_nproc(void)
+{
+	const struct rlimit one = { 1, 1 };
+
+	if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534) ||
+	    setrlimit(RLIMIT_NPROC, &one))
+		_exit(4);
+	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+	shm->ready = 1;
+	for (;;)
+		pause();
+}
+
+static void test_nproc(void **state)
+{
+	struct thread_snap before[1];
+	struct cap_error err = { "" };
+	struct cow_child c;
+	struct target t;
+	char kids[64];
+	pid_t pid;
+
+	(void)state;
+	pid = start_victim(victim_nproc);
+	assert_int_equal(target_open(&t, pid, &err), 0);
+	assert_int_equal(cow_preflight(&t, &err), -1);
+	print_message("# %s\n", err.msg);
+	assert_non_null(strstr(err.msg, "RLIMIT_NPROC"));
+	assert_non_null(strstr(err.msg, "default mode"));
+	/* forced past the refusal */
+	assert_int_equal(target_freeze(&t, &err), 0);
+	snap_all(&t, before);
+	assert_int_equal(cow_fork(&t, &c, &err), -1);
+	print_message("# %s\n", err.msg);
+	assert_non_null(strstr(err.msg, "RLIMIT_NPROC"));
+	assert_int_equal(c.pid, 0);
+	assert_snaps_equal(&t, before);
+	target_thaw(&t);
+	children_of(pid, kids, sizeof(kids));
+	assert_string_equal(kids, "");
+	assert_int_equal(tracer_of(pid), 0);
+	assert_int_equal(shm->sigchld, 0);
+	target_close(&t);
+	end_victim(pid);
+}
+
+/* The target dies while the child lives: the child is only killed. */
+static void test_target_exits_first(void **state)
+{
+	struct cap_error err = { "" };
+	struct cow_child c;
+	struct target t;
+	pid_t pid, cow;
+
+	(void)state;
+	pid = start_victim(victim_full);
+	freeze_ok(&t, pid);
+	if (cow_fork(&t, &c, &err))
+		fail_msg("cow_fork: %s", err.msg);
+	target_thaw(&t);
+	cow = c.pid;
+	end_victim(pid);
+	assert_int_equal(cow_reap(&t, &c, &err), 0);
+	assert_int_equal(c.pid, 0);
+	assert_int_equal(state_of(cow, NULL), '\0');
+	target_close(&t);
+}
+
 static void test_must_copy_empty(void **state)
 {
 	struct region_list l = { 0 };
@@ -927,6 +998,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_stopped_stays_stopped, kill_leftover),
 		cmocka_unit_test_teardown(test_refuses_temp_mask, kill_leftover),
 		cmocka_unit_test_teardown(test_refuses_seccomp, kill_leftover),
+		cmocka_unit_test_teardown(test_nproc, kill_leftover),
+		cmocka_unit_test_teardown(test_target_exits_first, kill_leftover),
 		cmocka_unit_test_teardown(test_sigkill_frozen, kill_leftover),
 		cmocka_unit_test_teardown(test_sigkill_thawed, kill_leftover),
 		cmocka_unit_test(test_must_copy_empty),
