@@ -23,6 +23,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
@@ -96,6 +97,30 @@ static int on_clone(void *arg, int event, unsigned long msg)
 	return ev->err_no ? -1 : 0;
 }
 
+/*
+ * Is our pid the child whose pid the clone returned in the target's pid
+ * namespace?  The last NSpid field of its status is that pid.
+ */
+static bool same_child(pid_t pid, long in_target)
+{
+	char path[48], *status;
+	const char *v, *last;
+	size_t len;
+	long nspid = pid;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if (!tgt_read_at(AT_FDCWD, path, &status, &len)) {
+		v = tgt_status_value(status, "NSpid:");
+		for (last = v; v && *v && *v != '\n'; v++)
+			if (*v == '\t' || *v == ' ')
+				last = v + 1;
+		if (last)
+			nspid = strtol(last, NULL, 10);
+		free(status);
+	}
+	return nspid == in_target;
+}
+
 static void explain_clone_error(struct cap_error *err, pid_t pid, long res)
 {
 	const char *why = "";
@@ -153,13 +178,15 @@ int cow_fork(struct target *t, struct cow_child *c, struct cap_error *err)
 		c->pid = 0;
 		return -1;
 	}
-	if (call.result != c->pid) {
+	if (!same_child(c->pid, call.result)) {
 		tgt_set_err(err, "the injected clone in pid %d made pid %ld "
 			    "but ptrace reported %d", (int)t->pid, call.result,
 			    (int)c->pid);
+		kill(c->pid, SIGKILL);
 		c->pid = 0;
 		return -1;
 	}
+	c->pid_in_target = (pid_t)call.result;
 	return 0;
 }
 
@@ -201,6 +228,9 @@ static int inject_wait4(struct target *t, struct cow_child *c,
 	int tries, ti;
 	pid_t ppid = 0;
 
+	/* afresh: the target may have called execve since the fork */
+	if (inject_find_site(t, &c->site, err))
+		return -1;
 	ti = inject_pick_thread(t, err);
 	if (ti < 0)
 		return -1;
@@ -212,11 +242,11 @@ static int inject_wait4(struct target *t, struct cow_child *c,
 		}
 		memset(&call, 0, sizeof(call));
 		call.nr = SYS_wait4;
-		call.args[0] = (unsigned long)c->pid;
+		call.args[0] = (unsigned long)c->pid_in_target;
 		call.args[2] = __WALL | WNOHANG;  /* never block the thread */
 		if (inject_syscall(t, (size_t)ti, &c->site, &call, err))
 			return -1;
-		if (call.result == c->pid)
+		if (call.result == c->pid_in_target)
 			return 0;
 		if (call.result < 0) {
 			tgt_set_err(err, "injected wait4(%d) in pid %d: %s",

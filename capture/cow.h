@@ -36,6 +36,7 @@
 
 struct cow_child {
 	pid_t pid;              /* the stopped child, 0 when none */
+	pid_t pid_in_target;    /* the same in the target's pid namespace */
 	pid_t forked_by;        /* tid of the target thread that forked */
 	struct inject_site site;
 	unsigned long clone_flags;

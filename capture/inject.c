@@ -20,6 +20,7 @@
  * borrowed `syscall`.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -221,6 +222,30 @@ static int restore(pid_t tid, const struct user_regs_struct *regs,
 	return 0;
 }
 
+/*
+ * Are the two bytes still `syscall`?  A fault there would be forced on the
+ * thread with all its signals blocked, which resets the target's handler
+ * of that signal to SIG_DFL (force_sig_info semantics): look first.
+ */
+static int check_site(const struct target *t, const struct inject_site *site,
+		      struct cap_error *err)
+{
+	uint8_t b[2] = { 0, 0 };
+	int fd = openat(t->procfd, "mem", O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		if (pread(fd, b, 2, (off_t)site->addr) != 2)
+			b[0] = 0;
+		close(fd);
+	}
+	if (b[0] == 0x0f && b[1] == 0x05)
+		return 0;
+	tgt_set_err(err, "pid %d: no syscall instruction at %#llx (%s) any "
+		    "more", (int)t->pid, (unsigned long long)site->addr,
+		    site->where);
+	return -1;
+}
+
 /* Our catchable signals wait until the thread is given back. */
 static void hold_our_signals(sigset_t *old)
 {
@@ -343,6 +368,8 @@ int inject_syscall(struct target *t, size_t ti, const struct inject_site *site,
 	}
 	th = &t->threads[ti];
 	call->result = -ENOSYS;
+	if (check_site(t, site, err))
+		return -1;
 	hold_our_signals(&old);
 	ret = get_regs(th->tid, &saved);
 	if (!ret && ptrace(PTRACE_GETSIGMASK, th->tid, (void *)sizeof(mask),

@@ -14,6 +14,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <setjmp.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -235,14 +236,15 @@ static void victim_ppoll(void)
 		pause();
 }
 
-static pid_t start_victim(void (*body)(void))
+static pid_t start_victim_flags(void (*body)(void), unsigned long flags)
 {
 	struct sigaction sa;
 	pid_t pid;
 
 	memset(shm, 0, sizeof(*shm));
 	assert_int_equal(pipe(shm->pipefd), 0);
-	pid = fork();
+	/* flags: CLONE_NEWPID puts the victim in a pid namespace of its own */
+	pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, 0, NULL, NULL, 0);
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
@@ -260,6 +262,11 @@ static pid_t start_victim(void (*body)(void))
 	while (!shm->ready)
 		sleep_ms(1);
 	return pid;
+}
+
+static pid_t start_victim(void (*body)(void))
+{
+	return start_victim_flags(body, 0);
 }
 
 static void end_victim(pid_t pid)
@@ -976,6 +983,34 @@ static void test_target_exits_first(void **state)
 	target_close(&t);
 }
 
+/* In a pid namespace of its own, the child has another pid there. */
+static void test_pid_namespace(void **state)
+{
+	struct cap_error err = { "" };
+	struct cow_child c;
+	struct target t;
+	char kids[64];
+	pid_t pid;
+
+	(void)state;
+	pid = start_victim_flags(victim_full, CLONE_NEWPID);
+	freeze_ok(&t, pid);
+	if (cow_fork(&t, &c, &err))
+		fail_msg("cow_fork: %s", err.msg);
+	print_message("# child %d here, %d in the victim's namespace\n",
+		      (int)c.pid, (int)c.pid_in_target);
+	assert_int_not_equal(c.pid, c.pid_in_target);
+	if (cow_reap(&t, &c, &err))
+		fail_msg("cow_reap: %s", err.msg);
+	target_thaw(&t);
+	children_of(pid, kids, sizeof(kids));
+	assert_string_equal(kids, "");
+	assert_true(counter_moves());
+	assert_int_equal(shm->sigchld, 0);
+	target_close(&t);
+	end_victim(pid);
+}
+
 static void test_must_copy_empty(void **state)
 {
 	struct region_list l = { 0 };
@@ -1000,6 +1035,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_refuses_seccomp, kill_leftover),
 		cmocka_unit_test_teardown(test_nproc, kill_leftover),
 		cmocka_unit_test_teardown(test_target_exits_first, kill_leftover),
+		cmocka_unit_test_teardown(test_pid_namespace, kill_leftover),
 		cmocka_unit_test_teardown(test_sigkill_frozen, kill_leftover),
 		cmocka_unit_test_teardown(test_sigkill_thawed, kill_leftover),
 		cmocka_unit_test(test_must_copy_empty),
