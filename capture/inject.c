@@ -401,10 +401,9 @@ int inject_syscall(struct target *t, size_t ti, const struct inject_site *site,
 	if (ret)
 		snprintf(err->msg, sizeof(err->msg), "%s", call_err.msg);
 restore:
-	if (restore(th->tid, &saved, mask, rc ? &call_err : err))
+	/* the worse news wins: a thread left with borrowed registers */
+	if (restore(th->tid, &saved, mask, err))
 		rc = -1;
-	else if (rc && !err->msg[0])
-		snprintf(err->msg, sizeof(err->msg), "%s", call_err.msg);
 out:
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return rc;
