@@ -246,8 +246,10 @@ static int inject_wait4(struct target *t, struct cow_child *c,
 		call.args[2] = __WALL | WNOHANG;  /* never block the thread */
 		if (inject_syscall(t, (size_t)ti, &c->site, &call, err))
 			return -1;
-		if (call.result == c->pid_in_target)
+		if (call.result == c->pid_in_target) {
+			c->reaped_by = t->threads[ti].tid;
 			return 0;
+		}
 		if (call.result < 0) {
 			tgt_set_err(err, "injected wait4(%d) in pid %d: %s",
 				    (int)c->pid, (int)t->pid,

@@ -43,6 +43,7 @@ struct cow_child {
 	int64_t fork_ns;        /* the injected clone, entry to exit */
 	int64_t forked_at;      /* CLOCK_REALTIME ns, for the manifest */
 	int64_t reaped_at;      /* CLOCK_REALTIME ns of the reap, 0 before */
+	pid_t reaped_by;        /* tid of the target thread that ran wait4 */
 	bool killed;            /* SIGKILLed and its exit collected by us */
 };
 
@@ -110,5 +111,16 @@ int cow_must_copy(const struct region_list *l, struct cow_copy **out,
 		  size_t *n);
 
 const char *cow_copy_reason_name(enum cow_copy_reason why);
+
+struct yout;
+
+/*
+ * The manifest's record of the intervention, one key ("intervention:")
+ * into a mapping the caller has open: mode cow, each injected system call
+ * (name, arguments, thread, borrowed instruction and where it lies, UTC
+ * time, duration, result), and what was left behind: "nothing", or the
+ * child's pid and state when it could not be reaped.
+ */
+void cow_emit(struct yout *y, const struct cow_child *c);
 
 #endif

@@ -34,6 +34,8 @@
 #include "inject.h"
 #include "target_int.h"
 
+#ifdef __x86_64__
+
 #define STOP_TIMEOUT_NS (30ll * 1000000000ll)
 #define SYSCALL_STOP (SIGTRAP | 0x80)
 #define EFLAGS_TF 0x100ull
@@ -408,3 +410,19 @@ out:
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return rc;
 }
+
+#else /* !__x86_64__ */
+
+int inject_syscall(struct target *t, size_t ti, const struct inject_site *site,
+		   struct inject_call *call, struct cap_error *err)
+{
+	(void)t;
+	(void)ti;
+	(void)site;
+	(void)call;
+	tgt_set_err(err, "system call injection is implemented for x86-64 "
+		    "only; use the default mode");
+	return -1;
+}
+
+#endif

@@ -26,6 +26,8 @@
 #include "inject.h"
 #include "target_int.h"
 
+#ifdef __x86_64__
+
 #ifndef PTRACE_GET_RSEQ_CONFIGURATION
 #define PTRACE_GET_RSEQ_CONFIGURATION 0x420f
 #endif
@@ -143,3 +145,14 @@ int inject_pick_thread(const struct target *t, struct cap_error *err)
 			    "%s); use the default mode", (int)t->pid, why);
 	return best;
 }
+
+#else /* !__x86_64__ */
+
+int inject_pick_thread(const struct target *t, struct cap_error *err)
+{
+	tgt_set_err(err, "--cow is implemented for x86-64 only (pid %d); use "
+		    "the default mode", (int)t->pid);
+	return -1;
+}
+
+#endif

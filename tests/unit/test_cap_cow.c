@@ -41,6 +41,10 @@
 #include "maps.h"
 #include "target.h"
 #include "target_int.h"
+#include "yaml_out.h"
+#include "yaml_tree.h"
+
+#ifdef __x86_64__
 
 #define PATTERN_LEN (4u << 20)
 #define SMALL_LEN (64u << 10)
@@ -584,6 +588,43 @@ static void check_must_copy(const struct target *t)
 	maps_free(&l);
 }
 
+/* The intervention record parses and says what was done and left. */
+static void check_emit(const struct cow_child *c, const char *left)
+{
+	const struct ynode *root, *inj;
+	struct msnap_error merr;
+	struct ytree *tree;
+	struct yout *y;
+	size_t len;
+	char *text;
+	int64_t v;
+
+	memset(&merr, 0, sizeof(merr));
+	y = yout_new();
+	assert_non_null(y);
+	yout_map_begin(y);
+	cow_emit(y, c);
+	yout_map_end(y);
+	assert_int_equal(yout_finish(y, &text, &len, &merr), 0);
+	yout_free(y);
+	if (ytree_parse(&tree, text, len, NULL, &merr))
+		fail_msg("cow_emit output does not parse:\n%s", text);
+	root = ytree_root(tree);
+	assert_string_equal(ynode_str(ynode_path(root, "intervention.mode"),
+				      NULL), "cow");
+	inj = ynode_path(root, "intervention.injected");
+	assert_int_equal(ynode_len(inj), c->reaped_by ? 2 : 1);
+	assert_string_equal(ynode_str(ynode_get(ynode_at(inj, 0), "syscall"),
+				      NULL), "clone");
+	assert_int_equal(ynode_i64(ynode_get(ynode_at(inj, 0), "thread"), &v),
+			 0);
+	assert_int_equal(v, c->forked_by);
+	assert_non_null(strstr(ynode_str(ynode_path(root,
+				"intervention.left_behind"), NULL), left));
+	ytree_free(tree);
+	free(text);
+}
+
 static void test_cow_full(void **state)
 {
 	struct thread_snap before[8];
@@ -613,6 +654,7 @@ static void test_cow_full(void **state)
 		      c.site.where, c.site.then_ret, (int)c.forked_by,
 		      c.fork_ns / 1e6);
 	assert_snaps_equal(&t, before);
+	check_emit(&c, "alive");
 	assert_int_equal(state_of(c.pid, &ppid), 't');  /* traced stop */
 	assert_int_equal(ppid, pid);
 	assert_int_equal(tracer_of(c.pid), getpid());
@@ -635,6 +677,7 @@ static void test_cow_full(void **state)
 	assert_int_equal(c.pid, 0);
 	assert_snaps_equal(&t, before);
 	target_thaw(&t);
+	check_emit(&c, "nothing");
 
 	children_of(pid, kids, sizeof(kids));
 	assert_string_equal(kids, "");
@@ -1057,6 +1100,56 @@ static void test_pid_namespace(void **state)
 	end_victim(pid);
 }
 
+/* Without a vDSO the borrowed instruction comes from the C library. */
+static void victim_no_vdso(void)
+{
+	char line[256];
+	unsigned long lo, hi;
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (strstr(line, "[vdso]") &&
+		    sscanf(line, "%lx-%lx", &lo, &hi) == 2)
+			syscall(SYS_munmap, lo, hi - lo);
+	if (f)
+		fclose(f);
+	shm->ready = 1;
+	for (;;)
+		syscall(SYS_pause);
+}
+
+static void test_site_in_libc(void **state)
+{
+	struct cap_error err = { "" };
+	struct inject_site site;
+	struct cow_child c;
+	struct target t;
+	pid_t pid;
+	int i;
+
+	(void)state;
+	pid = start_victim(victim_no_vdso);
+	wait_in_syscall(pid, pid, SYS_pause);
+	freeze_ok(&t, pid);
+	assert_int_equal(inject_find_site(&t, &site, &err), 0);
+	print_message("# site %#llx in %s (stack access next: %d)\n",
+		      (unsigned long long)site.addr, site.where,
+		      site.then_ret);
+	assert_non_null(strstr(site.where, "libc"));
+	if (cow_fork(&t, &c, &err) || cow_reap(&t, &c, &err))
+		fail_msg("%s", err.msg);
+	target_thaw(&t);
+	/* back in pause(): restarted by the kernel, not returned */
+	for (i = 0; i < 1000 && state_of(pid, NULL) != 'S'; i++)
+		sleep_ms(1);
+	assert_int_equal(state_of(pid, NULL), 'S');
+	wait_in_syscall(pid, pid, SYS_pause);
+	assert_int_equal(tracer_of(pid), 0);
+	assert_int_equal(shm->sigchld, 0);
+	target_close(&t);
+	end_victim(pid);
+}
+
 static void test_must_copy_empty(void **state)
 {
 	struct region_list l = { 0 };
@@ -1082,15 +1175,12 @@ int main(void)
 		cmocka_unit_test_teardown(test_nproc, kill_leftover),
 		cmocka_unit_test_teardown(test_target_exits_first, kill_leftover),
 		cmocka_unit_test_teardown(test_pid_namespace, kill_leftover),
+		cmocka_unit_test_teardown(test_site_in_libc, kill_leftover),
 		cmocka_unit_test_teardown(test_sigkill_frozen, kill_leftover),
 		cmocka_unit_test_teardown(test_sigkill_thawed, kill_leftover),
 		cmocka_unit_test(test_must_copy_empty),
 	};
 
-#ifndef __x86_64__
-	printf("skip: --cow is x86-64 only\n");
-	return 77;
-#endif
 	shm = mmap(NULL, sizeof(*shm), PROT_READ | PROT_WRITE,
 		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (shm == MAP_FAILED)
@@ -1099,3 +1189,13 @@ int main(void)
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
+
+#else /* !__x86_64__ */
+
+int main(void)
+{
+	printf("skip: --cow is x86-64 only\n");
+	return 77;
+}
+
+#endif
