@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/ptrace.h>
@@ -69,6 +70,8 @@ struct shared {
 	volatile int rusage_seq;
 	volatile pid_t cow_pid;         /* the driver's child, for the test */
 	volatile int driver_stage;
+	volatile int close_cmd, closed;
+	char lockfile[64];
 };
 
 static struct shared *shm;
@@ -259,10 +262,13 @@ static void victim_ppoll(void)
 
 static pid_t start_victim_flags(void (*body)(void), unsigned long flags)
 {
+	char lockfile[sizeof(shm->lockfile)];
 	struct sigaction sa;
 	pid_t pid;
 
+	memcpy(lockfile, shm->lockfile, sizeof(lockfile));
 	memset(shm, 0, sizeof(*shm));
+	memcpy(shm->lockfile, lockfile, sizeof(lockfile));
 	assert_int_equal(pipe(shm->pipefd), 0);
 	/* flags: CLONE_NEWPID puts the victim in a pid namespace of its own */
 	pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, 0, NULL, NULL, 0);
@@ -1150,6 +1156,130 @@ static void test_site_in_libc(void **state)
 	end_victim(pid);
 }
 
+/* Locks, a timer, and a pipe whose write end it closes on command. */
+static void victim_files(void)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET,
+			    .l_start = 0, .l_len = 10 };
+	struct sigevent sev = { .sigev_notify = SIGEV_NONE };
+	struct itimerspec its = { { 1000, 0 }, { 1000, 0 } };
+	timer_t timer;
+	int fd, fd2;
+
+	close(shm->pipefd[0]);
+	fd = open(shm->lockfile, O_RDWR | O_CREAT, 0600);
+	fd2 = open(shm->lockfile, O_RDONLY);
+	if (fd < 0 || fd2 < 0 || fcntl(fd, F_SETLK, &fl) ||
+	    flock(fd2, LOCK_SH) || timer_create(CLOCK_MONOTONIC, &sev, &timer) ||
+	    timer_settime(timer, 0, &its, NULL))
+		_exit(5);
+	lseek(fd, 7, SEEK_SET);
+	shm->ready = 1;
+	for (;;) {
+		if (shm->close_cmd && !shm->closed) {
+			close(shm->pipefd[1]);
+			shm->closed = 1;
+		}
+		__atomic_add_fetch(&shm->counter, 1, __ATOMIC_RELAXED);
+		sleep_ms(1);
+	}
+}
+
+/* Text of everything about fds, locks and timers /proc shows for pid. */
+static void files_state(pid_t pid, char *out, size_t n)
+{
+	char path[96], link[256], line[512];
+	int *fds = NULL;
+	size_t nfd = 0, i, len;
+	char *text;
+	FILE *f;
+
+	out[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	assert_int_equal(tgt_list_numeric(AT_FDCWD, path, &fds, &nfd), 0);
+	for (i = 0; i < nfd; i++) {
+		ssize_t r;
+
+		snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)pid,
+			 fds[i]);
+		r = readlink(path, link, sizeof(link) - 1);
+		link[r > 0 ? r : 0] = '\0';
+		snprintf(line, sizeof(line), "fd %d -> %s\n", fds[i], link);
+		strncat(out, line, n - strlen(out) - 1);
+		snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", (int)pid,
+			 fds[i]);
+		if (!tgt_read_at(AT_FDCWD, path, &text, &len)) {
+			strncat(out, text, n - strlen(out) - 1);
+			free(text);
+		}
+	}
+	free(fds);
+	snprintf(path, sizeof(path), "/proc/%d/timers", (int)pid);
+	if (!tgt_read_at(AT_FDCWD, path, &text, &len)) {
+		strncat(out, text, n - strlen(out) - 1);
+		free(text);
+	}
+	/* /proc/locks numbers its lines: keep the part after the number */
+	f = fopen("/proc/locks", "r");
+	snprintf(path, sizeof(path), " %d ", (int)pid);
+	while (f && fgets(line, sizeof(line), f))
+		if (strstr(line, path))
+			strncat(out, strchr(line, ' '), n - strlen(out) - 1);
+	if (f)
+		fclose(f);
+}
+
+static void test_files_locks_timers(void **state)
+{
+	static char s0[16384], s1[16384];
+	struct cap_error err = { "" };
+	struct pollfd pfd;
+	struct cow_child c;
+	struct target t;
+	char b;
+	pid_t pid;
+
+	(void)state;
+	memset(shm, 0, sizeof(*shm));
+	snprintf(shm->lockfile, sizeof(shm->lockfile), "/tmp/test_cap_cow.%d",
+		 (int)getpid());
+	pid = start_victim_flags(victim_files, 0);
+	close(shm->pipefd[1]);  /* the victim holds the only write end */
+	files_state(pid, s0, sizeof(s0));
+	assert_non_null(strstr(s0, "POSIX"));
+	assert_non_null(strstr(s0, "FLOCK"));
+	assert_non_null(strstr(s0, "ID: "));
+
+	freeze_ok(&t, pid);
+	if (cow_fork(&t, &c, &err))
+		fail_msg("cow_fork: %s", err.msg);
+	target_thaw(&t);
+	files_state(pid, s1, sizeof(s1));
+	assert_string_equal(s0, s1);    /* the child changed nothing */
+	/* the child holds no reference: the victim's close is the last */
+	shm->close_cmd = 1;
+	pfd.fd = shm->pipefd[0];
+	pfd.events = POLLIN;
+	assert_int_equal(poll(&pfd, 1, 2000), 1);
+	assert_int_equal(read(shm->pipefd[0], &b, 1), 0);
+	files_state(pid, s0, sizeof(s0));
+
+	freeze_ok(&t, pid);
+	if (cow_reap(&t, &c, &err))
+		fail_msg("cow_reap: %s", err.msg);
+	target_thaw(&t);
+	files_state(pid, s1, sizeof(s1));
+	assert_string_equal(s0, s1);    /* and the reap changed nothing */
+	assert_true(counter_moves());
+	assert_int_equal(shm->sigchld, 0);
+	target_close(&t);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	close(shm->pipefd[0]);
+	live_child = 0;
+	unlink(shm->lockfile);
+}
+
 static void test_must_copy_empty(void **state)
 {
 	struct region_list l = { 0 };
@@ -1176,6 +1306,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_target_exits_first, kill_leftover),
 		cmocka_unit_test_teardown(test_pid_namespace, kill_leftover),
 		cmocka_unit_test_teardown(test_site_in_libc, kill_leftover),
+		cmocka_unit_test_teardown(test_files_locks_timers, kill_leftover),
 		cmocka_unit_test_teardown(test_sigkill_frozen, kill_leftover),
 		cmocka_unit_test_teardown(test_sigkill_thawed, kill_leftover),
 		cmocka_unit_test(test_must_copy_empty),
