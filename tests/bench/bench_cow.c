@@ -2,7 +2,9 @@
 /*
  * bench_cow.c - what --cow costs the target.
  *
- *   bench_cow [MIB [REPS [WINDOW_MS]]]      defaults 1024 5 300
+ *   bench_cow [MIB [REPS [WINDOW_MS [thp]]]]    defaults 1024 5 300
+ *
+ * "thp" backs the victims with transparent huge pages (MADV_HUGEPAGE).
  *
  * 1. Fork cost: a victim of MIB MiB of touched private memory is frozen,
  *    made to fork by the injected clone, thawed; later frozen again for
@@ -21,6 +23,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +44,7 @@ struct shared {
 };
 
 static struct shared *shm;
+static bool use_thp;
 
 static int64_t now_ns(void)
 {
@@ -67,6 +71,8 @@ static uint8_t *touch(size_t bytes)
 		perror("mmap");
 		exit(1);
 	}
+	if (use_thp)
+		madvise(p, bytes, MADV_HUGEPAGE);
 	memset(p, 1, bytes);
 	return p;
 }
@@ -259,6 +265,9 @@ int main(int argc, char **argv)
 
 	if (reps < 1 || reps > 63)
 		reps = 5;
+	use_thp = argc > 4 && !strcmp(argv[4], "thp");
+	printf("bench_cow: %zu MiB victims%s\n", mib,
+	       use_thp ? ", transparent huge pages" : "");
 	shm = mmap(NULL, sizeof(*shm), PROT_READ | PROT_WRITE,
 		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (shm == MAP_FAILED)
