@@ -8,7 +8,8 @@
  *
  * 1. Fork cost: a victim of MIB MiB of touched private memory is frozen,
  *    made to fork by the injected clone, thawed; later frozen again for
- *    the reap.  Prints the clone (entry to exit, as the thread saw it),
+ *    the reap, with the child killed inside that freeze or (cow_kill)
+ *    before it.  Prints the clone (entry to exit, as the thread saw it),
  *    the freeze-to-thaw time of both phases, and an in-process fork() of
  *    the same size for comparison.  The first repetition is cold (not in
  *    the median).
@@ -121,7 +122,7 @@ static void die_err(const char *what, const struct cap_error *err)
 }
 
 struct cow_times {
-	double clone_ms, freeze_to_thaw_ms, reap_phase_ms;
+	double clone_ms, freeze_to_thaw_ms, reap_phase_ms, kill_ms;
 };
 
 static void cow_once(struct target *t, struct cow_child *c,
@@ -140,12 +141,17 @@ static void cow_once(struct target *t, struct cow_child *c,
 	ct->clone_ms = c->fork_ns / 1e6;
 }
 
+/* kill_first: cow_kill while the target runs, then freeze for wait4 only */
 static void reap_once(struct target *t, struct cow_child *c,
-		      struct cow_times *ct)
+		      struct cow_times *ct, bool kill_first)
 {
 	struct cap_error err = { "" };
 	int64_t t0 = now_ns();
 
+	if (kill_first && cow_kill(c, &err))
+		die_err("cow_kill", &err);
+	ct->kill_ms = (now_ns() - t0) / 1e6;
+	t0 = now_ns();
 	if (target_freeze(t, &err))
 		die_err("freeze", &err);
 	if (cow_reap(t, c, &err))
@@ -185,7 +191,8 @@ static double plain_fork_ms(size_t bytes)
 static void bench_fork(size_t mib, int reps)
 {
 	const size_t bytes = mib << 20;
-	double clone[64], ftt[64], reap[64], plain[64];
+	double clone[64], ftt[64], reap[64], plain[64], kill_run[64],
+	       reap_after[64];
 	struct cap_error err = { "" };
 	struct cow_times ct;
 	struct cow_child c;
@@ -200,7 +207,7 @@ static void bench_fork(size_t mib, int reps)
 		die_err("preflight", &err);
 	for (i = 0; i <= reps; i++) {
 		cow_once(&t, &c, &ct);
-		reap_once(&t, &c, &ct);
+		reap_once(&t, &c, &ct, false);
 		if (i == 0) {
 			printf("cold: clone %.2f ms, freeze..fork..thaw %.2f ms, "
 			       "reap phase %.2f ms\n", ct.clone_ms,
@@ -210,15 +217,22 @@ static void bench_fork(size_t mib, int reps)
 		clone[i - 1] = ct.clone_ms;
 		ftt[i - 1] = ct.freeze_to_thaw_ms;
 		reap[i - 1] = ct.reap_phase_ms;
+		cow_once(&t, &c, &ct);
+		reap_once(&t, &c, &ct, true);
+		kill_run[i - 1] = ct.kill_ms;
+		reap_after[i - 1] = ct.reap_phase_ms;
 		plain[i - 1] = plain_fork_ms(bytes);
 	}
 	target_close(&t);
 	stop_victim(pid);
 	printf("%zu MiB victim, median of %d: injected clone %.2f ms, "
-	       "frozen (freeze+fork+thaw) %.2f ms, reap phase (freeze+kill+"
-	       "wait4+thaw) %.2f ms; plain fork() here %.2f ms\n", mib, reps,
-	       median(clone, reps), median(ftt, reps), median(reap, reps),
+	       "frozen (freeze+fork+thaw) %.2f ms; plain fork() here %.2f ms\n",
+	       mib, reps, median(clone, reps), median(ftt, reps),
 	       median(plain, reps));
+	printf("reap: killed inside the second freeze, frozen %.2f ms; killed "
+	       "first (%.2f ms, target running), then frozen %.2f ms\n",
+	       median(reap, reps), median(kill_run, reps),
+	       median(reap_after, reps));
 }
 
 static double rate(int window_ms)
@@ -246,7 +260,7 @@ static void bench_writes(size_t mib, int window_ms)
 	before = rate(window_ms);
 	cow_once(&t, &c, &ct);
 	during = rate(window_ms);
-	reap_once(&t, &c, &ct);
+	reap_once(&t, &c, &ct, false);
 	after = rate(window_ms);
 	target_close(&t);
 	stop_victim(pid);
