@@ -98,8 +98,13 @@ tests/bench/bench_format: tests/bench/bench_format.c formats/libmsnap.a
 tests/bench/bench_format_nohash: tests/bench/bench_format.c $(FMT_SRC)
 	$(CC) $(CPPFLAGS) -DMSNAP_BENCH_NO_HASH $(CFLAGS) -o $@ $^ $(FMT_LIBS) $(LDFLAGS)
 
-bench: all tests/bench/bench_format tests/bench/bench_format_nohash
+# What --cow costs the target: fork time and page copies while the child lives.
+tests/bench/bench_cow: tests/bench/bench_cow.c $(CAP_LIB_OBJ) formats/libmsnap.a $(DEPS_STAMP)
+	$(CC) $(CPPFLAGS) -Icapture $(CFLAGS) -o $@ $< $(CAP_LIB_OBJ) formats/libmsnap.a $(CAP_LIBS) $(LDFLAGS)
+
+bench: all tests/bench/bench_format tests/bench/bench_format_nohash tests/bench/bench_cow
 	tests/bench/bench_format $${BENCH_FORMAT_MIB:-1024} 2 1
+	tests/bench/bench_cow $${BENCH_COW_MIB:-1024}
 	@sh tests/bench/hash_cost.sh $${BENCH_FORMAT_MIB:-1024}
 	@sh tests/bench/run.sh
 
@@ -116,7 +121,7 @@ clean:
 	rm -f formats/*.o formats/*.d formats/libmsnap.a capture/*.o capture/*.d \
 	      analyze/*.o analyze/*.d capture/memsnap capture/memsnap-static \
 	      analyze/memsnap-analyze $(UNIT_BIN) $(SAMPLE_BIN) tests/bench/bench_format \
-	      tests/bench/bench_format_nohash
+	      tests/bench/bench_format_nohash tests/bench/bench_cow
 	rm -rf build-san build-fuzz build-tsan
 
 .PHONY: all static samples unit check asan-check tsan-check fuzz bench demo soak clean
