@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * yscan.h - run a libyara scanner over a snapshot's stored memory, region
+ * by region at the process's addresses, as `yara RULES PID` scans a live
+ * process (one scan: rule conditions see the whole process).
+ *
+ * Blocks handed to YARA are the stretches of stored pages (DATA, and ZERO
+ * as zeros) of each selected region, in pieces of MSCAN_PIECE bytes that
+ * overlap by MSCAN_OVERLAP, so a match crossing a piece boundary is found;
+ * YARA keeps one match per address.  Matches longer than the overlap that
+ * cross a boundary are the one difference with a live scan.
+ *
+ * Timeouts: past `timeout` seconds, or `region_timeout` seconds in one
+ * region, no more blocks are handed out (of the scan, of that region), the
+ * rules are evaluated on what was scanned and the rest is a gap "timeout".
+ * YARA's own timeout (twice `timeout`) stops one pathological block.
+ */
+#ifndef ANA_YSCAN_H
+#define ANA_YSCAN_H
+
+#include <stdbool.h>
+#include <yara.h>
+
+#include "memscan.h"
+#include "snapshot.h"
+
+struct yscan_opts {
+	struct mscan_opts scan;
+	unsigned timeout;          /* seconds for the whole scan, 0: none */
+	unsigned region_timeout;   /* seconds in one region, 0: none */
+};
+
+struct yscan_result {
+	bool timed_out;            /* the total timeout stopped the scan */
+	uint32_t regions_timed_out;
+	uint64_t blocks;           /* blocks handed to YARA */
+	double seconds;
+};
+
+/*
+ * Scan s with sc (its callback and externals set by the caller).  On
+ * return *m holds the gap list and figures (free it with mscan_free()),
+ * also after a failure if it got that far.  Returns 0, or -1 with msg.
+ */
+int yscan_run(struct snap *s, YR_SCANNER *sc, const struct yscan_opts *o,
+	      struct mscan **m, struct yscan_result *res, char *msg,
+	      size_t msglen);
+
+/* YARA's text for an error code. */
+const char *yscan_strerror(int code);
+
+#endif
