@@ -491,6 +491,7 @@ static int scan_one(const struct yopts *o, YR_RULES *rules, const char *path,
 	YR_SCANNER *sc = NULL;
 	struct snap s;
 	char msg[700] = "", why[800];
+	const char *incomplete;
 	int ret = ANA_EXIT_ERROR;
 
 	if (snap_open(&s, path, &err)) {
@@ -501,14 +502,15 @@ static int scan_one(const struct yopts *o, YR_RULES *rules, const char *path,
 		ana_err_msnap(cmd, &err);
 		goto out;
 	}
-	if (snap_incomplete(&s, why, sizeof(why))[0])
-		ana_warn(cmd, "%s: %s", path, why);
+	incomplete = snap_incomplete(&s, why, sizeof(why));
+	if (incomplete[0])
+		ana_warn(cmd, "%s: %s", path, incomplete);
 	c.s = &s;
 	if (o->fmt == YF_JSON || o->fmt == YF_YAML) {
 		row = out_map(out->results, NULL);
 		out_str(row, "snapshot", path);
-		if (why[0] && snap_incomplete(&s, why, sizeof(why))[0])
-			out_str(row, "incomplete", why);
+		if (incomplete[0])
+			out_str(row, "incomplete", incomplete);
 		c.matches = out_seq(row, "matches");
 	}
 	c.sarif_results = out->sarif_results;

@@ -110,11 +110,19 @@ void scanned_doc(struct onode *parent, struct mscan *m)
 const char *snap_incomplete(const struct snap *s, char *buf, size_t len)
 {
 	const struct msnap_file_info *fi = s->info;
+	char prefix[48];
+	const char *why = fi->stop_reason;
+	size_t n;
 
 	if (fi->complete && !fi->recovered)
 		return "";
-	snprintf(buf, len, "snapshot is incomplete (cut short at offset %llu%s%s): scanning what it holds",
-		 (unsigned long long)fi->valid_end,
-		 fi->stop_reason[0] ? ": " : "", fi->stop_reason);
+	/* the reason may repeat "at offset N: ": say it once */
+	n = (size_t)snprintf(prefix, sizeof(prefix), "at offset %llu: ",
+			     (unsigned long long)fi->valid_end);
+	if (!strncmp(why, prefix, n))
+		why += n;
+	snprintf(buf, len, "snapshot is incomplete (cut short at offset %llu%s%s): "
+		 "scanning what it holds; regions past that offset are not in the file",
+		 (unsigned long long)fi->valid_end, why[0] ? ": " : "", why);
 	return buf;
 }

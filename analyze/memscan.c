@@ -563,8 +563,10 @@ static void gaps_from_states(struct mscan *m, const struct mscan_piece *p)
 		pg = a - a % m->ps + m->ps;
 		if (pg > p->addr + p->own)
 			pg = p->addr + p->own;
+		/* without its page table the reader knows only what chunks hold */
 		if (!stored_state(st))
-			mscan_gap(m, p->region, a, pg, msnap_page_state_name(st));
+			mscan_gap(m, p->region, a, pg,
+				  "not stored in what the file holds (cut short)");
 	}
 }
 
