@@ -437,6 +437,7 @@ static int run(const struct sopts *o, YR_RULES *rules, struct snap *s,
 	struct onode *root = odoc_root(doc);
 	YR_SCANNER *sc = NULL;
 	char msg[700] = "", why[800];
+	struct yscan_opts so;
 	int ret = -1;
 
 	if (snap_incomplete(s, why, sizeof(why))[0]) {
@@ -448,8 +449,10 @@ static int run(const struct sopts *o, YR_RULES *rules, struct snap *s,
 		ana_err(cmd, "out of memory");
 		return -1;
 	}
-	yr_scanner_set_callback(sc, on_message, c);
-	if (yscan_run(s, sc, &o->scan, &m, &res, msg, sizeof(msg))) {
+	so = o->scan;
+	so.callback = on_message;
+	so.callback_arg = c;
+	if (yscan_run(s, sc, &so, &m, &res, msg, sizeof(msg))) {
 		ana_err(cmd, "%s: %s", s->path, msg);
 		goto out;
 	}

@@ -374,6 +374,8 @@ int cmd_strings(int argc, char **argv)
 			    : "strings takes one SNAPSHOT");
 		goto out_free;
 	}
+	/* a zero byte ends every string: long zero runs need no reading */
+	mo.zero_edge = 1;
 	c->sm[1] = (struct sm){ .wide = true, .parity = 0 };
 	c->sm[2] = (struct sm){ .wide = true, .parity = 1 };
 	if (snap_open(&s, argv[optind], &err)) {

@@ -492,6 +492,7 @@ static int scan_one(const struct yopts *o, YR_RULES *rules, const char *path,
 	struct snap s;
 	char msg[700] = "", why[800];
 	const char *incomplete;
+	struct yscan_opts so;
 	int ret = ANA_EXIT_ERROR;
 
 	if (snap_open(&s, path, &err)) {
@@ -519,12 +520,14 @@ static int scan_one(const struct yopts *o, YR_RULES *rules, const char *path,
 		ana_err(cmd, "out of memory");
 		goto out;
 	}
-	yr_scanner_set_callback(sc, on_message, &c);
 	if (o->pid_meta && define_pid_meta(sc, o, &s)) {
 		ana_err(cmd, "the rules do not declare pid, comm and exe as externals of these types (--pid-meta)");
 		goto out;
 	}
-	if (yscan_run(&s, sc, &o->scan, &m, &res, msg, sizeof(msg))) {
+	so = o->scan;
+	so.callback = on_message;
+	so.callback_arg = &c;
+	if (yscan_run(&s, sc, &so, &m, &res, msg, sizeof(msg))) {
 		ana_err(cmd, "%s: %s", path, msg);
 		goto out;
 	}
@@ -541,6 +544,7 @@ static int scan_one(const struct yopts *o, YR_RULES *rules, const char *path,
 	} else if (row) {
 		scanned_doc(row, m);
 		out_u64(out_map(row, "scan"), "blocks", res.blocks);
+		out_bool(row, "zero_pages_proven_clean", res.zeros_skipped);
 		out_bool(row, "timed_out", res.timed_out);
 		out_u64(row, "regions_timed_out", res.regions_timed_out);
 		gaps_doc(row, &s, m);

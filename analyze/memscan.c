@@ -54,6 +54,9 @@ struct mscan {
 	struct span *spans;
 	size_t nspans, spans_cap;
 	uint64_t npieces;
+	size_t zero_edge;
+	struct mscan_range *zeros;
+	size_t nzeros, zeros_cap;
 	struct mscan_gap *gaps;
 	size_t ngaps, gaps_cap;
 	bool gaps_lost, gaps_sorted;
@@ -239,6 +242,12 @@ bool mscan_gaps_lost(const struct mscan *m)
 	return m->gaps_lost;
 }
 
+const struct mscan_range *mscan_zeros(const struct mscan *m, size_t *n)
+{
+	*n = m->nzeros;
+	return m->zeros;
+}
+
 const struct mscan_stats *mscan_stats(const struct mscan *m)
 {
 	return &m->st;
@@ -273,6 +282,55 @@ static bool stored_state(uint8_t st)
 	return st == MSNAP_PAGE_DATA || st == MSNAP_PAGE_ZERO;
 }
 
+/* [a, b) of region i is stored: extend the last span, or start one. */
+static int add_stored(struct mscan *m, uint32_t i, uint64_t a, uint64_t b)
+{
+	struct span *sp = m->nspans ? &m->spans[m->nspans - 1] : NULL;
+
+	if (sp && sp->region == i && sp->known && sp->end == a) {
+		m->npieces -= sp->npieces;
+		sp->end = b;
+		sp->npieces = (b - sp->start + m->piece - 1) / m->piece;
+		m->npieces += sp->npieces;
+		return 0;
+	}
+	return add_span(m, i, a, b, true);
+}
+
+static int add_zeros(struct mscan *m, uint32_t i, uint64_t a, uint64_t b)
+{
+	if (m->nzeros == m->zeros_cap) {
+		size_t cap = m->zeros_cap ? 2 * m->zeros_cap : 64;
+		struct mscan_range *v = realloc(m->zeros, cap * sizeof(*v));
+
+		if (!v)
+			return -1;
+		m->zeros = v;
+		m->zeros_cap = cap;
+	}
+	m->zeros[m->nzeros++] = (struct mscan_range){ i, a, b };
+	m->st.zero_skipped += b - a;
+	return 0;
+}
+
+/*
+ * A run of stored pages.  A long ZERO run keeps zero_edge bytes at each
+ * end, so that a match crossing from data into zeros is still seen, and
+ * leaves its middle to mscan_zeros().
+ */
+static int add_run(struct mscan *m, uint32_t i, uint8_t state, uint64_t a,
+		   uint64_t b)
+{
+	const uint64_t e = m->zero_edge;
+
+	m->st.bytes_planned += b - a;
+	if (state != MSNAP_PAGE_ZERO || !e || b - a <= 2 * e)
+		return add_stored(m, i, a, b);
+	if (add_stored(m, i, a, a + e) || add_zeros(m, i, a + e, b - e))
+		return -1;
+	return add_span(m, i, b - e, b, true);
+}
+
 /* Spans for region i from its page table; the rest of it becomes gaps. */
 static int plan_region(struct mscan *m, uint32_t i)
 {
@@ -300,19 +358,8 @@ static int plan_region(struct mscan *m, uint32_t i)
 			mscan_gap(m, i, next, a, "absent");
 		next = b;
 		if (stored_state(r->state)) {
-			/* merge DATA and ZERO runs that touch */
-			if (m->nspans && m->spans[m->nspans - 1].region == i &&
-			    m->spans[m->nspans - 1].end == a) {
-				struct span *sp = &m->spans[m->nspans - 1];
-
-				m->npieces -= sp->npieces;
-				sp->end = b;
-				sp->npieces = (b - sp->start + m->piece - 1) / m->piece;
-				m->npieces += sp->npieces;
-			} else if (add_span(m, i, a, b, true)) {
+			if (add_run(m, i, r->state, a, b))
 				return -1;
-			}
-			m->st.bytes_planned += b - a;
 		} else {
 			mscan_gap(m, i, a, b, msnap_page_state_name(r->state));
 		}
@@ -501,6 +548,8 @@ int mscan_start(struct mscan **out, struct snap *s,
 		m->piece = m->ps;
 	m->overlap = o->overlap;
 	m->reverse = o->reverse;
+	/* whole pages, so that the edges stay page-aligned runs */
+	m->zero_edge = o->zero_edge ? (o->zero_edge + m->ps - 1) / m->ps * m->ps : 0;
 	m->held = -1;
 	pthread_mutex_init(&m->mu, NULL);
 	pthread_cond_init(&m->cv, NULL);
@@ -645,6 +694,7 @@ void mscan_free(struct mscan *m)
 	free(m->slots);
 	free(m->workers);
 	free(m->spans);
+	free(m->zeros);
 	free(m->gaps);
 	free(m);
 }

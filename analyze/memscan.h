@@ -49,6 +49,13 @@ struct mscan_opts {
 	size_t overlap;            /* bytes read past a piece's end */
 	bool reverse;              /* a run's pieces last first (see memscan.c) */
 	unsigned threads;          /* reader threads, 0: one per CPU (at most 4) */
+	/*
+	 * When not 0: of a run of ZERO pages longer than twice this, only
+	 * this many bytes at each end are read; the middle is listed by
+	 * mscan_zeros() instead (for a consumer that proved all-zero memory
+	 * cannot match: see yscan.c).
+	 */
+	size_t zero_edge;
 };
 
 #define MSCAN_PIECE   (8u << 20)
@@ -77,6 +84,13 @@ struct mscan_stats {
 	uint32_t regions_selected, regions_skipped;  /* by --regions / --path */
 	uint64_t bytes_planned;    /* stored bytes of the selected regions */
 	uint64_t bytes_read;       /* of own parts, returned to the consumer */
+	uint64_t zero_skipped;     /* zero bytes left to mscan_zeros() */
+};
+
+/* A stretch of ZERO pages not read (zero_edge). */
+struct mscan_range {
+	uint32_t region;
+	uint64_t start, end;
 };
 
 struct mscan;
@@ -106,6 +120,9 @@ void mscan_gap(struct mscan *m, uint32_t region, uint64_t start,
 	       uint64_t end, const char *why);
 /* Every piece not yet returned becomes a gap "why"; mscan_next ends. */
 void mscan_abandon(struct mscan *m, const char *why);
+
+/* The ZERO stretches not read, in address order. */
+const struct mscan_range *mscan_zeros(const struct mscan *m, size_t *n);
 
 /* The gaps, sorted by address and merged; valid until mscan_free(). */
 const struct mscan_gap *mscan_gaps(struct mscan *m, size_t *n);

@@ -44,6 +44,7 @@ struct yiter {
 	uint8_t *rbuf;
 	size_t rbuf_cap;
 	int64_t rcached;
+	bool zeros_added;
 	char read_error[600];
 };
 
@@ -91,6 +92,26 @@ static void record(struct yiter *it, uint64_t base, size_t size)
 	it->recs[it->nrecs++] = (struct blockrec){ base, size };
 }
 
+/*
+ * The zero stretches never handed to YARA are blocks of a later walk, so
+ * uint32(addr) there reads 0 as it would in a live process.  Each is cut
+ * in pieces that fit the replay buffer.
+ */
+static void add_zero_blocks(struct yiter *it)
+{
+	const struct mscan_range *z;
+	size_t n, i;
+	uint64_t a, len;
+
+	z = mscan_zeros(it->m, &n);
+	for (i = 0; i < n; i++)
+		for (a = z[i].start; a < z[i].end; a += len) {
+			len = z[i].end - a < MSCAN_PIECE ? z[i].end - a
+							 : MSCAN_PIECE;
+			record(it, a, (size_t)len);
+		}
+}
+
 static const uint8_t *fetch_live(YR_MEMORY_BLOCK *b)
 {
 	return b->context;
@@ -127,6 +148,10 @@ static YR_MEMORY_BLOCK *replay_next(YR_MEMORY_BLOCK_ITERATOR *yi)
 	const struct blockrec *r;
 
 	yi->last_error = ERROR_SUCCESS;
+	if (it->replay_at == it->nrecs && !it->zeros_added) {
+		add_zero_blocks(it);
+		it->zeros_added = true;
+	}
 	if (it->replay_at >= it->nrecs)
 		return NULL;
 	r = &it->recs[it->replay_at++];
@@ -213,17 +238,75 @@ static YR_MEMORY_BLOCK *scan_first(YR_MEMORY_BLOCK_ITERATOR *yi)
 	return replay_next(yi);
 }
 
+struct probe {
+	bool unsafe;
+};
+
+static int probe_message(YR_SCAN_CONTEXT *ctx, int msg, void *data, void *arg)
+{
+	struct probe *p = arg;
+	const YR_RULES *rules = ctx->rules;
+	uint32_t i;
+
+	(void)data;
+	if (msg != CALLBACK_MSG_SCAN_FINISHED)
+		return CALLBACK_CONTINUE;
+	for (i = 0; i < rules->num_strings; i++)
+		if (ctx->matches[i].count || ctx->unconfirmed_matches[i].count)
+			p->unsafe = true;
+	return CALLBACK_CONTINUE;
+}
+
+/*
+ * Can a string of these rules match inside zeros?  Scan 2 * edge zero
+ * bytes once: a string that matches nowhere there matches nowhere in a
+ * longer run of zeros either, unless it is tied to an address (`at`) or
+ * chained across a jump that could reach outside the run.
+ */
+static bool zeros_cannot_match(YR_SCANNER *sc, size_t edge)
+{
+	const YR_RULES *rules = sc->rules;
+	struct probe p = { false };
+	uint8_t *zeros;
+	uint32_t i;
+	int r;
+
+	for (i = 0; i < rules->num_strings; i++) {
+		const YR_STRING *str = &rules->strings_table[i];
+
+		if (STRING_IS_FIXED_OFFSET(str) || STRING_IS_CHAIN_PART(str) ||
+		    STRING_IS_CHAIN_TAIL(str))
+			return false;
+	}
+	zeros = calloc(1, 2 * edge);
+	if (!zeros)
+		return false;
+	yr_scanner_set_callback(sc, probe_message, &p);
+	yr_scanner_set_flags(sc, SCAN_FLAGS_PROCESS_MEMORY |
+				 SCAN_FLAGS_REPORT_RULES_MATCHING |
+				 SCAN_FLAGS_REPORT_RULES_NOT_MATCHING);
+	r = yr_scanner_scan_mem(sc, zeros, 2 * edge);
+	free(zeros);
+	return r == ERROR_SUCCESS && !p.unsafe;
+}
+
 int yscan_run(struct snap *s, YR_SCANNER *sc, const struct yscan_opts *o,
 	      struct mscan **m, struct yscan_result *res, char *msg,
 	      size_t msglen)
 {
 	struct yiter it = { .s = s, .o = o, .res = res, .rcached = -1 };
 	YR_MEMORY_BLOCK_ITERATOR yi = { 0 };
+	struct mscan_opts so = o->scan;
 	int r, ret = -1;
 
 	memset(res, 0, sizeof(*res));
 	*m = NULL;
-	if (mscan_start(m, s, &o->scan, msg, msglen))
+	if (o->timeout)
+		yr_scanner_set_timeout(sc, (int)(2 * o->timeout + 1));
+	res->zeros_skipped = zeros_cannot_match(sc, MSCAN_OVERLAP);
+	so.zero_edge = res->zeros_skipped ? MSCAN_OVERLAP : 0;
+	yr_scanner_set_callback(sc, o->callback, o->callback_arg);
+	if (mscan_start(m, s, &so, msg, msglen))
 		return -1;
 	it.m = *m;
 	it.t0 = now_s();
@@ -233,8 +316,6 @@ int yscan_run(struct snap *s, YR_SCANNER *sc, const struct yscan_opts *o,
 	yi.file_size = NULL;          /* filesize is undefined, as for a pid */
 	yi.last_error = ERROR_SUCCESS;
 	yr_scanner_set_flags(sc, SCAN_FLAGS_PROCESS_MEMORY);
-	if (o->timeout)
-		yr_scanner_set_timeout(sc, (int)(2 * o->timeout + 1));
 	r = yr_scanner_scan_mem_blocks(sc, &yi);
 	res->seconds = now_s() - it.t0;
 	if (r != ERROR_SUCCESS) {

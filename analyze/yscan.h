@@ -10,6 +10,13 @@
  * YARA keeps one match per address.  Matches longer than the overlap that
  * cross a boundary are the one difference with a live scan.
  *
+ * Zero pages: before the scan, the rules are run once over a block of
+ * zeros.  If no string can match there (and none is fixed at an address
+ * with `at`, or chained across a long jump), the middle of every long run
+ * of ZERO pages cannot hold a match and is not handed to YARA; its edges
+ * still are, so a match crossing from data into zeros is found.  Later
+ * walks (uint32(addr), modules) still see those pages, as zeros.
+ *
  * Timeouts: past `timeout` seconds, or `region_timeout` seconds in one
  * region, no more blocks are handed out (of the scan, of that region), the
  * rules are evaluated on what was scanned and the rest is a gap "timeout".
@@ -26,6 +33,8 @@
 
 struct yscan_opts {
 	struct mscan_opts scan;
+	YR_CALLBACK_FUNC callback;   /* the caller's, for the real scan */
+	void *callback_arg;
 	unsigned timeout;          /* seconds for the whole scan, 0: none */
 	unsigned region_timeout;   /* seconds in one region, 0: none */
 };
@@ -34,11 +43,13 @@ struct yscan_result {
 	bool timed_out;            /* the total timeout stopped the scan */
 	uint32_t regions_timed_out;
 	uint64_t blocks;           /* blocks handed to YARA */
+	bool zeros_skipped;        /* the zero-page proof held (see above) */
 	double seconds;
 };
 
 /*
- * Scan s with sc (its callback and externals set by the caller).  On
+ * Scan s with sc (its externals set by the caller; the callback is
+ * o->callback).  On
  * return *m holds the gap list and figures (free it with mscan_free()),
  * also after a failure if it got that far.  Returns 0, or -1 with msg.
  */
