@@ -3,6 +3,9 @@
  * needles - a victim that hides three indicators in its heap and in an
  * anonymous mapping, for the yara, search and strings tests.
  *
+ * Its mapping also holds a long run of zero pages directly followed by
+ * "ZEROEDGE", for the scans that skip the middle of zero runs.
+ *
  * The indicators are built at run time from shifted or computed bytes,
  * so they appear nowhere in this binary: a scan can only find them in the
  * memory the process wrote.  See samples/README.md.
@@ -18,12 +21,15 @@
 
 #define TEXT_LEN    20
 #define PATTERN_LEN 16
-#define MAP_PAGES   16
+#define MAP_PAGES   80
+#define ZERO_FIRST  8           /* pages 8-71 written with zeros */
+#define ZERO_PAGES  64
 #define FILLER      0xa5        /* not printable: strings end at the needles */
 
 /* "MSNAP_TEXT_NEEDLE_41" and "MSNAP_WIDE_NEEDLE_42", each byte plus one. */
 static const volatile char text_shifted[] = "NTOBQ`UFYU`OFFEMF`52";
 static const volatile char wide_shifted[] = "NTOBQ`XJEF`OFFEMF`53";
+static const volatile char edge_shifted[] = "[FSPFEHF";      /* ZEROEDGE */
 
 static void put_text(char *dst)
 {
@@ -80,6 +86,12 @@ int main(void)
 	put_wide(map + 3 * ps + 32);
 	put_pattern(map + 5 * ps - 8);          /* crosses into page 5 */
 	memcpy(map + 2 * ps + 512, &heap, sizeof(heap));  /* a pointer to heap */
+	/* a long run of zero pages, then "ZEROEDGE" right after it */
+	memset(map + ZERO_FIRST * ps, 0, (size_t)(ZERO_PAGES * ps));
+	memset(map + (ZERO_FIRST + ZERO_PAGES) * ps, FILLER, (size_t)ps);
+	for (int i = 0; i < 8; i++)
+		map[(ZERO_FIRST + ZERO_PAGES) * ps + i] =
+			(uint8_t)(edge_shifted[i] - 1);
 
 	printf("pid=%d\n", (int)getpid());
 	printf("heap_buf=%p\nheap_text=%p\nheap_wide=%p\nheap_pattern=%p\n",
@@ -91,6 +103,9 @@ int main(void)
 	       (void *)(map + 2 * ps + 16), (void *)(map + 3 * ps + 32),
 	       (void *)(map + 5 * ps - 8), (void *)(map + 2 * ps + 512),
 	       (void *)(map + 6 * ps));
+	printf("map_zero_start=%p\nmap_zero_end=%p\n",
+	       (void *)(map + ZERO_FIRST * ps),
+	       (void *)(map + (ZERO_FIRST + ZERO_PAGES) * ps));
 	printf("text_len=%d\npattern_len=%d\nready\n", TEXT_LEN, PATTERN_LEN);
 	for (;;)
 		sigwait(&set, &sig);

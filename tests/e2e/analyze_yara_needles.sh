@@ -85,6 +85,28 @@ if cli != ours:
 print("same as the yara CLI:", len(cli[0]), "rules,", len(cli[1]), "strings")
 PY
 
+# rules with 'at' cannot use the zero-page proof: zero pages were scanned
+python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))["results"][0]["zero_pages_proven_clean"] is False' \
+	"$SCRATCH/yara.json" || fail "zero pages skipped despite an 'at' rule"
+
+# --- a long run of zero pages: its middle is skipped, never its edges ----
+needles_zero_rules "$SCRATCH/zero.yar"
+assert_exit 1 "$ANALYZE" yara -f json "$SCRATCH/zero.yar" "$SNAP"
+python3 - "$SCRATCH/last.out" <<PY || fail "zero-run rules"
+import json
+d = json.load(open("$SCRATCH/last.out"))["results"][0]
+assert d["zero_pages_proven_clean"] is True, d["scan"]
+got = {m["rule"]: [s["address"] for s in m["strings"]] for m in d["matches"]}
+edge = "0x%x" % ($MAP_ZERO_END - 4)
+assert got.get("zero_edge") == [edge], got
+assert "read_zero" in got and "text_again" in got, got
+PY
+yara -s "$SCRATCH/zero.yar" "$VICTIM_PID" >"$SCRATCH/zcli.out" 2>&1 || fail "yara CLI on zero.yar"
+assert_exit 1 "$ANALYZE" yara "$SCRATCH/zero.yar" "$SNAP"
+diff <(grep -v '^#' "$SCRATCH/last.out" | sed 's/ \[.*//; s/: region.*//') \
+	<(sed "s/ $VICTIM_PID\$//; s/^\(0x[0-9a-f]*:\\\$[a-z]*\):.*/\1/" "$SCRATCH/zcli.out") ||
+	fail "zero-run rules: yara CLI and memsnap-analyze differ"
+
 # --- text output: region, path and a hex/ASCII excerpt -------------------
 grep -Eq "^$HEAP_TEXT:\\\$t: region $HEAP_REGION \+0x[0-9a-f]+ \[heap\] len 20: 4d 53 4e 41 .*\|MSNAP_TEXT_NEEDL\|$" \
 	"$SCRATCH/ours.txt" || fail "text line of \$t: $(grep -m1 '^0x' "$SCRATCH/ours.txt")"

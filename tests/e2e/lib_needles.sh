@@ -34,7 +34,8 @@ needles_start() {
 	fi
 	start_victim "$SAMPLES/needles"
 	for k in heap_buf heap_text heap_wide heap_pattern map_start map_end \
-		map_text map_wide map_pattern map_pointer map_untouched; do
+		map_text map_wide map_pattern map_pointer map_untouched \
+		map_zero_start map_zero_end; do
 		eval "$(echo "$k" | tr a-z A-Z)=$(victim_value "$k")"
 	done
 	PATTERN_HEX=$(python3 -c 'print(" ".join("%02x" % (((i * 73 + 0x9d) ^ 0x5a) & 255) for i in range(16)))')
@@ -59,5 +60,17 @@ rule bytes_in_map { strings: \$p = { $PATTERN_HEX } condition: \$p in ($MAP_STAR
 rule read_heap { condition: uint32($HEAP_TEXT) == 0x414e534d }
 rule never_there { strings: \$n = "MSNAP_ABSENT_NEEDLE_99" condition: \$n }
 rule wrong_at { strings: \$t = "$TEXT_NEEDLE" condition: \$t at ($HEAP_TEXT + 1) }
+RULES
+}
+
+# needles_zero_rules FILE: rules for the long zero run (no 'at': the
+# zero-page proof can hold).
+needles_zero_rules() {
+	local mid
+	mid=$(printf '0x%x' $(((MAP_ZERO_START + MAP_ZERO_END) / 2)))
+	cat >"$1" <<RULES
+rule zero_edge { strings: \$e = { 00 00 00 00 5a 45 52 4f 45 44 47 45 } condition: \$e }
+rule read_zero { condition: uint32($mid) == 0 and uint32($MAP_ZERO_END) == 0x4f52455a }
+rule text_again { strings: \$t = "$TEXT_NEEDLE" condition: #t == 2 }
 RULES
 }
