@@ -528,7 +528,7 @@ int cmd_search(int argc, char **argv)
 		ana_err(cmd, "out of memory");
 		goto out;
 	}
-	out_str(odoc_root(doc), "snapshot", o.path);
+	out_bytes(odoc_root(doc), "snapshot", o.path, strlen(o.path));
 	out_str(odoc_root(doc), "rule", src);
 	c.o = &o;
 	c.s = &s;

@@ -509,7 +509,7 @@ static int scan_one(const struct yopts *o, YR_RULES *rules, const char *path,
 	c.s = &s;
 	if (o->fmt == YF_JSON || o->fmt == YF_YAML) {
 		row = out_map(out->results, NULL);
-		out_str(row, "snapshot", path);
+		out_bytes(row, "snapshot", path, strlen(path));
 		if (incomplete[0])
 			out_str(row, "incomplete", incomplete);
 		c.matches = out_seq(row, "matches");
@@ -630,7 +630,7 @@ int cmd_yara(int argc, char **argv)
 	}
 	/* odoc keeps keys in insertion order: tool facts after results is fine */
 	out_str(odoc_root(d.doc), "tool", "memsnap-analyze yara");
-	out_str(odoc_root(d.doc), "rules", o.rules);
+	out_bytes(odoc_root(d.doc), "rules", o.rules, strlen(o.rules));
 	out_u64(odoc_root(d.doc), "rules_count", nrules);
 	for (i = 0; i < o.nsnaps; i++) {
 		r = scan_one(&o, rules, o.snaps[i], &d);
