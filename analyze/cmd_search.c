@@ -71,6 +71,7 @@ static void search_usage(FILE *fp)
 		"  -r, --regions LIST     exec, anon, heap, stack, file or all (default)\n"
 		"  -p, --path NAME        only regions mapped from NAME (or its basename)\n"
 		"  -j, --threads N        threads that read the snapshot\n"
+		"      --block-size SIZE  bytes read at a time per region (default 8M)\n"
 		"  -f, --format F         text (default), json or yaml\n"
 		"\n"
 		"Only stored pages are searched (zero pages as zeros); the rest is listed\n"
@@ -119,6 +120,7 @@ static int parse_opts(int argc, char **argv, struct sopts *o)
 		{ "regions", required_argument, NULL, 'r' },
 		{ "path", required_argument, NULL, 'p' },
 		{ "threads", required_argument, NULL, 'j' },
+		{ "block-size", required_argument, NULL, 'B' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -173,6 +175,11 @@ static int parse_opts(int argc, char **argv, struct sopts *o)
 			break;
 		case 'p':
 			o->scan.scan.path = optarg;
+			break;
+		case 'B':
+			if (mscan_parse_block(optarg, &o->scan.scan.piece))
+				return usage_error("bad --block-size '%s' (4K to 256M)",
+						   optarg);
 			break;
 		case 'j':
 			if (ana_parse_u64(optarg, false, &v) || v < 1 || v > 64)

@@ -62,6 +62,7 @@ static void strings_usage(FILE *fp)
 		"  -r, --regions LIST     exec, anon, heap, stack, file or all (default)\n"
 		"  -p, --path NAME        only regions mapped from NAME (or its basename)\n"
 		"  -j, --threads N        threads that read the snapshot\n"
+		"      --block-size SIZE  bytes read at a time per region (default 8M)\n"
 		"  -f, --format F         text (default: ADDRESS REGION ENCODING TEXT), json, yaml\n"
 		"\n"
 		"Printable: ASCII 0x20-0x7e and tab.  Only stored pages are read (zero pages\n"
@@ -295,6 +296,7 @@ int cmd_strings(int argc, char **argv)
 		{ "regions", required_argument, NULL, 'r' },
 		{ "path", required_argument, NULL, 'p' },
 		{ "threads", required_argument, NULL, 'j' },
+		{ "block-size", required_argument, NULL, 'B' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -339,6 +341,12 @@ int cmd_strings(int argc, char **argv)
 			break;
 		case 'p':
 			mo.path = optarg;
+			break;
+		case 'B':
+			if (mscan_parse_block(optarg, &mo.piece)) {
+				usage_error("bad --block-size '%s' (4K to 256M)", optarg);
+				goto out_free;
+			}
 			break;
 		case 'j':
 			if (ana_parse_u64(optarg, false, &v) || v < 1 || v > 64) {

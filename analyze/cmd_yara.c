@@ -71,6 +71,7 @@ static void yara_usage(FILE *fp)
 		"                         evaluated on what was scanned (0: none, default)\n"
 		"      --region-timeout SECS  the same, per region\n"
 		"  -j, --threads N        threads that read the snapshot (default: CPUs, max 4)\n"
+		"      --block-size SIZE  bytes read at a time per region (default 8M)\n"
 		"  -f, --format F         text (default, like yara -s -m), json, yaml, sarif\n"
 		"  -h, --help             this help\n"
 		"\n"
@@ -119,6 +120,7 @@ static int parse_opts(int argc, char **argv, struct yopts *o)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "region-timeout", required_argument, NULL, OPT_REGION_TIMEOUT },
 		{ "threads", required_argument, NULL, 'j' },
+		{ "block-size", required_argument, NULL, 'B' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -162,6 +164,11 @@ static int parse_opts(int argc, char **argv, struct yopts *o)
 		case OPT_REGION_TIMEOUT:
 			if (parse_secs(optarg, &o->scan.region_timeout))
 				return usage_error("bad --region-timeout '%s' (seconds)",
+						   optarg);
+			break;
+		case 'B':
+			if (mscan_parse_block(optarg, &o->scan.scan.piece))
+				return usage_error("bad --block-size '%s' (4K to 256M)",
 						   optarg);
 			break;
 		case 'j':

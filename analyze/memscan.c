@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "memscan.h"
 
 #define MAX_WORKERS 4u
@@ -132,6 +133,16 @@ int mscan_parse_regions(const char *list, unsigned *mask, const char **bad)
 		p = e + 1;
 	}
 	*mask = all ? 0 : m;
+	return 0;
+}
+
+int mscan_parse_block(const char *s, size_t *piece)
+{
+	uint64_t v;
+
+	if (ana_parse_u64(s, true, &v) || v < 4096 || v > (256u << 20))
+		return -1;
+	*piece = (size_t)v;
 	return 0;
 }
 

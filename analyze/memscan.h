@@ -42,6 +42,9 @@
 /* "exec,heap", "all"; 0 or -1 (bad name: *bad points at it). */
 int mscan_parse_regions(const char *list, unsigned *mask, const char **bad);
 
+/* --block-size: 4K to 256M, suffixes K, M; 0 or -1. */
+int mscan_parse_block(const char *s, size_t *piece);
+
 struct mscan_opts {
 	unsigned regions;          /* MSCAN_* mask, 0: all */
 	const char *path;          /* only regions mapped from it (as extract --path) */

@@ -70,6 +70,10 @@ grep -Eq "^$HEAP_TEXT region $HEAP_REGION \+0x[0-9a-f]+ \[heap\] len 20\$" "$SCR
 assert_matches "$SCRATCH/last.out" "4d 53 4e 41 50 5f 54 45  58 54 5f 4e 45 45 44 4c  \|MSNAP_TEXT_NEEDL\|"
 assert_matches "$SCRATCH/last.out" "^# 2 hits$"
 
+# the same with blocks of two pages (a hit crosses a page boundary)
+assert_exit 1 "$ANALYZE" search "$SNAP" --hex "$PATTERN_HEX" --block-size 8K
+grep -c '^0x' "$SCRATCH/last.out" | grep -qx 2 || fail "--block-size 8K: $(cat "$SCRATCH/last.out")"
+
 # --max shows fewer but counts all; --regions narrows; yaml parses
 assert_exit 1 "$ANALYZE" search "$SNAP" --string "$TEXT_NEEDLE" --max 1 -f json
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert (d["hits_total"], d["hits_shown"], len(d["hits"])) == (2, 1, 1), d' \

@@ -60,8 +60,17 @@ grep -q NEEDLE "$SCRATCH/last.out" && fail "-n 21 shows the 20-character needle"
 assert_exit 0 "$ANALYZE" strings -n 20 "$SNAP"
 assert_eq "$(grep -c NEEDLE "$SCRATCH/last.out")" 2 "-n 20"
 
+# one page at a time: strings crossing every block boundary are carried
+# over, so the output is the same as with 8 MiB blocks
+assert_exit 0 "$ANALYZE" strings -w "$SNAP"
+cp "$SCRATCH/last.out" "$SCRATCH/big_blocks.txt"
+assert_exit 0 "$ANALYZE" strings -w --block-size 4K --threads 3 "$SNAP"
+diff "$SCRATCH/big_blocks.txt" "$SCRATCH/last.out" >/dev/null ||
+	fail "strings --block-size 4K differs from 8M blocks"
+
 # usage errors
 assert_exit 2 "$ANALYZE" strings
+assert_exit 2 "$ANALYZE" strings --block-size 1K "$SNAP"
 assert_eq "$(tail -n 1 "$SCRATCH/last.err")" "Try 'memsnap-analyze strings --help'" "usage hint"
 assert_exit 2 "$ANALYZE" strings -n 0 "$SNAP"
 assert_exit 2 "$ANALYZE" strings "$SNAP" --format csv

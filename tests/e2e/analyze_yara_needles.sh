@@ -112,6 +112,11 @@ grep -Eq "^$HEAP_TEXT:\\\$t: region $HEAP_REGION \+0x[0-9a-f]+ \[heap\] len 20: 
 	"$SCRATCH/ours.txt" || fail "text line of \$t: $(grep -m1 '^0x' "$SCRATCH/ours.txt")"
 assert_matches "$SCRATCH/ours.txt" "^# .*not scanned: "
 
+# blocks of one page (each read with 64 KiB of overlap): the pattern that
+# crosses a page boundary is found once, everything else the same
+assert_exit 1 "$ANALYZE" yara --block-size 4K --threads 3 "$rules" "$SNAP"
+diff "$SCRATCH/ours.txt" "$SCRATCH/last.out" || fail "yara --block-size 4K differs"
+
 # --- yaml, sarif -----------------------------------------------------------
 assert_exit 1 "$ANALYZE" yara --format yaml "$rules" "$SNAP"
 python3 -c 'import sys, yaml; d = yaml.safe_load(open(sys.argv[1])); assert len(d["results"][0]["matches"]) == 8' \
