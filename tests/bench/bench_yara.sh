@@ -70,8 +70,9 @@ for i in range(n):
         body = '$a = "%s" $b = { %s }' % (word(8), hexbytes(6))
         cond = "#a > 2 or $b"
     else:
-        # matches in big_victim's text part: match handling is paid too
-        body = '$a = "quick brown" $b = "%s"' % word(11)
+        # about a thousand matches in big_victim's text part (its words
+        # in this order): match handling is paid too
+        body = '$a = "analyst evidence kernel" $b = "%s"' % word(11)
         cond = "$a or $b"
     print("rule r%03d { strings: %s condition: %s }" % (i, body, cond))
 PY
