@@ -66,7 +66,7 @@ static void search_usage(FILE *fp)
 		"  -P, --pointer-to ADDR  8-byte little-endian values equal to ADDR\n"
 		"  -w, --utf16            TEXT or RE as UTF-16LE (wide)\n"
 		"  -i, --ignore-case      TEXT or RE ignoring ASCII case\n"
-		"  -m, --max N            show the first N hits (all are counted)\n"
+		"  -m, --max N            show the first N hits (all are counted; 0: all)\n"
 		"  -C, --context N        bytes shown before and after a hit (default 16)\n"
 		"  -r, --regions LIST     exec, anon, heap, stack, file or all (default)\n"
 		"  -p, --path NAME        only regions mapped from NAME (or its basename)\n"

@@ -37,6 +37,7 @@ struct yopts {
 	struct yext ext[MAX_DEFINES + 3];
 	size_t next;
 	bool pid_meta;
+	bool meta_by_user[3];      /* pid, comm, exe given with -d instead */
 	struct yscan_opts scan;
 	const char *rules;
 	char **snaps;
@@ -215,18 +216,21 @@ static int parse_opts(int argc, char **argv, struct yopts *o)
 	return 0;
 }
 
-/* pid, comm, exe as externals unless the user defined them with -d. */
+static const char *const meta_names[3] = { "pid", "comm", "exe" };
+
+/* pid, comm, exe as externals, unless the user defined them with -d. */
 static void add_pid_meta_decls(struct yopts *o)
 {
-	static const char *const names[] = { "pid", "comm", "exe" };
 	size_t i, k;
 
 	for (i = 0; i < 3; i++) {
 		for (k = 0; k < o->next; k++)
-			if (!strcmp(o->ext[k].name, names[i]))
+			if (!strcmp(o->ext[k].name, meta_names[i]))
 				break;
-		if (k < o->next)
+		if (k < o->next) {
+			o->meta_by_user[i] = true;
 			continue;
+		}
 		yext_parse(i == 0 ? "pid=0" : i == 1 ? "comm=" : "exe=",
 			   &o->ext[o->next]);
 		if (i)          /* an empty value is a string, always */
@@ -235,28 +239,25 @@ static void add_pid_meta_decls(struct yopts *o)
 	}
 }
 
+/* YARA strings are C strings: a NUL inside a name cuts it there. */
 static int define_pid_meta(YR_SCANNER *sc, const struct yopts *o,
 			   const struct snap *s)
 {
 	struct snap_bytes comm = { 0 }, exe = { 0 };
 	uint64_t pid = 0;
-	size_t k;
 	int r = 0;
 
 	snap_fact_u64(s, "process.pid", &pid);
 	snap_fact_bytes(s, "process.comm", &comm);
 	snap_fact_bytes(s, "process.exe.path", &exe);
-	for (k = 0; k < o->next; k++) {
-		const char *n = o->ext[k].name;
-
-		if (!strcmp(n, "pid") && o->ext[k].value[0] == '0' &&
-		    !o->ext[k].value[1])
-			r |= yr_scanner_define_integer_variable(sc, "pid",
-								(int64_t)pid);
-	}
-	/* strings with a NUL inside are cut there, as YARA's are C strings */
-	r |= yr_scanner_define_string_variable(sc, "comm", comm.s ? comm.s : "");
-	r |= yr_scanner_define_string_variable(sc, "exe", exe.s ? exe.s : "");
+	if (!o->meta_by_user[0])
+		r |= yr_scanner_define_integer_variable(sc, "pid", (int64_t)pid);
+	if (!o->meta_by_user[1])
+		r |= yr_scanner_define_string_variable(sc, "comm",
+						       comm.s ? comm.s : "");
+	if (!o->meta_by_user[2])
+		r |= yr_scanner_define_string_variable(sc, "exe",
+						       exe.s ? exe.s : "");
 	snap_bytes_free(&comm);
 	snap_bytes_free(&exe);
 	return r;

@@ -154,6 +154,10 @@ assert_contains "$SCRATCH/last.out" "by_pid ["
 assert_contains "$SCRATCH/last.out" "by_define ["
 assert_exit 1 "$ANALYZE" yara --pid-meta -d level=4 -d who=analyst "$SCRATCH/ext.yar" "$SNAP" --regions stack
 grep -q "^by_define" "$SCRATCH/last.out" && fail "by_define matched with level=4"
+# -d wins over --pid-meta for the same name
+echo 'rule by_user { condition: comm == "override" and pid > 0 }' >"$SCRATCH/user.yar"
+assert_exit 1 "$ANALYZE" yara --pid-meta -d comm=override "$SCRATCH/user.yar" "$SNAP"
+assert_exit 0 "$ANALYZE" yara --pid-meta "$SCRATCH/user.yar" "$SNAP"
 
 # compiled rules (yarac) give the same matches
 if command -v yarac >/dev/null 2>&1; then
