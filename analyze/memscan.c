@@ -19,6 +19,14 @@
 #include "memscan.h"
 
 #define MAX_WORKERS 4u
+/*
+ * A region without its page table (a snapshot cut short) is read page by
+ * page as the reader answers; its stored pages come first (a capture
+ * writes a region front to back).  After this many bytes with nothing
+ * stored, the rest is not read: a hostile file could claim a region of
+ * terabytes.
+ */
+#define GIVE_UP_EMPTY (256ull << 20)
 
 /* A stretch of one region to read: stored pages, or unknown (no table). */
 struct span {
@@ -72,6 +80,10 @@ struct mscan {
 	uint64_t next_claim, next_give;
 	int64_t held;              /* slot the consumer holds, -1 none */
 	bool stop;
+	/* an unknown span being given up: pieces [skip_from, skip_to) */
+	bool skipping;
+	uint64_t skip_from, skip_to;
+	uint64_t empty_run;        /* bytes not stored in a row (unknown span) */
 	/* the previous piece, for `follows` */
 	uint64_t prev_end;
 	uint32_t prev_region;
@@ -426,7 +438,8 @@ static void piece_at(const struct mscan *m, uint64_t idx,
 	}
 	sp = &m->spans[lo];
 	j = idx - sp->first_piece;
-	if (m->reverse)
+	/* unknown spans go front to back: see GIVE_UP_EMPTY */
+	if (m->reverse && sp->known)
 		j = sp->npieces - 1 - j;
 	memset(p, 0, sizeof(*p));
 	p->index = idx;
@@ -611,23 +624,61 @@ bool mscan_stored(const struct mscan_piece *p, size_t from, size_t *a,
 	return true;
 }
 
-/* Pages of an unknown span's own part that are not stored become gaps. */
-static void gaps_from_states(struct mscan *m, const struct mscan_piece *p)
+/*
+ * Pages of an unknown span's own part that are not stored become gaps; a
+ * long stretch of them gives up the rest of the span (GIVE_UP_EMPTY).
+ */
+static void gaps_from_states(struct mscan *m, const struct mscan_piece *p,
+			     const struct span *sp)
 {
 	const uint64_t base = p->addr - p->addr % m->ps;
+	const uint64_t end = sp->first_piece + sp->npieces;
 	uint64_t a, pg;
 
+	if (p->index == sp->first_piece)
+		m->empty_run = 0;
 	for (a = p->addr; a < p->addr + p->own; a = pg) {
 		uint8_t st = p->states[(a - base) / m->ps];
 
 		pg = a - a % m->ps + m->ps;
 		if (pg > p->addr + p->own)
 			pg = p->addr + p->own;
+		if (stored_state(st)) {
+			m->empty_run = 0;
+			m->st.bytes_read += pg - a;
+			continue;
+		}
+		m->empty_run += pg - a;
 		/* without its page table the reader knows only what chunks hold */
-		if (!stored_state(st))
-			mscan_gap(m, p->region, a, pg,
-				  "not stored in what the file holds (cut short)");
+		mscan_gap(m, p->region, a, pg,
+			  "not stored in what the file holds (cut short)");
 	}
+	if (m->empty_run < GIVE_UP_EMPTY || p->index + 1 >= end)
+		return;
+	/* the workers jump past the span; pieces already claimed still come */
+	pthread_mutex_lock(&m->mu);
+	m->skip_from = m->next_claim > p->index + 1 ? m->next_claim : p->index + 1;
+	m->skip_to = end;
+	if (m->next_claim < end)
+		m->next_claim = end;
+	m->skipping = m->skip_from < end;
+	pthread_cond_broadcast(&m->cv);
+	pthread_mutex_unlock(&m->mu);
+	m->empty_run = 0;
+}
+
+/* The consumer reached the pieces given up: one gap, then past them. */
+static void skip_given_up(struct mscan *m)
+{
+	const struct span *sp;
+	struct mscan_piece p;
+
+	piece_at(m, m->skip_from, &p, &sp);
+	mscan_gap(m, p.region, p.addr, sp->end,
+		  "not read: no page table, and nothing stored in the 256 MiB before");
+	m->next_give = m->skip_to;
+	m->skipping = false;
+	m->have_prev = false;
 }
 
 const struct mscan_piece *mscan_next(struct mscan *m)
@@ -637,6 +688,8 @@ const struct mscan_piece *mscan_next(struct mscan *m)
 	struct mscan_piece want;
 
 	release_held(m);
+	if (m->skipping && m->next_give == m->skip_from)
+		skip_given_up(m);
 	if (m->next_give >= m->npieces)
 		return NULL;
 	sl = &m->slots[m->next_give % m->nslots];
@@ -657,9 +710,9 @@ const struct mscan_piece *mscan_next(struct mscan *m)
 		mscan_gap(m, sl->p.region, sl->p.addr, sl->p.addr + sl->p.own,
 			  sl->err);
 		m->have_prev = false;
+	} else if (!sp->known) {
+		gaps_from_states(m, &sl->p, sp);
 	} else {
-		if (!sp->known)
-			gaps_from_states(m, &sl->p);
 		m->st.bytes_read += sl->p.own;
 	}
 	return &sl->p;
@@ -676,6 +729,11 @@ void mscan_abandon(struct mscan *m, const char *why)
 	pthread_cond_broadcast(&m->cv);
 	pthread_mutex_unlock(&m->mu);
 	for (; m->next_give < m->npieces; m->next_give++) {
+		if (m->skipping && m->next_give == m->skip_from) {
+			skip_given_up(m);
+			if (m->next_give >= m->npieces)
+				break;
+		}
 		piece_at(m, m->next_give, &p, &sp);
 		mscan_gap(m, p.region, p.addr, p.addr + p.own, why);
 	}

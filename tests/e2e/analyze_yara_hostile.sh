@@ -94,6 +94,29 @@ PY
 # the same file read whole still matches everything
 assert_exit 1 "$ANALYZE" yara "$rules" "$SNAP" "$SCRATCH/cut.msnap"
 
+# --- cut short inside a region that claims a terabyte: the stored page is
+# scanned, the rest given up after 256 MiB of nothing (not hours of zeros)
+cc -Iformats -o "$SCRATCH/craft" "$E2E/craft_cut_region.c" \
+	"$ROOT/formats/libmsnap.a" -lzstd -lnettle -lxxhash -lyaml -pthread ||
+	fail "cannot build craft_cut_region.c"
+"$SCRATCH/craft" "$SCRATCH/huge.msnap" || fail "craft_cut_region"
+for cmd in "yara -f json $rules" "search -f json --string $TEXT_NEEDLE" "strings -f json"; do
+	timeout 60 "$ANALYZE" $cmd "$SCRATCH/huge.msnap" >"$SCRATCH/huge.json" 2>"$SCRATCH/huge.err"
+	rc=$?
+	[ $rc -le 1 ] || fail "$cmd on a terabyte region cut short: exit $rc: $(tail -n 2 "$SCRATCH/huge.err")"
+	python3 - "$SCRATCH/huge.json" <<'PY' || fail "$cmd: terabyte region cut short"
+import json, sys
+d = json.load(open(sys.argv[1]))
+d = d["results"][0] if "results" in d else d
+addrs = [s["address"] for m in d.get("matches", []) for s in m["strings"]]
+addrs += [h["address"] for h in d.get("hits", [])]
+addrs += [s["address"] for s in d.get("strings", []) if "NEEDLE" in s["text"]]
+assert "0x100000040" in addrs, addrs
+assert any(g["why"].startswith("not read: no page table") and
+           g["end"] == "0x10100000000" for g in d["not_scanned"]), d["not_scanned"]
+PY
+done
+
 # --- damaged bytes in the middle: an error or a gap, never a crash ---------
 cp "$SNAP" "$SCRATCH/damaged.msnap"
 chmod u+w "$SCRATCH/damaged.msnap"
