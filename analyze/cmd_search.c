@@ -415,7 +415,7 @@ static int on_message(YR_SCAN_CONTEXT *ctx, int msg, void *data, void *arg)
 	struct sctx *c = arg;
 	const YR_RULE *rule = data;
 	const YR_STRING *str;
-	const YR_MATCH *mt;
+	YR_MATCH mt;
 
 	if (msg == CALLBACK_MSG_TOO_MANY_MATCHES) {
 		c->too_many = true;
@@ -424,13 +424,13 @@ static int on_message(YR_SCAN_CONTEXT *ctx, int msg, void *data, void *arg)
 	if (msg != CALLBACK_MSG_RULE_MATCHING)
 		return CALLBACK_CONTINUE;
 	yr_rule_strings_foreach(rule, str) {
-		yr_string_matches_foreach(ctx, str, mt) {
+		YSCAN_FOREACH_MATCH(ctx, str, mt) {
 			c->hits++;
 			if (c->o->max && c->shown >= c->o->max)
 				continue;
 			c->shown++;
-			one_hit(c, (uint64_t)(mt->base + mt->offset),
-				(uint64_t)mt->match_length);
+			one_hit(c, (uint64_t)(mt.base + mt.offset),
+				(uint64_t)mt.match_length);
 		}
 	}
 	return CALLBACK_CONTINUE;

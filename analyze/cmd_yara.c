@@ -291,7 +291,7 @@ static void text_match(struct yctx *c, const YR_RULE *rule,
 		       YR_SCAN_CONTEXT *ctx)
 {
 	const YR_STRING *str;
-	const YR_MATCH *mt;
+	YR_MATCH mt;
 	const char *tag;
 	bool first = true;
 
@@ -307,16 +307,16 @@ static void text_match(struct yctx *c, const YR_RULE *rule,
 	esc_fputs(stdout, c->s->path, strlen(c->s->path));
 	putchar('\n');
 	yr_rule_strings_foreach(rule, str) {
-		yr_string_matches_foreach(ctx, str, mt) {
-			const uint64_t addr = (uint64_t)(mt->base + mt->offset);
+		YSCAN_FOREACH_MATCH(ctx, str, mt) {
+			const uint64_t addr = (uint64_t)(mt.base + mt.offset);
 			const int64_t ri = msnap_find_region(c->s->rd, addr);
 
 			printf("0x%" PRIx64 ":%s: region %" PRId64 " +0x%" PRIx64 " ",
 			       addr, str->identifier, ri,
 			       ri >= 0 ? addr - c->s->regions[ri].start : 0);
 			put_region_path(stdout, c->s, ri);
-			printf(" len %d: ", mt->match_length);
-			hex_excerpt(stdout, mt->data, (size_t)mt->data_length,
+			printf(" len %d: ", mt.match_length);
+			hex_excerpt(stdout, mt.data, (size_t)mt.data_length,
 				    EXCERPT_BYTES);
 			putchar('\n');
 		}
@@ -328,7 +328,7 @@ static void doc_match(struct yctx *c, const YR_RULE *rule,
 {
 	struct onode *o = out_map(c->matches, NULL), *seq, *row, *meta;
 	const YR_STRING *str;
-	const YR_MATCH *mt;
+	YR_MATCH mt;
 	const YR_META *m;
 	const char *tag, *path;
 	char *hex;
@@ -351,8 +351,8 @@ static void doc_match(struct yctx *c, const YR_RULE *rule,
 	}
 	seq = out_seq(o, "strings");
 	yr_rule_strings_foreach(rule, str) {
-		yr_string_matches_foreach(ctx, str, mt) {
-			const uint64_t addr = (uint64_t)(mt->base + mt->offset);
+		YSCAN_FOREACH_MATCH(ctx, str, mt) {
+			const uint64_t addr = (uint64_t)(mt.base + mt.offset);
 			const int64_t ri = msnap_find_region(c->s->rd, addr);
 
 			row = out_map(seq, NULL);
@@ -366,8 +366,8 @@ static void doc_match(struct yctx *c, const YR_RULE *rule,
 			} else {
 				out_null(row, "region");
 			}
-			out_u64(row, "length", (uint64_t)mt->match_length);
-			hex = hex_string(mt->data, (size_t)mt->data_length);
+			out_u64(row, "length", (uint64_t)mt.match_length);
+			hex = hex_string(mt.data, (size_t)mt.data_length);
 			out_str(row, "data", hex ? hex : "");
 			free(hex);
 		}
@@ -389,7 +389,7 @@ static void sarif_match(struct yctx *c, const YR_RULE *rule,
 	json_t *r = json_object(), *locs = json_array(), *props = json_object();
 	json_t *strs = json_array();
 	const YR_STRING *str;
-	const YR_MATCH *mt;
+	YR_MATCH mt;
 	const YR_META *m;
 	const char *desc = NULL;
 	char id[512], msg[1024];
@@ -412,10 +412,10 @@ static void sarif_match(struct yctx *c, const YR_RULE *rule,
 			jtext(desc ? desc : rule->identifier), "help", "text",
 			"YARA rule matched in the stored memory of a process snapshot"));
 	yr_rule_strings_foreach(rule, str) {
-		yr_string_matches_foreach(ctx, str, mt) {
-			const uint64_t addr = (uint64_t)(mt->base + mt->offset);
+		YSCAN_FOREACH_MATCH(ctx, str, mt) {
+			const uint64_t addr = (uint64_t)(mt.base + mt.offset);
 			const int64_t ri = msnap_find_region(c->s->rd, addr);
-			char *hex = hex_string(mt->data, (size_t)mt->data_length);
+			char *hex = hex_string(mt.data, (size_t)mt.data_length);
 			char a[24];
 
 			snprintf(a, sizeof(a), "0x%" PRIx64, addr);
@@ -425,12 +425,12 @@ static void sarif_match(struct yctx *c, const YR_RULE *rule,
 				"physicalLocation", "artifactLocation", "uri",
 				jtext(c->s->path), "address", "absoluteAddress",
 				(json_int_t)addr, "length",
-				(json_int_t)mt->match_length, "name",
+				(json_int_t)mt.match_length, "name",
 				str->identifier));
 			json_array_append_new(strs, json_pack(
 				"{s:s,s:s,s:I,s:I,s:s}", "id", str->identifier,
 				"address", a, "region", (json_int_t)ri, "length",
-				(json_int_t)mt->match_length, "data",
+				(json_int_t)mt.match_length, "data",
 				hex ? hex : ""));
 			free(hex);
 		}

@@ -26,6 +26,8 @@
 #define ANA_YSCAN_H
 
 #include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
 #include <yara.h>
 
 #include "memscan.h"
@@ -56,6 +58,20 @@ struct yscan_result {
 int yscan_run(struct snap *s, YR_SCANNER *sc, const struct yscan_opts *o,
 	      struct mscan **m, struct yscan_result *res, char *msg,
 	      size_t msglen);
+
+/*
+ * For each non-private match of string str, a copy in m (a YR_MATCH):
+ * libyara 4.2 leaves YR_MATCH objects unaligned in its notebook, so they
+ * are copied out before any field is read.
+ */
+#define YSCAN_FOREACH_MATCH(ctx, str, m)                                    \
+	for (const uint8_t *raw_ = (const uint8_t *)                         \
+		(ctx)->matches[(str)->idx].head;                              \
+	     raw_ && (memcpy(&(m), raw_, sizeof(m)), 1);                      \
+	     raw_ = (const uint8_t *)(m).next)                                \
+		if ((m).is_private)                                           \
+			continue;                                             \
+		else
 
 /* YARA's text for an error code. */
 const char *yscan_strerror(int code);
