@@ -590,11 +590,11 @@ static int print_docs(const struct yopts *o, struct out_docs *d)
 	}
 	if (o->fmt != YF_SARIF)
 		return 0;
-	doc = json_pack("{s:s,s:s,s:[{s:{s:{s:s,s:s,s:s,s:O}},s:O,s:O}]}",
+	/* no informationUri: the project has no public address to give */
+	doc = json_pack("{s:s,s:s,s:[{s:{s:{s:s,s:s,s:O}},s:O,s:O}]}",
 			"$schema", "https://json.schemastore.org/sarif-2.1.0.json",
 			"version", "2.1.0", "runs", "tool", "driver", "name",
 			"memsnap-analyze", "version", MEMSNAP_VERSION,
-			"informationUri", "https://github.com/memsnap/memsnap",
 			"rules", d->sarif_rules, "results", d->sarif_results,
 			"artifacts", d->sarif_artifacts);
 	if (!doc) {
