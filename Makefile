@@ -16,7 +16,7 @@ LDFLAGS  += -pthread
 
 FMT_LIBS  := -lzstd -lyaml -lnettle -lxxhash
 CAP_LIBS  := $(FMT_LIBS)
-ANA_LIBS  := $(FMT_LIBS) -lelf -ljansson -lcapstone
+ANA_LIBS  := $(FMT_LIBS) -lelf -ljansson -lcapstone -lyara
 TEST_LIBS := $(ANA_LIBS) -lcmocka
 
 FMT_SRC  := $(sort $(wildcard formats/*.c))

@@ -22,6 +22,9 @@ static const struct command {
 	{ "check", cmd_check, "compare code with its reference ELF files; find hooks and injected code" },
 	{ "diff", cmd_diff, "compare two snapshots, or layouts (--layout)" },
 	{ "layout", cmd_layout, "write a YAML layout baseline for diff --layout" },
+	{ "yara", cmd_yara, "scan stored memory with YARA rules, at process addresses" },
+	{ "search", cmd_search, "find a string, bytes, a regex or a pointer in stored memory" },
+	{ "strings", cmd_strings, "printable strings with their addresses and regions" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
