@@ -39,6 +39,17 @@ void ana_warn(const char *cmd, const char *fmt, ...)
 	va_end(ap);
 }
 
+int ana_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmessage(cmd, "", fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "Try 'memsnap-analyze %s --help'\n", cmd);
+	return -1;
+}
+
 void ana_err_msnap(const char *cmd, const struct msnap_error *err)
 {
 	if (err->msg[0])

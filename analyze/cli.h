@@ -37,6 +37,12 @@ void ana_err_msnap(const char *cmd, const struct msnap_error *err);
 /* "memsnap-analyze: <cmd>: warning: <message>\n". */
 void ana_warn(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/*
+ * A usage error: one line naming the problem, one line saying where help
+ * is ("Try 'memsnap-analyze <cmd> --help'").  Returns -1.
+ */
+int ana_usage_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /*
  * A number from the command line: decimal or 0x hex.  With suffixes

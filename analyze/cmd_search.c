@@ -78,31 +78,16 @@ static void search_usage(FILE *fp)
 		"as not scanned.  exit status: 0 no hit, 1 hits, 2 error\n");
 }
 
-static int usage_error(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
-
-static int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "memsnap-analyze: %s: ", cmd);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nTry 'memsnap-analyze %s --help'\n", cmd);
-	return -1;
-}
-
 static int set_kind(struct sopts *o, enum pkind k, const char *arg)
 {
 	if (o->kind != PK_NONE)
-		return usage_error("give one of --string, --hex, --regex, --pointer-to");
+		return ana_usage_error(cmd, "give one of --string, --hex, --regex, --pointer-to");
 	o->kind = k;
 	o->pattern = arg;
 	if (strlen(arg) > MAX_PATTERN)
-		return usage_error("pattern longer than %d bytes", MAX_PATTERN);
+		return ana_usage_error(cmd, "pattern longer than %d bytes", MAX_PATTERN);
 	if (!arg[0])
-		return usage_error("empty pattern");
+		return ana_usage_error(cmd, "empty pattern");
 	return 0;
 }
 
@@ -153,24 +138,24 @@ static int parse_opts(int argc, char **argv, struct sopts *o)
 			if (set_kind(o, PK_POINTER, optarg))
 				return -1;
 			if (ana_parse_u64(optarg, false, &o->pointer))
-				return usage_error("bad address '%s'", optarg);
+				return ana_usage_error(cmd, "bad address '%s'", optarg);
 			break;
 		case 'w': o->utf16 = true; break;
 		case 'i': o->nocase = true; break;
 		case 'm':
 			if (ana_parse_u64(optarg, false, &o->max))
-				return usage_error("bad --max '%s'", optarg);
+				return ana_usage_error(cmd, "bad --max '%s'", optarg);
 			break;
 		case 'C':
 			if (ana_parse_u64(optarg, false, &o->context) ||
 			    o->context > MAX_CONTEXT)
-				return usage_error("bad --context '%s' (0 to %d)",
+				return ana_usage_error(cmd, "bad --context '%s' (0 to %d)",
 						   optarg, MAX_CONTEXT);
 			break;
 		case 'r':
 			if (mscan_parse_regions(optarg, &o->scan.scan.regions,
 						&bad))
-				return usage_error("unknown region class in '%s' (exec, anon, heap, stack, file, all)",
+				return ana_usage_error(cmd, "unknown region class in '%s' (exec, anon, heap, stack, file, all)",
 						   optarg);
 			break;
 		case 'p':
@@ -178,18 +163,18 @@ static int parse_opts(int argc, char **argv, struct sopts *o)
 			break;
 		case 'B':
 			if (mscan_parse_block(optarg, &o->scan.scan.piece))
-				return usage_error("bad --block-size '%s' (4K to 256M)",
+				return ana_usage_error(cmd, "bad --block-size '%s' (4K to 256M)",
 						   optarg);
 			break;
 		case 'j':
 			if (ana_parse_u64(optarg, false, &v) || v < 1 || v > 64)
-				return usage_error("bad --threads '%s' (1 to 64)",
+				return ana_usage_error(cmd, "bad --threads '%s' (1 to 64)",
 						   optarg);
 			o->scan.scan.threads = (unsigned)v;
 			break;
 		case 'f':
 			if (out_parse_format(optarg, &o->fmt))
-				return usage_error("unknown format '%s' (text, json or yaml)",
+				return ana_usage_error(cmd, "unknown format '%s' (text, json or yaml)",
 						   optarg);
 			break;
 		case 'h':
@@ -197,20 +182,20 @@ static int parse_opts(int argc, char **argv, struct sopts *o)
 			return 1;
 		default:
 			if (optopt && strchr("sxePmCrpjf", optopt))
-				return usage_error("option -%c needs a value",
+				return ana_usage_error(cmd, "option -%c needs a value",
 						   optopt);
 			if (optopt)
-				return usage_error("unknown option -%c", optopt);
-			return usage_error("unknown or incomplete option '%s'",
+				return ana_usage_error(cmd, "unknown option -%c", optopt);
+			return ana_usage_error(cmd, "unknown or incomplete option '%s'",
 					   argv[optind - 1]);
 		}
 	}
 	if (o->kind == PK_NONE)
-		return usage_error("give one of --string, --hex, --regex, --pointer-to");
+		return ana_usage_error(cmd, "give one of --string, --hex, --regex, --pointer-to");
 	if ((o->utf16 || o->nocase) && o->kind != PK_STRING && o->kind != PK_REGEX)
-		return usage_error("--utf16 and --ignore-case go with --string or --regex");
+		return ana_usage_error(cmd, "--utf16 and --ignore-case go with --string or --regex");
 	if (optind != argc - 1)
-		return usage_error(optind == argc ? "give the SNAPSHOT to search"
+		return ana_usage_error(cmd, optind == argc ? "give the SNAPSHOT to search"
 				   : "search takes one SNAPSHOT");
 	o->path = argv[optind];
 	return 0;

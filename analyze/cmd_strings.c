@@ -71,21 +71,6 @@ static void strings_usage(FILE *fp)
 		"exit status: 0, or 2 on error\n", MAX_KEEP);
 }
 
-static int usage_error(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
-
-static int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "memsnap-analyze: %s: ", cmd);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nTry 'memsnap-analyze %s --help'\n", cmd);
-	return -1;
-}
-
 static bool printable(uint8_t b)
 {
 	return (b >= 0x20 && b < 0x7f) || b == '\t';
@@ -324,7 +309,7 @@ int cmd_strings(int argc, char **argv)
 		case 'n':
 			if (ana_parse_u64(optarg, false, &c->min) || !c->min ||
 			    c->min > MAX_MIN) {
-				usage_error("bad --min '%s' (1 to %u)", optarg,
+				ana_usage_error(cmd, "bad --min '%s' (1 to %u)", optarg,
 					    MAX_MIN);
 				goto out_free;
 			}
@@ -334,7 +319,7 @@ int cmd_strings(int argc, char **argv)
 			break;
 		case 'r':
 			if (mscan_parse_regions(optarg, &mo.regions, &bad)) {
-				usage_error("unknown region class in '%s' (exec, anon, heap, stack, file, all)",
+				ana_usage_error(cmd, "unknown region class in '%s' (exec, anon, heap, stack, file, all)",
 					    optarg);
 				goto out_free;
 			}
@@ -344,20 +329,20 @@ int cmd_strings(int argc, char **argv)
 			break;
 		case 'B':
 			if (mscan_parse_block(optarg, &mo.piece)) {
-				usage_error("bad --block-size '%s' (4K to 256M)", optarg);
+				ana_usage_error(cmd, "bad --block-size '%s' (4K to 256M)", optarg);
 				goto out_free;
 			}
 			break;
 		case 'j':
 			if (ana_parse_u64(optarg, false, &v) || v < 1 || v > 64) {
-				usage_error("bad --threads '%s' (1 to 64)", optarg);
+				ana_usage_error(cmd, "bad --threads '%s' (1 to 64)", optarg);
 				goto out_free;
 			}
 			mo.threads = (unsigned)v;
 			break;
 		case 'f':
 			if (out_parse_format(optarg, &c->fmt)) {
-				usage_error("unknown format '%s' (text, json or yaml)",
+				ana_usage_error(cmd, "unknown format '%s' (text, json or yaml)",
 					    optarg);
 				goto out_free;
 			}
@@ -368,17 +353,17 @@ int cmd_strings(int argc, char **argv)
 			goto out_free;
 		default:
 			if (optopt && strchr("nrpjf", optopt))
-				usage_error("option -%c needs a value", optopt);
+				ana_usage_error(cmd, "option -%c needs a value", optopt);
 			else if (optopt)
-				usage_error("unknown option -%c", optopt);
+				ana_usage_error(cmd, "unknown option -%c", optopt);
 			else
-				usage_error("unknown or incomplete option '%s'",
+				ana_usage_error(cmd, "unknown or incomplete option '%s'",
 					    argv[optind - 1]);
 			goto out_free;
 		}
 	}
 	if (optind != argc - 1) {
-		usage_error(optind == argc ? "give the SNAPSHOT to read"
+		ana_usage_error(cmd, optind == argc ? "give the SNAPSHOT to read"
 			    : "strings takes one SNAPSHOT");
 		goto out_free;
 	}

@@ -83,22 +83,6 @@ static void yara_usage(FILE *fp)
 		"stopped by a timeout without a match)\n");
 }
 
-static int usage_error(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
-
-/* One line naming the problem, one line saying where help is. */
-static int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "memsnap-analyze: %s: ", cmd);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nTry 'memsnap-analyze %s --help'\n", cmd);
-	return -1;
-}
-
 enum { OPT_PID_META = 256, OPT_REGION_TIMEOUT };
 
 static int parse_secs(const char *s, unsigned *v)
@@ -139,9 +123,9 @@ static int parse_opts(int argc, char **argv, struct yopts *o)
 		switch (c) {
 		case 'd':
 			if (o->next == MAX_DEFINES)
-				return usage_error("at most %d -d", MAX_DEFINES);
+				return ana_usage_error(cmd, "at most %d -d", MAX_DEFINES);
 			if (yext_parse(optarg, &o->ext[o->next]))
-				return usage_error("-d wants NAME=VALUE, not '%s'",
+				return ana_usage_error(cmd, "-d wants NAME=VALUE, not '%s'",
 						   optarg);
 			o->next++;
 			break;
@@ -151,7 +135,7 @@ static int parse_opts(int argc, char **argv, struct yopts *o)
 		case 'r':
 			if (mscan_parse_regions(optarg, &o->scan.scan.regions,
 						&bad))
-				return usage_error("unknown region class in '%s' (exec, anon, heap, stack, file, all)",
+				return ana_usage_error(cmd, "unknown region class in '%s' (exec, anon, heap, stack, file, all)",
 						   optarg);
 			break;
 		case 'p':
@@ -159,22 +143,22 @@ static int parse_opts(int argc, char **argv, struct yopts *o)
 			break;
 		case 't':
 			if (parse_secs(optarg, &o->scan.timeout))
-				return usage_error("bad --timeout '%s' (seconds)",
+				return ana_usage_error(cmd, "bad --timeout '%s' (seconds)",
 						   optarg);
 			break;
 		case OPT_REGION_TIMEOUT:
 			if (parse_secs(optarg, &o->scan.region_timeout))
-				return usage_error("bad --region-timeout '%s' (seconds)",
+				return ana_usage_error(cmd, "bad --region-timeout '%s' (seconds)",
 						   optarg);
 			break;
 		case 'B':
 			if (mscan_parse_block(optarg, &o->scan.scan.piece))
-				return usage_error("bad --block-size '%s' (4K to 256M)",
+				return ana_usage_error(cmd, "bad --block-size '%s' (4K to 256M)",
 						   optarg);
 			break;
 		case 'j':
 			if (ana_parse_u64(optarg, false, &v) || v < 1 || v > 64)
-				return usage_error("bad --threads '%s' (1 to 64)",
+				return ana_usage_error(cmd, "bad --threads '%s' (1 to 64)",
 						   optarg);
 			o->scan.scan.threads = (unsigned)v;
 			break;
@@ -188,7 +172,7 @@ static int parse_opts(int argc, char **argv, struct yopts *o)
 			else if (!strcmp(optarg, "sarif"))
 				o->fmt = YF_SARIF;
 			else
-				return usage_error("unknown format '%s' (text, json, yaml, sarif)",
+				return ana_usage_error(cmd, "unknown format '%s' (text, json, yaml, sarif)",
 						   optarg);
 			break;
 		case 'h':
@@ -198,16 +182,16 @@ static int parse_opts(int argc, char **argv, struct yopts *o)
 			if (optopt && optopt != '?')
 			{
 				if (strchr("drptjf", optopt))
-					return usage_error("option -%c needs a value",
+					return ana_usage_error(cmd, "option -%c needs a value",
 							   optopt);
-				return usage_error("unknown option -%c", optopt);
+				return ana_usage_error(cmd, "unknown option -%c", optopt);
 			}
-			return usage_error("unknown or incomplete option '%s'",
+			return ana_usage_error(cmd, "unknown or incomplete option '%s'",
 					   argv[optind - 1]);
 		}
 	}
 	if (argc - optind < 2)
-		return usage_error(argc - optind < 1
+		return ana_usage_error(cmd, argc - optind < 1
 				   ? "give RULES and at least one SNAPSHOT"
 				   : "give at least one SNAPSHOT after RULES");
 	o->rules = argv[optind];
