@@ -1,0 +1,47 @@
+#!/bin/bash
+# --cow: memory that the fork child does not hold as it was at the instant
+# is copied from the target while frozen.  cow_victim's writer thread keeps
+# stamping five regions in order: MAP_SHARED anon (the child would show
+# later stamps), MADV_DONTFORK (absent in the child), MADV_WIPEONFORK (zero
+# in the child), plain private anon (read from the child) and a memfd
+# mapped private (its file keeps changing).  The snapshot holds one
+# instant over all five (tests/e2e/cow_stamps.py); a --no-freeze capture
+# must fail the same check, so that the check can fail.
+. "$(dirname "$0")/lib.sh"
+require_tools
+require_ptrace
+
+ps=$(getconf PAGESIZE)
+regions="shared dontfork wipeonfork private memfd"
+
+# one_instant SNAP: exit status of the stamp check on SNAP.
+one_instant() {
+	local r files=()
+	rm -f "$SCRATCH/counter.got"
+	extract "$1" "$(victim_value counter_addr)" 8 "$SCRATCH/counter.got"
+	for r in $regions; do
+		rm -f "$SCRATCH/$r.got"
+		extract "$1" "$(victim_value "${r}_addr")" \
+			$(($(victim_value pages) * ps)) "$SCRATCH/$r.got"
+		files+=("$SCRATCH/$r.got")
+	done
+	python3 "$E2E/cow_stamps.py" "$SCRATCH/counter.got" "$ps" "${files[@]}"
+}
+
+start_victim "$SAMPLES/cow_victim" busy
+for i in 1 2 3; do
+	snap=$SCRATCH/cow$i.msnap
+	capture "$snap" --cow
+	assert_exit 0 "$ANALYZE" verify "$snap"
+	one_instant "$snap" || fail "--cow capture $i: the five regions are not one instant"
+	rm -f "$snap"
+done
+log "--cow: shared, dontfork, wipeonfork, private and memfd regions are one instant"
+assert_running
+
+snap=$SCRATCH/live.msnap
+capture "$snap" --no-freeze
+if one_instant "$snap"; then
+	fail "--no-freeze passed the check: it cannot fail"
+fi
+log "--no-freeze: not one instant, as it must be"
