@@ -1302,8 +1302,6 @@ static int frozen_stage(struct dump *d)
 		d->facts.was_frozen = true;
 		if (reopen_if_execed(d))
 			return -1;
-		if (d->cow && cow_start(d))
-			return -1;
 	}
 	if (signals_caught())
 		return 0;
@@ -1315,8 +1313,15 @@ static int frozen_stage(struct dump *d)
 	}
 	maps_classify(&d->regions, d->opt->layout_only);
 	mark_thread_stacks(d);
-	if (classify_all(d) || keep_verified(d) || read_swapped(d) ||
-	    (d->cow && mark_child_regions(d)))
+	if (classify_all(d) || keep_verified(d) || read_swapped(d))
+		return -1;
+	/*
+	 * --cow forks only now: the layout and page states are the target's
+	 * either way (the fork changes neither, and nothing runs meanwhile),
+	 * but smaps read before it is cheaper (~12 ms instead of ~20 for
+	 * 1 GiB) and its Pss/Shared figures are not skewed by the child.
+	 */
+	if (d->cow && !gone(d) && (cow_start(d) || mark_child_regions(d)))
 		return -1;
 	if (!d->opt->layout_only && copy_all(d))
 		return -1;

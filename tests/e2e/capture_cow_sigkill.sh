@@ -5,10 +5,13 @@
 # (PTRACE_O_EXITKILL) and stays a zombie of the target (exit signal 0: no
 # SIGCHLD; only a wait with __WALL sees it) until the target reaps it or
 # exits.  Before the fork, or after the reap, nothing is left.
-#   1. during the first freeze: as soon as seen (the fork may or may not
-#      have run: nothing or one zombie), and after the fork (one zombie)
+#   1. during the first freeze, after the fork: exactly one zombie
 #   2. while the child is read (the target runs): exactly one zombie
-#   3. around the reap (second freeze), best effort: at most one zombie
+#   3. after the child's kill, before its reap: at most that zombie
+# Not tested, because it is not safe (README, memsnap(1)): a SIGKILL while
+# a thread runs an injected system call (the clone: about 20-30 ms per GiB
+# of the target; the wait4: microseconds) leaves that thread with the
+# borrowed registers, and it crashes on its way back from the kernel.
 . "$(dirname "$0")/lib.sh"
 . "$E2E/lib_fault_target.sh"
 . "$E2E/lib_cow.sh"
@@ -49,18 +52,8 @@ child_zombie() {
 	return 1
 }
 
-# 1. inside the first freeze, made long: a 64K buffer streams the copy
-# at zstd level 19 while frozen.  a: as soon as it is seen frozen (the
-# fork may or may not have run); b: once the child exists.
-start_victim "$SAMPLES/cow_victim" busy 16
-start_capture freeze "$SCRATCH/k1.msnap" --cow --max-buffer 64K --level 19 --threads 1
-wait_traced "$VICTIM_PID" "$CAP_PID" ||
-	fail "memsnap never froze the victim: $(cat "$SCRATCH/freeze.err")"
-kill_capture
-kids=$(left_behind)
-log "killed when seen frozen: left behind '${kids:-nothing}'"
-kill -KILL "$VICTIM_PID"
-
+# 1. inside the first freeze, made long (a 64K buffer streams the copy at
+# zstd level 19 while frozen), once the child exists: one zombie.
 start_victim "$SAMPLES/cow_victim" busy 16
 start_capture freeze "$SCRATCH/k1b.msnap" --cow --max-buffer 64K --level 19 --threads 1
 n=0
@@ -70,6 +63,8 @@ until has_child; do
 	sleep 0.01
 	n=$((n + 1))
 done
+# past the injected clone (its registers are put back within milliseconds)
+sleep 0.3
 [ "$(tracer_of "$VICTIM_PID")" != 0 ] || fail "the victim was thawed already: the freeze was not made long"
 kill_capture
 wait_for child_zombie || fail "the child is not a zombie after memsnap died: $(children_of "$VICTIM_PID")"
@@ -101,13 +96,14 @@ esac
 log "killed while the child was read: left behind zombie $kids (the target can reap it with __WALL)"
 kill -KILL "$VICTIM_PID"
 
-# 3. around the reap: the child is killed, then the second freeze
+# 3. after the child was killed, before or during the reap's freeze
+# (the child is a zombie by then): at most that zombie is left.
 start_victim "$SAMPLES/cow_victim" busy 64
 start_capture reap "$SCRATCH/k3.msnap" --cow --threads 1
 seen=
 n=0
 while kill -0 "$CAP_PID" 2>/dev/null && [ $n -lt 200000 ]; do
-	if child_zombie && [ "$(tracer_of "$VICTIM_PID")" != 0 ]; then
+	if child_zombie; then
 		seen=yes
 		break
 	fi
@@ -116,9 +112,9 @@ done
 kill_capture
 kids=$(left_behind)
 if [ -n "$seen" ]; then
-	log "killed inside the reap's freeze: left behind '${kids:-nothing}'"
+	log "killed after the child's kill, before its reap: left behind '${kids:-nothing}'"
 else
-	log "the reap's freeze was too short to catch; left behind '${kids:-nothing}'"
+	log "the capture ended before the child was seen a zombie; left behind '${kids:-nothing}'"
 fi
 kill -KILL "$VICTIM_PID"
 

@@ -7,13 +7,22 @@ report() {
 	victim_value report
 }
 
-# children_of PID: every child of PID, "pid:state" each, zombies included.
+# children_of PID: every child of PID, "pid:state" each, zombies included
+# (pure bash: mawk stops at the first /proc file that vanished).
 children_of() {
-	# comm may hold spaces and ")": fields count from the last ")"
-	awk -v pid="$1" '{
-		line = $0; sub(/.*\) /, "", line); split(line, f, " ")
-		if (f[2] == pid) { split(FILENAME, p, "/"); printf "%s:%s ", p[3], f[1] }
-	}' /proc/[0-9]*/stat 2>/dev/null | sed 's/ $//'
+	local want=$1 f line rest out=
+	for f in /proc/[0-9]*/stat; do
+		# processes come and go: a vanished one is simply skipped
+		{ read -r line <"$f"; } 2>/dev/null || continue
+		# comm may hold spaces and ")": fields count from the last ")"
+		rest=${line##*) }
+		set -- $rest
+		if [ "$2" = "$want" ]; then
+			f=${f#/proc/}
+			out="$out ${f%/stat}:$1"
+		fi
+	done
+	echo "${out# }"
 }
 
 # assert_no_child: the victim has no child at all (none in
