@@ -8,6 +8,7 @@
 # instant over all five (tests/e2e/cow_stamps.py); --no-freeze captures
 # must fail the same check, so that the check can fail.
 . "$(dirname "$0")/lib.sh"
+. "$E2E/lib_fault_target.sh"
 require_tools
 require_ptrace
 
@@ -37,6 +38,16 @@ for i in 1 2 3; do
 	rm -f "$snap"
 done
 log "--cow: shared, dontfork, wipeonfork, private and memfd regions are one instant"
+
+# A 64K buffer: the regions copied while frozen overflow it, so the
+# capture streams while frozen, reading the child's earlier regions then.
+snap=$SCRATCH/small.msnap
+capture "$snap" --cow --max-buffer 64K
+assert_exit 0 "$ANALYZE" verify "$snap"
+one_instant "$snap" || fail "--cow --max-buffer 64K: not one instant"
+assert_eq "$(yaml_get "$snap" 'doc["capture"].get("streamed_while_frozen")')" True \
+	"capture.streamed_while_frozen"
+log "--cow streaming while frozen (64K buffer): one instant"
 assert_running
 
 # A live read may by chance fall between two generations: of five, at
