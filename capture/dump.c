@@ -11,6 +11,7 @@
  * still frozen.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -24,6 +25,7 @@
 #include <sys/resource.h>
 
 #include "copybuf.h"
+#include "cow.h"
 #include "dump.h"
 #include "harden.h"
 #include "manifest.h"
@@ -54,6 +56,7 @@ struct region_work {
 	size_t bad_cursor;
 	struct precopy_keep keep;   /* what it keeps of the pre-copy */
 	size_t keep_cursor;         /* kept segments handed to the writer */
+	bool from_child;            /* --cow: read from the child, not copied frozen */
 };
 
 struct dump {
@@ -96,10 +99,21 @@ struct dump {
 	bool write_failed;
 	bool bad_list_lost;      /* out of memory recording unreadable pages */
 	bool execed;             /* the target called execve while being read */
+	/* --cow: the child that holds the instant, read after the thaw */
+	bool cow;
+	struct cow_child child;
+	struct mem_reader child_mr;
+	bool child_mr_open;
+	uint8_t *child_buf;      /* one small buffer, reused for every piece */
+	size_t child_buf_size;
+	bool child_lost;         /* it died before everything was read */
+	uint64_t must_copy_estimate;    /* present bytes copied while frozen */
+	struct cow_facts cow_facts;
 };
 
 static int failf(struct dump *d, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static int failf(struct dump *d, const char *fmt, ...)
 {
@@ -600,21 +614,30 @@ static int flush_batch(struct dump *d)
 
 /* ---- feeding the writer ------------------------------------------------------ */
 
-static int add(struct dump *d, uint64_t first, uint64_t count, uint8_t state,
-	       const uint8_t *data)
+/* copy: the writer takes a copy of data (a buffer reused at once) */
+static int add_pages(struct dump *d, uint64_t first, uint64_t count,
+		     uint8_t state, const uint8_t *data, bool copy)
 {
 	struct msnap_error merr;
 
 	if (!count)
 		return 0;
-	if (msnap_writer_add(d->w, first, count, state, data, &merr))
+	if (copy && state == MSNAP_PAGE_DATA ?
+	    msnap_writer_add_copy(d->w, first, count, state, data, &merr) :
+	    msnap_writer_add(d->w, first, count, state, data, &merr))
 		return writer_failed(d, &merr);
 	return 0;
 }
 
+static int add(struct dump *d, uint64_t first, uint64_t count, uint8_t state,
+	       const uint8_t *data)
+{
+	return add_pages(d, first, count, state, data, false);
+}
+
 /* A present run: its bytes, with the pages that failed cut out. */
 static int feed_data(struct dump *d, struct region_work *wk,
-		     const struct msnap_run *run, const uint8_t *dst)
+		     const struct msnap_run *run, const uint8_t *dst, bool copy)
 {
 	const uint64_t end = run->first + run->count;
 	uint64_t pos = run->first, bs, be, bend;
@@ -631,8 +654,8 @@ static int feed_data(struct dump *d, struct region_work *wk,
 		}
 		bs = b->first > pos ? b->first : pos;
 		be = bend < end ? bend : end;
-		if (add(d, pos, bs - pos, MSNAP_PAGE_DATA,
-			dst + (pos - run->first) * d->page_size) ||
+		if (add_pages(d, pos, bs - pos, MSNAP_PAGE_DATA,
+			      dst + (pos - run->first) * d->page_size, copy) ||
 		    add(d, bs, be - bs, MSNAP_PAGE_UNREADABLE, NULL))
 			return -1;
 		pos = be;
@@ -640,8 +663,75 @@ static int feed_data(struct dump *d, struct region_work *wk,
 			break;
 		wk->bad_cursor++;
 	}
-	return add(d, pos, end - pos, MSNAP_PAGE_DATA,
-		   dst + (pos - run->first) * d->page_size);
+	return add_pages(d, pos, end - pos, MSNAP_PAGE_DATA,
+			 dst + (pos - run->first) * d->page_size, copy);
+}
+
+/* ---- --cow: reading the child ------------------------------------------------ */
+
+/*
+ * The child died (killed by someone) before pages [first, first+count) of
+ * region ri were read: they are unreadable, one errors entry per region.
+ */
+static int child_lost(struct dump *d, size_t ri, uint64_t first,
+		      uint64_t count)
+{
+	const struct region *r = &d->regions.v[ri];
+	const uint64_t start = r->start + first * d->page_size;
+	const uint64_t end = start + count * d->page_size;
+	struct cap_error_item *last;
+
+	d->child_lost = true;
+	d->bad_pages += count;
+	last = d->errs.n ? &d->errs.items[d->errs.n - 1] : NULL;
+	if (last && !strcmp(last->what, "cow") && last->region == (int)ri &&
+	    last->end == start)
+		last->end = end;
+	else
+		errors_add(&d->errs, "cow", (int)ri, start, end, ESRCH, 0,
+			   "the copy-on-write child %d died before these pages "
+			   "were read (killed by someone?)",
+			   (int)d->child.pid);
+	return add(d, first, count, MSNAP_PAGE_UNREADABLE, NULL);
+}
+
+/*
+ * A present run of a region the child holds as it was at the instant:
+ * read it in pieces through the one reused buffer, each piece handed to
+ * the writer (which copies it) at once, so memory stays small whatever
+ * the target's size.
+ */
+static int feed_from_child(struct dump *d, size_t ri, size_t k)
+{
+	struct region_work *wk = &d->work[ri];
+	const struct msnap_run *run = &wk->runs[k];
+	const uint64_t piece = d->child_buf_size / d->page_size;
+	const uint64_t end = run->first + run->count;
+	struct msnap_run part = { .state = MSNAP_PAGE_DATA };
+	struct mem_span span;
+
+	for (part.first = run->first; part.first < end;
+	     part.first += part.count) {
+		part.count = end - part.first < piece ? end - part.first : piece;
+		if (d->child_lost)
+			return child_lost(d, ri, part.first, end - part.first);
+		span.addr = d->regions.v[ri].start + part.first * d->page_size;
+		span.len = part.count * d->page_size;
+		span.dst = d->child_buf;
+		if (memread_spans(&d->child_mr, &span, 1, on_bad_pages, d)) {
+			if (errno != ESRCH)
+				return failf(d, "reading the copy-on-write child: %s",
+					     strerror(errno));
+			return child_lost(d, ri, part.first, end - part.first);
+		}
+		d->cow_facts.pages_from_child += part.count;
+		progress_add(&d->prog, span.len);
+		if (feed_data(d, wk, &part, d->child_buf, true))
+			return -1;
+		if (signals_caught())
+			return 0;
+	}
+	return 0;
 }
 
 static int feed_run(struct dump *d, size_t ri, size_t k)
@@ -653,6 +743,8 @@ static int feed_run(struct dump *d, size_t ri, size_t k)
 	case MSNAP_PAGE_ABSENT:
 		return 0;
 	case MSNAP_PAGE_DATA:
+		if (!wk->dst[k] && wk->from_child)
+			return feed_from_child(d, ri, k);
 		if (!wk->dst[k]) {
 			/* never copied: the target went away first */
 			d->unread_pages += run->count;
@@ -660,7 +752,7 @@ static int feed_run(struct dump *d, size_t ri, size_t k)
 				   MSNAP_PAGE_UNREADABLE, NULL);
 		}
 		progress_add(&d->prog, run->count * d->page_size);
-		return feed_data(d, wk, run, wk->dst[k]);
+		return feed_data(d, wk, run, wk->dst[k], false);
 	default:
 		return add(d, run->first, run->count, run->state, NULL);
 	}
@@ -755,6 +847,8 @@ static int copy_all(struct dump *d)
 	progress_phase(&d->prog, "copying", d->present_bytes);
 	for (ri = 0; ri < d->regions.n && !gone(d); ri++) {
 		wk = &d->work[ri];
+		if (wk->from_child)     /* --cow: read after the thaw */
+			continue;
 		for (k = 0; k < wk->nruns && !gone(d); k++) {
 			if (wk->runs[k].state != MSNAP_PAGE_DATA ||
 			    wk->dst[k])         /* read from swap already */
@@ -797,26 +891,50 @@ static int copy_all(struct dump *d)
 
 /* ---- stages ------------------------------------------------------------------- */
 
-static uint64_t estimate_present(struct dump *d)
+/* Is region i of l one that --cow copies while frozen (cow_must_copy)? */
+static bool in_copies(const struct cow_copy *v, size_t n, size_t i)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++)
+		if (v[k].region == i)
+			return true;
+	return false;
+}
+
+/*
+ * Present bytes of the target; *must_copy: of them, those --cow copies
+ * while frozen (which size its copy buffer).
+ */
+static uint64_t estimate_present(struct dump *d, uint64_t *must_copy)
 {
 	struct region_list pre = { 0 };
 	struct page_runs pr = { 0 };
 	struct cap_error cerr;
-	uint64_t present = 0;
-	size_t i;
+	struct cow_copy *copies = NULL;
+	uint64_t present = 0, copied = 0, n;
+	size_t i, ncopies = 0;
 
+	*must_copy = 0;
 	if (maps_read(d->t.procfd, &pre, &cerr))
 		return 0;
 	maps_classify(&pre, false);
+	if (d->cow && cow_must_copy(&pre, &copies, &ncopies))
+		ncopies = 0;
 	for (i = 0; i < pre.n; i++) {
 		if (pre.v[i].skip ||
 		    pages_classify(&d->ps, pre.v[i].start, pre.v[i].end, &pr,
 				   &cerr))
 			continue;
-		present += page_runs_count(&pr, MSNAP_PAGE_DATA);
+		n = page_runs_count(&pr, MSNAP_PAGE_DATA);
+		present += n;
+		if (in_copies(copies, ncopies, i))
+			copied += n;
 	}
+	free(copies);
 	page_runs_free(&pr);
 	maps_free(&pre);
+	*must_copy = copied * d->page_size;
 	return present * d->page_size;
 }
 
@@ -846,6 +964,17 @@ static int prepare_buffer(struct dump *d, uint64_t estimate)
 	return 0;
 }
 
+/* --cow: the child is read in pieces of at most a run's size. */
+static int prepare_child_buffer(struct dump *d)
+{
+	d->child_buf_size = (size_t)(d->piece_pages * d->page_size);
+	d->child_buf = malloc(d->child_buf_size);
+	if (!d->child_buf)
+		return failf(d, "out of memory for the --cow read buffer");
+	memset(d->child_buf, 0, d->child_buf_size);   /* faulted in now */
+	return 0;
+}
+
 static int create_writer(struct dump *d)
 {
 	struct msnap_writer_opts wo;
@@ -867,6 +996,8 @@ static int create_writer(struct dump *d)
 		wo.flags |= MSNAP_HDR_LIVE;
 	if (d->precopy)
 		wo.flags |= MSNAP_HDR_PRECOPY;
+	/* --cow streams the child through one reused buffer (format 1.0) */
+	wo.copy_pages = d->cow;
 	if (msnap_writer_create(&d->w, &wo, &merr))
 		return writer_failed(d, &merr);
 	return 0;
@@ -900,12 +1031,15 @@ static int preflight(struct dump *d)
 	clock_gettime(CLOCK_REALTIME, &d->facts.started);
 	d->page_size = (uint64_t)sysconf(_SC_PAGESIZE);
 	d->facts.opt = o;
-	d->facts.mode = o->layout_only ? "layout-only" :
+	d->cow = o->method == METHOD_COW;    /* main() refused the rest */
+	if (d->cow)
+		d->facts.cow = &d->cow_facts;
+	d->facts.mode = d->cow ? "cow" : o->layout_only ? "layout-only" :
 			o->no_freeze ? "live" : "frozen";
 	/* pre-copy needs a freeze to verify against, and memory to copy */
 	d->precopy = o->method == METHOD_PRECOPY && !o->layout_only &&
 		     !o->no_freeze;
-	d->facts.method = o->layout_only ? NULL :
+	d->facts.method = o->layout_only ? NULL : d->cow ? "cow" :
 			  d->precopy ? "precopy" : "buffer";
 	d->facts.chunk_bytes = o->chunk_bytes;
 	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -924,6 +1058,9 @@ static int preflight(struct dump *d)
 			      o->no_freeze ? TARGET_ALLOW_TRACED : 0, &d->err))
 		return -1;
 	d->t_open = true;
+	/* refusals of --cow come before anything is touched or written */
+	if (d->cow && cow_preflight(&d->t, &d->err))
+		return -1;
 	if (open_scanner(d))
 		return -1;
 	d->ps_open = true;
@@ -932,7 +1069,7 @@ static int preflight(struct dump *d)
 		if (memread_open(&d->mr, d->t.pid, d->t.procfd, &d->err))
 			return -1;
 		d->mr_open = true;
-		estimate = estimate_present(d);
+		estimate = estimate_present(d, &d->must_copy_estimate);
 		d->estimate = estimate;
 	}
 	if (d->precopy &&
@@ -943,7 +1080,10 @@ static int preflight(struct dump *d)
 	    output_check_space(&d->out, estimate, &d->err))
 		return -1;
 	/* with pre-copy, the buffer is sized by what changed meanwhile */
-	if (!o->layout_only && !d->precopy && prepare_buffer(d, estimate))
+	if (!o->layout_only && !d->precopy &&
+	    prepare_buffer(d, d->cow ? d->must_copy_estimate : estimate))
+		return -1;
+	if (d->cow && prepare_child_buffer(d))
 		return -1;
 	return create_writer(d);
 }
@@ -1013,6 +1153,135 @@ static int precopy_stage(struct dump *d)
 				msnap_writer_can_adopt_chunks(d->w)));
 }
 
+/* ---- --cow: the child's life ------------------------------------------------ */
+
+/*
+ * Frozen: make the target fork (cow.h), and open the child for reading.
+ * The signal handlers kill it from now on: it must not outlive us.
+ */
+static int cow_start(struct dump *d)
+{
+	struct cap_error cerr;
+	char path[32];
+	int fd, ret;
+
+	signals_watch_cow(&d->child);
+	if (cow_fork(&d->t, &d->child, &cerr))
+		return failf(d, "--cow: %s", cerr.msg);
+	d->cow_facts.child = &d->child;
+	snprintf(path, sizeof(path), "/proc/%d", (int)d->child.pid);
+	fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return failf(d, "--cow: cannot open %s: %s", path,
+			     strerror(errno));
+	ret = memread_open(&d->child_mr, d->child.pid, fd, &cerr);
+	close(fd);
+	if (ret)
+		return failf(d, "--cow: child %d: %s", (int)d->child.pid,
+			     cerr.msg);
+	d->child_mr_open = true;
+	return 0;
+}
+
+static uint64_t runs_count(const struct region_work *wk, uint8_t state)
+{
+	uint64_t n = 0;
+	size_t k;
+
+	for (k = 0; k < wk->nruns; k++)
+		if (wk->runs[k].state == state)
+			n += wk->runs[k].count;
+	return n;
+}
+
+/*
+ * Frozen, after classify_all: every region is read from the child but
+ * those it does not hold as they are now (cow_must_copy), which copy_all
+ * copies from the target as the default mode does.
+ */
+static int mark_child_regions(struct dump *d)
+{
+	struct cow_copy *copies = NULL;
+	size_t i, n = 0;
+
+	if (cow_must_copy(&d->regions, &copies, &n))
+		return failf(d, "out of memory");
+	for (i = 0; i < d->regions.n; i++)
+		d->work[i].from_child = !d->regions.v[i].skip &&
+					!in_copies(copies, n, i);
+	d->cow_facts.regions_copied_frozen = n;
+	for (i = 0; i < n; i++)
+		d->cow_facts.pages_copied_frozen +=
+			runs_count(&d->work[copies[i].region], MSNAP_PAGE_DATA);
+	free(copies);
+	return 0;
+}
+
+static void free_thread_list(struct thread_state *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i].xstate);
+	free(v);
+}
+
+/*
+ * The second, short freeze that reaps the killed child.  target_freeze()
+ * fills t->threads afresh: the first freeze's list (the instant's
+ * registers, for the manifest) is set aside and put back.  If the target
+ * exited meanwhile, cow_reap() needs no freeze (init took the zombie).
+ */
+static int reap_child(struct dump *d, struct cap_error *cerr)
+{
+	struct thread_state *instant = d->t.threads;
+	const size_t ninstant = d->t.nthreads;
+	const uint64_t t0 = mono_ns();
+	int ret;
+
+	d->t.threads = NULL;
+	d->t.nthreads = 0;
+	ret = target_freeze(&d->t, cerr);
+	if (!ret || !target_same(&d->t))
+		ret = cow_reap(&d->t, &d->child, cerr);
+	target_thaw(&d->t);
+	d->cow_facts.reap_frozen_ns = mono_ns() - t0;
+	free_thread_list(d->t.threads, d->t.nthreads);
+	d->t.threads = instant;
+	d->t.nthreads = ninstant;
+	return ret;
+}
+
+/*
+ * Reading is done (or abandoned): kill the child at once, so that the
+ * target pays no more page copies and the child's memory is torn down
+ * while the target runs, then reap it.  What cannot be undone is said in
+ * errors and in the manifest's intervention.left_behind.
+ */
+static void end_cow(struct dump *d)
+{
+	struct cap_error cerr;
+
+	if (d->child_mr_open) {
+		memread_close(&d->child_mr);
+		d->child_mr_open = false;
+	}
+	if (d->child.pid <= 0)
+		return;
+	if (cow_kill(&d->child, &cerr))
+		errors_add(&d->errs, "cow", -1, 0, 0, errno, 0, "%s", cerr.msg);
+	else
+		signals_watch_cow(NULL);        /* dead: nothing left to kill */
+	if (reap_child(d, &cerr)) {
+		errors_add(&d->errs, "cow", -1, 0, 0, 0, 0,
+			   "the copy-on-write child %d is left as a zombie of "
+			   "the target: %s", (int)d->child.pid, cerr.msg);
+		say("warning: the copy-on-write child %d is left as a zombie "
+		    "of pid %d until it reaps it or exits: %s",
+		    (int)d->child.pid, (int)d->t.pid, cerr.msg);
+	}
+}
+
 /* Stop the target, read its layout and memory, resume it. */
 static int frozen_stage(struct dump *d)
 {
@@ -1046,6 +1315,14 @@ static int frozen_stage(struct dump *d)
 	mark_thread_stacks(d);
 	if (classify_all(d) || keep_verified(d) || read_swapped(d))
 		return -1;
+	/*
+	 * --cow forks only now: the layout and page states are the target's
+	 * either way (the fork changes neither, and nothing runs meanwhile),
+	 * but smaps read before it is cheaper (~12 ms instead of ~20 for
+	 * 1 GiB) and its Pss/Shared figures are not skewed by the child.
+	 */
+	if (d->cow && !gone(d) && (cow_start(d) || mark_child_regions(d)))
+		return -1;
 	if (!d->opt->layout_only && copy_all(d))
 		return -1;
 	if (!gone(d) && (!target_same(&d->t) ||
@@ -1075,6 +1352,8 @@ static int write_stage(struct dump *d, uint8_t sha[32])
 	if (msnap_writer_sync(d->w, &merr))
 		return writer_failed(d, &merr);
 	progress_clear(&d->prog);
+	if (d->cow)
+		end_cow(d);     /* before the manifest, which records it */
 	if (d->facts.target_exited && d->unread_pages)
 		errors_add(&d->errs, "target", -1, 0, 0, ESRCH, 0,
 			   "the target exited during the capture: %llu pages were not read",
@@ -1119,8 +1398,6 @@ static const char *signal_name(int sig)
 	}
 }
 
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
 static void say(const char *fmt, ...)
 {
 	va_list ap;
@@ -1157,6 +1434,8 @@ static int finish(struct dump *d, int ret, const uint8_t sha[32])
 	int sig;
 
 	thaw(d);        /* first, whatever happened */
+	if (d->cow)
+		end_cow(d);     /* no-op when done already */
 	progress_clear(&d->prog);
 	sig = signals_caught();
 	if (sig) {
@@ -1214,6 +1493,7 @@ static void cleanup(struct dump *d)
 	errors_free(&d->errs);
 	if (d->mr_open)
 		memread_close(&d->mr);
+	free(d->child_buf);
 	if (d->ps_open)
 		pages_close(&d->ps);
 	if (d->t_open)

@@ -19,7 +19,7 @@ enum {
 	OPT_LEVEL = 256, OPT_THREADS, OPT_MAX_BUFFER, OPT_CHUNK,
 	OPT_LAYOUT_ONLY, OPT_WITH_FILES, OPT_NO_FREEZE, OPT_PROGRESS,
 	OPT_NO_PROGRESS, OPT_VERSION, OPT_NO_SPACE_CHECK, OPT_METHOD,
-	OPT_READ_SWAP,
+	OPT_READ_SWAP, OPT_COW,
 };
 
 static const struct option long_options[] = {
@@ -28,6 +28,7 @@ static const struct option long_options[] = {
 	{ "level", required_argument, NULL, OPT_LEVEL },
 	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "method", required_argument, NULL, OPT_METHOD },
+	{ "cow", no_argument, NULL, OPT_COW },
 	{ "max-buffer", required_argument, NULL, OPT_MAX_BUFFER },
 	{ "chunk", required_argument, NULL, OPT_CHUNK },
 	{ "layout-only", no_argument, NULL, OPT_LAYOUT_ONLY },
@@ -56,7 +57,21 @@ static void usage(FILE *f)
 	      "      --threads N       compression workers (default: online CPUs)\n"
 	      "      --method M        precopy (default): read while the process\n"
 	      "                        runs, then verify and re-read what changed\n"
-	      "                        while frozen; buffer: copy all while frozen\n"
+	      "                        while frozen; buffer: copy all while frozen;\n"
+	      "                        cow: the same as --cow\n"
+	      "      --cow             shortest freeze for a big, busy process\n"
+	      "                        (its page tables are copied: ~25 ms/GiB):\n"
+	      "                        make it fork once (an injected clone,\n"
+	      "                        recorded in the manifest), read the child\n"
+	      "                        while it runs, kill and reap the child;\n"
+	      "                        shared, memfd, DONTFORK and WIPEONFORK\n"
+	      "                        memory is copied while frozen.  Changes\n"
+	      "                        the process for a moment: a SIGKILL of\n"
+	      "                        memsnap during the injected call crashes\n"
+	      "                        it (stop with SIGINT); a SIGKILL later\n"
+	      "                        leaves a zombie child (see the man page).\n"
+	      "                        Refuses seccomp, RLIMIT_NPROC, full pids\n"
+	      "                        cgroups, userfaultfd, non-x86-64 targets\n"
 	      "      --max-buffer SIZE budget of memory copied while frozen (K/M/G;\n"
 	      "                        default: precopy 64M, buffer half of\n"
 	      "                        MemAvailable, leaving at least 256M)\n"
@@ -149,7 +164,7 @@ int main(int argc, char **argv)
 		.argv = argv,
 	};
 	struct cap_error herr;
-	bool have_pid = false;
+	bool have_pid = false, method_given = false, cow_given = false;
 	uint64_t v;
 	int c;
 
@@ -185,8 +200,11 @@ int main(int argc, char **argv)
 				o.method = METHOD_PRECOPY;
 			else if (!strcmp(optarg, "buffer"))
 				o.method = METHOD_BUFFER;
+			else if (!strcmp(optarg, "cow"))
+				o.method = METHOD_COW;
 			else
-				return usage_error("invalid method (precopy or buffer): %s", optarg);
+				return usage_error("invalid method (precopy, buffer or cow): %s", optarg);
+			method_given = true;
 			break;
 		case OPT_MAX_BUFFER:
 			if (!parse_size(optarg, &v) || v < (64u << 10))
@@ -198,6 +216,9 @@ int main(int argc, char **argv)
 			    v > (16u << 20))
 				return usage_error("invalid chunk size (4K-16M): %s", optarg);
 			o.chunk_bytes = (uint32_t)v;
+			break;
+		case OPT_COW:
+			cow_given = true;
 			break;
 		case OPT_LAYOUT_ONLY:
 			o.layout_only = true;
@@ -241,5 +262,12 @@ int main(int argc, char **argv)
 		return usage_error("%s", "no process given: use -p PID");
 	if (!o.output)
 		return usage_error("%s", "no output given: use -o FILE (or -o - for standard output)");
+	if (cow_given && method_given && o.method != METHOD_COW)
+		return usage_error("%s", "--cow is a method of its own: drop --method or --cow");
+	if (cow_given)
+		o.method = METHOD_COW;
+	if (o.method == METHOD_COW && (o.no_freeze || o.layout_only))
+		return usage_error("--cow cannot be used with %s: it forks a frozen process to read its memory",
+				   o.no_freeze ? "--no-freeze" : "--layout-only");
 	return dump_run(&o);
 }

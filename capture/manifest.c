@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cow.h"
 #include "manifest.h"
 #include "yaml_out.h"
 
@@ -69,6 +70,19 @@ static void emit_precopy(struct yout *y, const struct precopy *pc)
 	yout_map_end(y);
 }
 
+/* What --cow read where; the intervention itself is a top-level key. */
+static void emit_cow(struct yout *y, const struct cow_facts *cf)
+{
+	yout_key(y, "cow");
+	yout_map_begin(y);
+	yout_kv_u64(y, "regions_copied_frozen", cf->regions_copied_frozen);
+	yout_kv_u64(y, "pages_copied_frozen", cf->pages_copied_frozen);
+	yout_kv_u64(y, "pages_from_child", cf->pages_from_child);
+	if (cf->reap_frozen_ns)
+		yout_kv_u64(y, "reap_frozen_ns", cf->reap_frozen_ns);
+	yout_map_end(y);
+}
+
 static void emit_capture(struct yout *y, const struct capture_facts *c)
 {
 	struct timespec now;
@@ -99,6 +113,8 @@ static void emit_capture(struct yout *y, const struct capture_facts *c)
 		yout_kv_str(y, "method", c->method);
 	if (c->precopy)
 		emit_precopy(y, c->precopy);
+	if (c->cow)
+		emit_cow(y, c->cow);
 	yout_kv_u64(y, "zstd_level", (uint64_t)c->opt->level);
 	yout_kv_u64(y, "threads", c->threads);
 	yout_kv_u64(y, "chunk_bytes", c->chunk_bytes);
@@ -245,6 +261,8 @@ int manifest_build(const struct capture_facts *c, const struct target *t,
 	yout_map_begin(y);
 	emit_tool(y, c->opt);
 	emit_capture(y, c);
+	if (c->cow && c->cow->child)
+		cow_emit(y, c->cow->child);
 	emit_host(y);
 	emit_process(y, t, errs);
 	emit_threads(y, t);

@@ -17,12 +17,24 @@
 #include "storefiles.h"
 #include "target.h"
 
+struct cow_child;
+
+/* --cow: what the copy-on-write capture did (manifest: capture.cow). */
+struct cow_facts {
+	const struct cow_child *child;  /* NULL: no child was made */
+	uint64_t regions_copied_frozen; /* cow_must_copy: copied from the target */
+	uint64_t pages_copied_frozen;   /* their present pages */
+	uint64_t pages_from_child;      /* read from the child after the thaw */
+	uint64_t reap_frozen_ns;        /* the second freeze, for the reap */
+};
+
 struct capture_facts {
 	const struct cap_options *opt;
 	uint8_t id[16];
 	const char *mode;               /* frozen, live, layout-only */
 	const char *method;             /* precopy, buffer; NULL: no memory */
 	const struct precopy *precopy;  /* its figures, when it ran */
+	const struct cow_facts *cow;    /* --cow only */
 	bool complete;
 	struct timespec started, frozen_at, thawed_at;  /* CLOCK_REALTIME */
 	bool was_frozen;

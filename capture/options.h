@@ -13,6 +13,7 @@ enum progress_mode { PROGRESS_AUTO, PROGRESS_ON, PROGRESS_OFF };
 enum cap_method {
 	METHOD_PRECOPY,     /* read while running, verify while frozen */
 	METHOD_BUFFER,      /* copy everything into memory while frozen */
+	METHOD_COW,         /* --cow: an injected fork, its child read after */
 };
 
 struct cap_options {

@@ -7,17 +7,29 @@
 #include <signal.h>
 #include <string.h>
 
+#include "cow.h"
 #include "signals.h"
 #include "target.h"
 
 static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 
 static volatile sig_atomic_t caught;
+static const struct cow_child *volatile watched_child;
+
+/* The --cow child dies first: it must never outlive the capture. */
+static void kill_child(void)
+{
+	const struct cow_child *c = watched_child;
+
+	if (c)
+		cow_emergency_kill(c);
+}
 
 static void on_stop_signal(int sig)
 {
 	int saved = errno;
 
+	kill_child();
 	target_emergency_thaw();
 	if (!caught)
 		caught = sig;
@@ -27,6 +39,7 @@ static void on_stop_signal(int sig)
 /* A crash of ours must not leave the target stopped; then die as usual. */
 static void on_fatal_signal(int sig)
 {
+	kill_child();
 	target_emergency_thaw();
 	signal(sig, SIG_DFL);
 	raise(sig);
@@ -72,6 +85,11 @@ int signals_hold(void)
 	/* only this thread takes signals: the writer's workers block them all */
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	return caught;
+}
+
+void signals_watch_cow(const struct cow_child *c)
+{
+	watched_child = c;
 }
 
 int signals_caught(void)

@@ -21,6 +21,14 @@ int signals_install(void);
  */
 int signals_hold(void);
 
+struct cow_child;
+
+/*
+ * --cow: the handlers SIGKILL this child (cow_emergency_kill) before they
+ * thaw the target; NULL when there is none (any more).
+ */
+void signals_watch_cow(const struct cow_child *c);
+
 /* The number of the first stop signal caught (SIGINT, ...), or 0. */
 int signals_caught(void);
 

@@ -119,6 +119,13 @@ struct msnap_writer_opts {
 	uint64_t created_ns;     /* UTC nanoseconds since the epoch */
 	uint32_t flags;          /* MSNAP_HDR_* */
 	/*
+	 * Give every job buffer a copy area so that msnap_writer_add_copy()
+	 * may be used without MSNAP_HDR_PRECOPY: the caller streams pages
+	 * through one small buffer it reuses at once (memsnap --cow).  Costs
+	 * chunk_bytes per job slot; the file format does not change.
+	 */
+	bool copy_pages;
+	/*
 	 * If not NULL, polled between chunks: once it is non-zero every
 	 * call fails with -MSNAP_E_CANCELED and nothing more is written
 	 * (a signal handler's flag, so Ctrl-C stops a long write at once).
@@ -178,7 +185,8 @@ int msnap_writer_end_region(struct msnap_writer *w, struct msnap_error *err);
  * begin_precopy opens area number msnap_writer_precopy_count() - 1 after
  * it; add pages with msnap_writer_add_copy() (the writer copies them, so
  * the caller may reuse its buffer at once) and close it with
- * msnap_writer_end_region().
+ * msnap_writer_end_region().  msnap_writer_add_copy() also adds to an
+ * ordinary region, with MSNAP_HDR_PRECOPY or opts.copy_pages.
  */
 int msnap_writer_begin_precopy(struct msnap_writer *w, uint64_t start,
 			       uint64_t end, struct msnap_error *err);

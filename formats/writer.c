@@ -493,9 +493,10 @@ int msnap_writer_add_copy(struct msnap_writer *w, uint64_t first,
 			  uint64_t count, enum msnap_page_state state,
 			  const void *data, struct msnap_error *err)
 {
-	if (!(w->opts.flags & MSNAP_HDR_PRECOPY))
+	if (!(w->opts.flags & MSNAP_HDR_PRECOPY) && !w->opts.copy_pages)
 		return msnap_fail(err, MSNAP_E_STATE, -1,
-				  "copying pages needs a pre-copy writer");
+				  "copying pages needs a pre-copy writer "
+				  "or opts.copy_pages");
 	return add_pages(w, first, count, state, data, true, err);
 }
 

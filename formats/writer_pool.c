@@ -182,7 +182,7 @@ static int alloc_slot(struct msnap_writer *w, struct job *j)
 	j->stage = malloc(bytes);
 	j->ccap = ZSTD_compressBound(bytes);
 	j->cbuf = malloc(j->ccap);
-	if (w->opts.flags & MSNAP_HDR_PRECOPY) {
+	if ((w->opts.flags & MSNAP_HDR_PRECOPY) || w->opts.copy_pages) {
 		j->own = malloc(bytes);
 		if (!j->own)
 			return -1;

@@ -1,12 +1,14 @@
 #!/bin/bash
 # tests/bench/run.sh - capture benchmark: memsnap against gdb's gcore (and
 # gcore followed by zstd -1 -T0) on the same victim, in the same run.
-# memsnap runs in its default mode (pre-copy, verified while frozen) and
-# with --method buffer (everything copied while frozen).
+# memsnap runs in its default mode (pre-copy, verified while frozen), with
+# --method buffer (everything copied while frozen) and with --cow (an
+# injected fork; the child read after the thaw).
 #
 #   BENCH_SIZES victim sizes (big_victim SIZE), default "1G 4G"
 #   BENCH_REPS  measured repetitions of each tool, default 3
 #   BENCH_DIR   where outputs go (default: a temp dir under $TMPDIR or /tmp)
+#   BENCH_RESULTS  the results file (default tests/bench/results-capture.txt)
 #
 # Machines here are shared and noisy: the figures that matter are the
 # ratios, and nothing here asserts on time.  The frozen time is measured
@@ -22,7 +24,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 MEMSNAP=${MEMSNAP:-$ROOT/capture/memsnap}
 ANALYZE=$ROOT/analyze/memsnap-analyze
 VICTIM=$ROOT/samples/big_victim
-RESULTS=$ROOT/tests/bench/results-capture.txt
+RESULTS=${BENCH_RESULTS:-$ROOT/tests/bench/results-capture.txt}
 SIZES=${BENCH_SIZES:-${BENCH_SIZE:-1G 4G}}
 REPS=${BENCH_REPS:-3}
 TIME=/usr/bin/time
@@ -190,17 +192,21 @@ bench_size() {
 	run_gcore cold
 	start_victim
 	run_memsnap cold memsnap --threads 2
+	start_victim
+	run_memsnap cold memsnap-cow --threads 2 --cow
 
 	# Warm: one unmeasured pass of each tool, then the measured rounds,
 	# interleaved so that drift on a shared machine hits every tool alike.
 	start_victim
 	run_gcore warmup
 	run_memsnap warmup memsnap --threads 2
+	run_memsnap warmup memsnap-cow --threads 2 --cow
 	for ((r = 1; r <= REPS; r++)); do
 		echo "bench: $SIZE round $r of $REPS" >&2
 		run_gcore warm
 		run_memsnap warm memsnap --threads 2
 		run_memsnap warm memsnap-buffer --threads 2 --method buffer
+		run_memsnap warm memsnap-cow --threads 2 --cow
 	done
 	stop_victim
 	report
@@ -240,7 +246,7 @@ def fmt(v, unit):
 def ratio(a, b):
     return "%.3f" % (a / b) if a is not None and b else "-"
 
-tools = ["gcore", "gcore+zstd", "memsnap", "memsnap-buffer"]
+tools = ["gcore", "gcore+zstd", "memsnap", "memsnap-buffer", "memsnap-cow"]
 print("memsnap capture benchmark: big_victim %s, %s CPUs, median of %s"
       % (size, cpus, reps))
 print("load average at start %s, at end %s (a shared machine: compare ratios)"
@@ -284,15 +290,25 @@ for label, a, b in (
          med("warm", "memsnap-buffer", "frozen_ns"), med("warm", "gcore", "frozen_ns")),
         ("--method buffer wall / (gcore + zstd) wall",
          med("warm", "memsnap-buffer", "wall_ns"), med("warm", "gcore+zstd", "wall_ns")),
+        ("--cow frozen / gcore frozen (goal 0.05)",
+         med("warm", "memsnap-cow", "frozen_ns"), med("warm", "gcore", "frozen_ns")),
+        ("--cow wall / (gcore + zstd) wall (goal 0.5)",
+         med("warm", "memsnap-cow", "wall_ns"), med("warm", "gcore+zstd", "wall_ns")),
+        ("--cow size / default size",
+         med("warm", "memsnap-cow", "size"), med("warm", "memsnap", "size")),
+        ("cold: --cow frozen / gcore frozen",
+         med("cold", "memsnap-cow", "frozen_ns"), med("cold", "gcore", "frozen_ns")),
         ):
     print("  %-42s %s" % (label, ratio(a, b)))
 rss = med("warm", "memsnap", "rss_kb")
 print("  %-42s %s" % ("memsnap peak RSS (goal: at most 256 MiB)", fmt(rss, "kMiB")))
+rss = med("warm", "memsnap-cow", "rss_kb")
+print("  %-42s %s" % ("--cow peak RSS (goal: at most 256 MiB)", fmt(rss, "kMiB")))
 print()
 
 print("memsnap's own figures (from the manifest)")
 for phase in ("warm", "cold"):
-    for t in ("memsnap", "memsnap-buffer"):
+    for t in ("memsnap", "memsnap-buffer", "memsnap-cow"):
         if (phase, t) not in rows:
             continue
         rd = med(phase, t, "read_bytes")

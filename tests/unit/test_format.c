@@ -542,6 +542,54 @@ static void test_bad_files(void **state)
 }
 
 /*
+ * copy_pages: a 1.0 writer takes pages by copy (the caller's buffer is
+ * reused at once, as memsnap --cow streams its reads); without it,
+ * add_copy is refused.
+ */
+static void test_copy_pages(void **state)
+{
+	const uint64_t ps = 4096;
+	struct msnap_writer_opts o = { .threads = 2, .chunk_bytes = 2 * 4096,
+				       .page_size = 4096 };
+	char path[] = "/tmp/test_copy_pages.XXXXXX";
+	uint8_t buf[4096], want[6 * 4096], got[6 * 4096];
+	struct msnap_writer *w;
+	struct msnap_reader *r;
+	struct msnap_error e;
+	uint64_t i;
+
+	(void)state;
+	o.fd = mkstemp(path);
+	assert_true(o.fd >= 0);
+	assert_int_equal(msnap_writer_create(&w, &o, &e), 0);
+	assert_int_equal(msnap_writer_begin_region(w, 0x10000, 0x10000 + 6 * ps, &e), 0);
+	assert_int_not_equal(msnap_writer_add_copy(w, 0, 1, MSNAP_PAGE_DATA, buf, &e), 0);
+	msnap_writer_free(w);
+	assert_int_equal(ftruncate(o.fd, 0), 0);
+	assert_int_equal(lseek(o.fd, 0, SEEK_SET), 0);
+
+	o.copy_pages = true;
+	assert_int_equal(msnap_writer_create(&w, &o, &e), 0);
+	assert_int_equal(msnap_writer_begin_region(w, 0x10000, 0x10000 + 6 * ps, &e), 0);
+	for (i = 0; i < 6; i++) {
+		fill_page(buf, 3, i);
+		memcpy(want + i * ps, buf, ps);
+		assert_int_equal(msnap_writer_add_copy(w, i, 1, MSNAP_PAGE_DATA, buf, &e), 0);
+	}
+	memset(buf, 0xee, ps);          /* reused: the writer holds its copy */
+	assert_int_equal(msnap_writer_end_region(w, &e), 0);
+	assert_int_equal(msnap_writer_finish(w, "{}\n", 3, NULL, &e), 0);
+	msnap_writer_free(w);
+	assert_int_equal(msnap_open(&r, o.fd, 0, &e), 0);
+	assert_int_equal(msnap_info(r)->major, 1);
+	assert_int_equal(msnap_read(r, 0x10000, got, 6 * ps, NULL, &e), 0);
+	assert_memory_equal(got, want, 6 * ps);
+	msnap_close(r);
+	close(o.fd);
+	unlink(path);
+}
+
+/*
  * 2.0 pre-copy: region 0 adopts area 0 up to its first cut and writes the
  * rest again with other bytes; region 1 writes its area's pages again.
  * Opened by its trailer and by a scan of the file cut before the index,
@@ -662,6 +710,7 @@ int main(void)
 		cmocka_unit_test(test_cancel),
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_precopy_adoption),
+		cmocka_unit_test(test_copy_pages),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

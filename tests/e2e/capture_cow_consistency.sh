@@ -1,0 +1,63 @@
+#!/bin/bash
+# --cow is one instant: page_stamper's writer thread stamps pages as fast as
+# it can during the whole capture, which reads them from the fork child
+# after the thaw; every page holds exactly the step the captured counter
+# implies (tests/e2e/stamp_check.py), and the stable buffer is exact.  To a
+# file and to a pipe.  The snapshot is a format 1.0 file (no pre-copy),
+# with capture.mode and capture.method cow.
+. "$(dirname "$0")/lib.sh"
+require_tools
+require_ptrace
+
+ps=$(getconf PAGESIZE)
+
+# one_instant SNAP: exit status of the stamp check on SNAP.
+one_instant() {
+	local pages stamps counter
+	pages=$(victim_value pages)
+	stamps=$(victim_value stamps_addr)
+	counter=$(victim_value counter_addr)
+	rm -f "$SCRATCH/stamps.got" "$SCRATCH/counter.got"
+	extract "$1" "$stamps" $((pages * ps)) "$SCRATCH/stamps.got"
+	extract "$1" "$counter" 8 "$SCRATCH/counter.got"
+	python3 "$E2E/stamp_check.py" "$SCRATCH/stamps.got" \
+		"$SCRATCH/counter.got" "$pages" "$(victim_value stride)" "$ps"
+}
+
+stable_exact() {
+	local addr size
+	addr=$(victim_value stable_addr)
+	size=$(victim_value stable_size)
+	rm -f "$SCRATCH/stable.got"
+	extract "$1" "$addr" "$size" "$SCRATCH/stable.got"
+	$PATTERN gen "$(victim_value stable_seed)" 0 "$size" >"$SCRATCH/stable.want"
+	assert_same_bytes "$SCRATCH/stable.got" "$SCRATCH/stable.want" \
+		"the stable buffer"
+}
+
+start_victim "$SAMPLES/page_stamper" 16384 0
+for opt in --cow "--method cow"; do
+	snap=$SCRATCH/cow.msnap
+	rm -f "$snap"
+	# shellcheck disable=SC2086
+	capture "$snap" $opt
+	assert_exit 0 "$ANALYZE" verify "$snap"
+	one_instant "$snap" || fail "$opt: the snapshot is not one instant"
+	stable_exact "$snap"
+	info_json "$snap" "$SCRATCH/info.json"
+	assert_eq "$($JSON_GET "$SCRATCH/info.json" 'doc["capture"]["method"]')" cow "capture.method"
+	assert_eq "$($JSON_GET "$SCRATCH/info.json" 'doc["capture"]["mode"]')" cow "capture.mode"
+	assert_eq "$($JSON_GET "$SCRATCH/info.json" 'doc["snapshot"]["format_version"]')" 1.0 \
+		"format version (no pre-copy)"
+	log "$opt: one instant"
+done
+assert_running
+
+snap=$SCRATCH/piped.msnap
+"$MEMSNAP" -q --cow -p "$VICTIM_PID" -o - >"$snap" 2>"$SCRATCH/piped.err" ||
+	fail "--cow to a pipe failed: $(cat "$SCRATCH/piped.err")"
+assert_exit 0 "$ANALYZE" verify "$snap"
+one_instant "$snap" || fail "--cow to a pipe: the snapshot is not one instant"
+stable_exact "$snap"
+log "--cow to a pipe: one instant"
+assert_running
