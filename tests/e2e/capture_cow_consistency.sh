@@ -9,31 +9,7 @@
 require_tools
 require_ptrace
 
-ps=$(getconf PAGESIZE)
-
-# one_instant SNAP: exit status of the stamp check on SNAP.
-one_instant() {
-	local pages stamps counter
-	pages=$(victim_value pages)
-	stamps=$(victim_value stamps_addr)
-	counter=$(victim_value counter_addr)
-	rm -f "$SCRATCH/stamps.got" "$SCRATCH/counter.got"
-	extract "$1" "$stamps" $((pages * ps)) "$SCRATCH/stamps.got"
-	extract "$1" "$counter" 8 "$SCRATCH/counter.got"
-	python3 "$E2E/stamp_check.py" "$SCRATCH/stamps.got" \
-		"$SCRATCH/counter.got" "$pages" "$(victim_value stride)" "$ps"
-}
-
-stable_exact() {
-	local addr size
-	addr=$(victim_value stable_addr)
-	size=$(victim_value stable_size)
-	rm -f "$SCRATCH/stable.got"
-	extract "$1" "$addr" "$size" "$SCRATCH/stable.got"
-	$PATTERN gen "$(victim_value stable_seed)" 0 "$size" >"$SCRATCH/stable.want"
-	assert_same_bytes "$SCRATCH/stable.got" "$SCRATCH/stable.want" \
-		"the stable buffer"
-}
+. "$(dirname "$0")/lib_stamps.sh"
 
 start_victim "$SAMPLES/page_stamper" 16384 0
 for opt in --cow "--method cow"; do
