@@ -26,8 +26,12 @@ int rd_load_chunk(struct msnap_reader *r, uint64_t i, struct msnap_error *err)
 		return ret;
 	ret = rd_parse_chunk(r, p, n, c->info.header_offset, &got, err);
 	free(p);
-	if (ret)
+	if (ret) {
+		/* its runs are parsed before the bounds are checked */
+		free(got.runs);
+		free(got.run_pos);
 		return ret;
+	}
 	/* the index assigns a pre-copied chunk to the region that adopted it */
 	if ((got.info.precopy ? MSNAP_REGION_NONE : c->info.region) !=
 	    got.info.region || got.info.seq != i ||
