@@ -5,7 +5,7 @@
  * Regions are matched by identity (match.c), their pages compared by hash
  * (pagediff.c): --stat never decompresses anything, and a full diff reads
  * only the pages whose hashes differ.  --layout hands over to the layout
- * comparison (layout.c).  Exit codes as diff(1): 0 same, 1 different,
+ * comparison (baseline.c).  Exit codes as diff(1): 0 same, 1 different,
  * 2 error.
  */
 #include <getopt.h>

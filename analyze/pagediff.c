@@ -3,8 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* formats/layout.h (page_hash), not analyze/layout.h of the same name */
-#include "layout.h"
 #include "pagediff.h"
 
 void pd_span_init(struct pd_span *sp, uint32_t page_size, bool align_end,
@@ -116,7 +114,7 @@ static uint64_t zero_page_hash(uint32_t page_size)
 	z = calloc(1, page_size);
 	if (!z)
 		return 0;       /* then no DATA page is taken for zero */
-	cached = page_hash(z, page_size);
+	cached = msnap_page_hash(z, page_size);
 	cached_size = page_size;
 	free(z);
 	return cached;

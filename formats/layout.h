@@ -95,7 +95,5 @@ uint64_t record_sum(const uint8_t *payload, size_t payload_len);
 void record_seal(uint8_t *payload, size_t payload_len);
 /* Skippable frame header for a payload of n bytes. */
 void record_frame_header(uint8_t hdr[SKIP_HDR_SIZE], uint32_t n);
-/* XXH3-64 of one page (exposed so diff can hash zero pages the same way). */
-uint64_t page_hash(const void *page, size_t len);
 
 #endif

@@ -345,6 +345,11 @@ int msnap_read(struct msnap_reader *r, uint64_t addr, void *buf, size_t len,
 /* State of one page, and its XXH3-64 when DATA (0 otherwise). */
 int msnap_page_state(const struct msnap_reader *r, uint32_t region,
 		     uint64_t page, uint64_t *hash);
+/*
+ * The page hash the writer stores (XXH3-64 of len bytes), so that a reader
+ * can hash a page it builds itself (diff: the zero page) the same way.
+ */
+uint64_t msnap_page_hash(const void *page, size_t len);
 
 /* ---- verification ------------------------------------------------------------ */
 

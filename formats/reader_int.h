@@ -72,7 +72,7 @@ struct msnap_reader {
 	uint64_t data_start;         /* first byte after the HEADER record */
 };
 
-/* reader_io.c */
+/* reader_parse.c */
 int rd_pread(struct msnap_reader *r, void *buf, size_t len, uint64_t off,
 	     struct msnap_error *err);
 /* Read a whole record frame at off of frame_size bytes (or discover it when
@@ -88,6 +88,8 @@ int rd_parse_pages(struct msnap_reader *r, const uint8_t *p, size_t len,
 		   uint64_t off, struct region_slot *reg, struct msnap_error *err);
 int rd_parse_manifest(struct msnap_reader *r, const uint8_t *p, size_t len,
 		      uint64_t off, struct msnap_error *err);
+
+/* reader.c */
 int rd_region_slot(struct msnap_reader *r, uint32_t index, struct msnap_error *err);
 /* Set a region's bounds the first time they are seen; later sightings must agree. */
 int rd_region_bounds(struct msnap_reader *r, uint32_t index, uint64_t start,
@@ -96,6 +98,8 @@ int rd_push_chunk(struct msnap_reader *r, struct msnap_error *err);
 int rd_finalize(struct msnap_reader *r, struct msnap_error *err);
 /* Drop every region, chunk and the manifest (before a rescan). */
 void rd_reset(struct msnap_reader *r);
+
+/* reader_read.c */
 /* Read and check chunk i's record (once); compares it with the index. */
 int rd_load_chunk(struct msnap_reader *r, uint64_t i, struct msnap_error *err);
 

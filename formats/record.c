@@ -4,6 +4,7 @@
 #include <xxhash.h>
 
 #include "layout.h"
+#include "msnap.h"
 
 uint64_t record_sum(const uint8_t *payload, size_t payload_len)
 {
@@ -22,7 +23,7 @@ void record_frame_header(uint8_t hdr[SKIP_HDR_SIZE], uint32_t n)
 	put_le32(hdr + 4, n);
 }
 
-uint64_t page_hash(const void *page, size_t len)
+uint64_t msnap_page_hash(const void *page, size_t len)
 {
 	return XXH3_64bits(page, len);
 }

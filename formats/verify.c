@@ -106,7 +106,7 @@ static uint64_t check_pages(const struct msnap_reader *r,
 			uint64_t want;
 			const int st = msnap_page_state(r, c->region, page, &want);
 
-			if (st == MSNAP_PAGE_DATA && page_hash(raw + pos * ps, ps) == want)
+			if (st == MSNAP_PAGE_DATA && msnap_page_hash(raw + pos * ps, ps) == want)
 				continue;
 			if (!bad++)
 				*first_bad = page;

@@ -49,7 +49,7 @@ static void run_job(struct msnap_writer *w, ZSTD_CCtx *cctx, struct job *j)
 
 			j->zero[k] = page_is_zero(page, ps);
 			if (!j->zero[k]) {
-				j->hashes[k] = WRITER_HASHES ? page_hash(page, ps) : 0;
+				j->hashes[k] = WRITER_HASHES ? msnap_page_hash(page, ps) : 0;
 				nonzero++;
 			}
 		}

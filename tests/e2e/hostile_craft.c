@@ -229,8 +229,8 @@ static void build(struct buf *f, const struct tweak *t)
 			put64(&pl, 3);
 			put64(&pl, npages - 3);
 			put64(&pl, MSNAP_PAGE_ABSENT);
-			put64(&pl, page_hash(page_bytes, PS));
-			put64(&pl, page_hash(page_bytes + PS, PS));
+			put64(&pl, msnap_page_hash(page_bytes, PS));
+			put64(&pl, msnap_page_hash(page_bytes + PS, PS));
 		}
 		pages_off[i] = record(f, &pl);
 	}
