@@ -18,6 +18,7 @@
 #include "elfref.h"
 #include "findings.h"
 #include "foreign.h"
+#include "open_snapshot.h"
 #include "snapshot.h"
 
 static const char cmd[] = "check";
@@ -227,26 +228,15 @@ int cmd_check(int argc, char **argv)
 	struct findings fs = { 0 };
 	struct check_ctx c = { 0 };
 	struct report_head h = { 0 };
-	struct msnap_error err;
 	int64_t tracer;
 	int ret = ANA_EXIT_ERROR, r;
 
 	r = parse_opts(argc, argv, &o);
 	if (r)
 		return r > 0 ? ANA_EXIT_OK : ANA_EXIT_ERROR;
-	if (snap_open(&s, o.path, &err)) {
-		ana_err_msnap(cmd, &err);
+	if (ana_open_snapshot(cmd, o.path, ANA_OPEN_NEED_TREE |
+			      ANA_OPEN_REGIONS | ANA_OPEN_THREADS, &s))
 		return ANA_EXIT_ERROR;
-	}
-	if (!s.tree) {
-		ana_err(cmd, "%s: no usable manifest%s%s", o.path,
-			s.manifest_problem[0] ? ": " : "", s.manifest_problem);
-		goto out_snap;
-	}
-	if (snap_load_regions(&s, &err) || snap_load_threads(&s, &err)) {
-		ana_err_msnap(cmd, &err);
-		goto out_snap;
-	}
 	if (modules_build(&ms, &s, &o.ref, c.msg, sizeof(c.msg))) {
 		ana_err(cmd, "%s", c.msg);
 		goto out_modules;
@@ -282,7 +272,6 @@ out_findings:
 	findings_free(&fs);
 out_modules:
 	modules_free(&ms);
-out_snap:
 	snap_close(&s);
 	return ret;
 }

@@ -28,6 +28,7 @@
 
 #include "cli.h"
 #include "core_notes.h"
+#include "open_snapshot.h"
 #include "snapshot.h"
 
 static const char cmd[] = "export-core";
@@ -599,16 +600,8 @@ int cmd_export_core(int argc, char **argv)
 		ana_err(cmd, "a core is written to a regular file, not stdout");
 		return ANA_EXIT_ERROR;
 	}
-	if (snap_open(&s, argv[optind], &err)) {
-		ana_err_msnap(cmd, &err);
+	if (ana_open_snapshot(cmd, argv[optind], ANA_OPEN_NEED_ROOT, &s))
 		return ANA_EXIT_ERROR;
-	}
-	if (!s.root) {
-		ana_err(cmd, "cannot build a core without the manifest (threads, registers): %s",
-			s.manifest_problem[0] ? s.manifest_problem
-					      : "the snapshot has none (cut short?)");
-		goto out;
-	}
 	fd = ana_create_output(cmd, out_path);
 	if (fd < 0)
 		goto out;

@@ -18,6 +18,7 @@
 
 #include "cli.h"
 #include "escape.h"
+#include "open_snapshot.h"
 #include "snapshot.h"
 
 static const char cmd[] = "extract";
@@ -245,7 +246,6 @@ int cmd_extract(int argc, char **argv)
 	bool have_addr = false, have_size = false, list = false;
 	uint64_t addr = 0, size = 0, v;
 	int64_t region = -1;
-	struct msnap_error err = { 0 };
 	struct gaps gaps = { .state = -1 };
 	struct span *spans = NULL;
 	uint8_t *buf = NULL, *states = NULL;
@@ -298,15 +298,9 @@ int cmd_extract(int argc, char **argv)
 		extract_usage(stderr);
 		return ANA_EXIT_ERROR;
 	}
-	if (snap_open(&s, argv[optind], &err)) {
-		ana_err_msnap(cmd, &err);
+	if (ana_open_snapshot(cmd, argv[optind], ANA_OPEN_REGIONS, &s))
 		return ANA_EXIT_ERROR;
-	}
 	opened = true;
-	if (snap_load_regions(&s, &err)) {
-		ana_err_msnap(cmd, &err);
-		goto out;
-	}
 	if (select_spans(&s, region, have_addr, addr, size, name, &spans,
 			 &nspans))
 		goto out;

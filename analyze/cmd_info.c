@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "output.h"
+#include "open_snapshot.h"
 #include "snapshot.h"
 
 static const char cmd[] = "info";
@@ -414,16 +415,9 @@ int cmd_info(int argc, char **argv)
 		info_usage(stderr);
 		return ANA_EXIT_ERROR;
 	}
-	if (snap_open(&s, argv[optind], &err)) {
-		ana_err_msnap(cmd, &err);
+	if (ana_open_snapshot(cmd, argv[optind], ANA_OPEN_WARN_MANIFEST |
+			      ANA_OPEN_REGIONS | ANA_OPEN_THREADS, &s))
 		return ANA_EXIT_ERROR;
-	}
-	if (s.manifest_problem[0])
-		ana_warn(cmd, "%s", s.manifest_problem);
-	if (snap_load_regions(&s, &err) || snap_load_threads(&s, &err)) {
-		ana_err_msnap(cmd, &err);
-		goto out;
-	}
 	doc = odoc_new();
 	root = odoc_root(doc);
 	if (!doc) {

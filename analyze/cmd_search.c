@@ -22,6 +22,7 @@
 #include "escape.h"
 #include "hexline.h"
 #include "output.h"
+#include "open_snapshot.h"
 #include "snapshot.h"
 #include "yrules.h"
 #include "yscan.h"
@@ -506,15 +507,9 @@ int cmd_search(int argc, char **argv)
 	yr_set_configuration_uint32(YR_CONFIG_MAX_MATCH_DATA, 64);
 	if (yrules_compile_string(cmd, src, &rules))
 		goto out;
-	if (snap_open(&s, o.path, &err)) {
-		ana_err_msnap(cmd, &err);
+	if (ana_open_snapshot(cmd, o.path, ANA_OPEN_REGIONS, &s))
 		goto out;
-	}
 	opened = true;
-	if (snap_load_regions(&s, &err)) {
-		ana_err_msnap(cmd, &err);
-		goto out;
-	}
 	doc = odoc_new();
 	if (!doc) {
 		ana_err(cmd, "out of memory");

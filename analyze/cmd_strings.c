@@ -22,6 +22,7 @@
 #include "hexline.h"
 #include "memscan.h"
 #include "output.h"
+#include "open_snapshot.h"
 #include "snapshot.h"
 
 static const char cmd[] = "strings";
@@ -287,7 +288,6 @@ int cmd_strings(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct mscan_opts mo = { 0 };
-	struct msnap_error err = { 0 };
 	struct sctx *c;
 	const char *bad;
 	struct snap s;
@@ -371,15 +371,9 @@ int cmd_strings(int argc, char **argv)
 	mo.zero_edge = 1;
 	c->sm[1] = (struct sm){ .wide = true, .parity = 0 };
 	c->sm[2] = (struct sm){ .wide = true, .parity = 1 };
-	if (snap_open(&s, argv[optind], &err)) {
-		ana_err_msnap(cmd, &err);
+	if (ana_open_snapshot(cmd, argv[optind], ANA_OPEN_REGIONS, &s))
 		goto out_free;
-	}
 	c->s = &s;
-	if (snap_load_regions(&s, &err)) {
-		ana_err_msnap(cmd, &err);
-		goto out;
-	}
 	if (run(c, &mo))
 		goto out;
 	if (fflush(stdout)) {

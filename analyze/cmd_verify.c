@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "escape.h"
 #include "output.h"
+#include "open_snapshot.h"
 #include "snapshot.h"
 
 static const char cmd[] = "verify";
@@ -182,10 +183,8 @@ int cmd_verify(int argc, char **argv)
 		verify_usage(stderr);
 		return ANA_EXIT_ERROR;
 	}
-	if (snap_open(&s, argv[optind], &err)) {
-		ana_err_msnap(cmd, &err);
+	if (ana_open_snapshot(cmd, argv[optind], 0, &s))
 		return ANA_EXIT_ERROR;
-	}
 	doc = odoc_new();
 	root = odoc_root(doc);
 	if (!doc) {

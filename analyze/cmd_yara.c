@@ -20,6 +20,7 @@
 #include "escape.h"
 #include "hexline.h"
 #include "output.h"
+#include "open_snapshot.h"
 #include "snapshot.h"
 #include "yrules.h"
 #include "yscan.h"
@@ -476,7 +477,6 @@ static int scan_one(const struct yopts *o, YR_RULES *rules, const char *path,
 		    struct out_docs *out)
 {
 	struct yctx c = { .o = o };
-	struct msnap_error err = { 0 };
 	struct yscan_result res;
 	struct mscan *m = NULL;
 	struct onode *row = NULL;
@@ -487,14 +487,8 @@ static int scan_one(const struct yopts *o, YR_RULES *rules, const char *path,
 	struct yscan_opts so;
 	int ret = ANA_EXIT_ERROR;
 
-	if (snap_open(&s, path, &err)) {
-		ana_err_msnap(cmd, &err);
+	if (ana_open_snapshot(cmd, path, ANA_OPEN_REGIONS, &s))
 		return ANA_EXIT_ERROR;
-	}
-	if (snap_load_regions(&s, &err)) {
-		ana_err_msnap(cmd, &err);
-		goto out;
-	}
 	incomplete = snap_incomplete(&s, why, sizeof(why));
 	if (incomplete[0])
 		ana_warn(cmd, "%s: %s", path, incomplete);
