@@ -548,19 +548,7 @@ struct region *maps_find(struct region_list *l, uint64_t addr)
 
 const char *region_kind_name(enum region_kind k)
 {
-	static const char *const names[] = {
-		[KIND_FILE] = "file", [KIND_HEAP] = "heap",
-		[KIND_STACK] = "stack", [KIND_THREAD_STACK] = "thread_stack",
-		[KIND_VDSO] = "vdso", [KIND_VVAR] = "vvar",
-		[KIND_VSYSCALL] = "vsyscall", [KIND_ANON] = "anon",
-		[KIND_SHMEM] = "shmem", [KIND_MEMFD] = "memfd",
-		[KIND_DELETED] = "deleted", [KIND_GUARD] = "guard",
-		[KIND_OTHER] = "other",
-	};
-
-	if ((size_t)k >= sizeof(names) / sizeof(names[0]) || !names[k])
-		return "other";
-	return names[k];
+	return msnap_region_kind_name((enum msnap_region_kind)k);
 }
 
 bool region_has_vmflag(const struct region *r, const char *flag)

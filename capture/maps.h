@@ -13,12 +13,14 @@
 #include <sys/types.h>
 
 #include "msnap.h"
+#include "region_kind.h"
 #include "target.h"
 
+/* The manifest's kinds (formats/region_kind.h), under capture's names. */
 enum region_kind {
-	KIND_FILE, KIND_HEAP, KIND_STACK, KIND_THREAD_STACK, KIND_VDSO,
-	KIND_VVAR, KIND_VSYSCALL, KIND_ANON, KIND_SHMEM, KIND_MEMFD,
-	KIND_DELETED, KIND_GUARD, KIND_OTHER,
+#define CAP_KIND_ENUM(id, name) KIND_##id = MSNAP_KIND_##id,
+	MSNAP_REGION_KINDS(CAP_KIND_ENUM)
+#undef CAP_KIND_ENUM
 };
 
 struct smaps_field {
