@@ -90,10 +90,10 @@ static inline void put_le64(uint8_t *p, uint64_t v)
 }
 
 /* XXH3-64 of the whole payload but its last 8 bytes (record checksum). */
-uint64_t record_sum(const uint8_t *payload, size_t payload_len);
+uint64_t msnap_record_sum(const uint8_t *payload, size_t payload_len);
 /* Write the checksum into the last 8 bytes of the payload. */
-void record_seal(uint8_t *payload, size_t payload_len);
+void msnap_record_seal(uint8_t *payload, size_t payload_len);
 /* Skippable frame header for a payload of n bytes. */
-void record_frame_header(uint8_t hdr[SKIP_HDR_SIZE], uint32_t n);
+void msnap_record_frame_header(uint8_t hdr[SKIP_HDR_SIZE], uint32_t n);
 
 #endif

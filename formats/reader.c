@@ -15,7 +15,7 @@
 #include "layout.h"
 #include "reader_int.h"
 
-int rd_region_slot(struct msnap_reader *r, uint32_t index, struct msnap_error *err)
+int msnap_rd_region_slot(struct msnap_reader *r, uint32_t index, struct msnap_error *err)
 {
 	uint32_t i;
 	void *p;
@@ -36,11 +36,11 @@ int rd_region_slot(struct msnap_reader *r, uint32_t index, struct msnap_error *e
 	return 0;
 }
 
-int rd_region_bounds(struct msnap_reader *r, uint32_t index, uint64_t start,
+int msnap_rd_region_bounds(struct msnap_reader *r, uint32_t index, uint64_t start,
 		     uint64_t end, uint64_t off, struct msnap_error *err)
 {
 	struct region_slot *reg;
-	int ret = rd_region_slot(r, index, err);
+	int ret = msnap_rd_region_slot(r, index, err);
 
 	if (ret)
 		return ret;
@@ -57,7 +57,7 @@ int rd_region_bounds(struct msnap_reader *r, uint32_t index, uint64_t start,
 	return 0;
 }
 
-int rd_push_chunk(struct msnap_reader *r, struct msnap_error *err)
+int msnap_rd_push_chunk(struct msnap_reader *r, struct msnap_error *err)
 {
 	void *p;
 	uint64_t cap;
@@ -129,7 +129,7 @@ static void apply_adopts(struct msnap_reader *r)
  * inside their region and not overlap each other.  Builds the sorted views
  * used for lookups.
  */
-int rd_finalize(struct msnap_reader *r, struct msnap_error *err)
+int msnap_rd_finalize(struct msnap_reader *r, struct msnap_error *err)
 {
 	uint64_t i;
 	uint32_t n = 0;
@@ -234,19 +234,19 @@ int msnap_open(struct msnap_reader **out, int fd, unsigned flags,
 	}
 	/* chunks are at most 16 MiB, so a larger window can only be an attack */
 	ZSTD_DCtx_setParameter(r->dctx, ZSTD_d_windowLogMax, 25);
-	ret = rd_header(r, err);
+	ret = msnap_rd_header(r, err);
 	if (ret)
 		goto fail;
 	ret = -1;
 	if (!(flags & MSNAP_OPEN_SCAN))
-		ret = rd_open_trailer(r, err);
+		ret = msnap_rd_open_trailer(r, err);
 	if (ret) {
 		char why[sizeof(r->info.stop_reason)];
 
 		snprintf(why, sizeof(why), "%s",
 			 flags & MSNAP_OPEN_SCAN ? "scan requested" :
 			 err ? err->msg : "no usable trailer");
-		ret = rd_scan(r, err);
+		ret = msnap_rd_scan(r, err);
 		if (ret)
 			goto fail;
 		if (!r->info.stop_reason[0] && !(flags & MSNAP_OPEN_SCAN))
@@ -278,7 +278,7 @@ int msnap_open_path(struct msnap_reader **out, const char *path,
 	return 0;
 }
 
-void rd_reset(struct msnap_reader *r)
+void msnap_rd_reset(struct msnap_reader *r)
 {
 	uint64_t i;
 
@@ -314,7 +314,7 @@ void msnap_close(struct msnap_reader *r)
 {
 	if (!r)
 		return;
-	rd_reset(r);
+	msnap_rd_reset(r);
 	free(r->cache);
 	free(r->zbuf);
 	ZSTD_freeDCtx(r->dctx);

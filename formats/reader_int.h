@@ -73,45 +73,45 @@ struct msnap_reader {
 };
 
 /* reader_parse.c */
-int rd_pread(struct msnap_reader *r, void *buf, size_t len, uint64_t off,
+int msnap_rd_pread(struct msnap_reader *r, void *buf, size_t len, uint64_t off,
 	     struct msnap_error *err);
 /* Read a whole record frame at off of frame_size bytes (or discover it when
  * frame_size is 0); checks magic, tag, size bounds and checksum.  *payload
  * is malloc'd. */
-int rd_record(struct msnap_reader *r, uint64_t off, uint64_t frame_size,
+int msnap_rd_record(struct msnap_reader *r, uint64_t off, uint64_t frame_size,
 	      uint32_t tag, uint64_t max_payload, uint8_t **payload,
 	      size_t *len, struct msnap_error *err);
-int rd_header(struct msnap_reader *r, struct msnap_error *err);
-int rd_parse_chunk(struct msnap_reader *r, const uint8_t *p, size_t len,
+int msnap_rd_header(struct msnap_reader *r, struct msnap_error *err);
+int msnap_rd_parse_chunk(struct msnap_reader *r, const uint8_t *p, size_t len,
 		   uint64_t off, struct chunk_slot *c, struct msnap_error *err);
-int rd_parse_pages(struct msnap_reader *r, const uint8_t *p, size_t len,
+int msnap_rd_parse_pages(struct msnap_reader *r, const uint8_t *p, size_t len,
 		   uint64_t off, struct region_slot *reg, struct msnap_error *err);
-int rd_parse_manifest(struct msnap_reader *r, const uint8_t *p, size_t len,
+int msnap_rd_parse_manifest(struct msnap_reader *r, const uint8_t *p, size_t len,
 		      uint64_t off, struct msnap_error *err);
 
 /* reader.c */
-int rd_region_slot(struct msnap_reader *r, uint32_t index, struct msnap_error *err);
+int msnap_rd_region_slot(struct msnap_reader *r, uint32_t index, struct msnap_error *err);
 /* Set a region's bounds the first time they are seen; later sightings must agree. */
-int rd_region_bounds(struct msnap_reader *r, uint32_t index, uint64_t start,
+int msnap_rd_region_bounds(struct msnap_reader *r, uint32_t index, uint64_t start,
 		     uint64_t end, uint64_t off, struct msnap_error *err);
-int rd_push_chunk(struct msnap_reader *r, struct msnap_error *err);
-int rd_finalize(struct msnap_reader *r, struct msnap_error *err);
+int msnap_rd_push_chunk(struct msnap_reader *r, struct msnap_error *err);
+int msnap_rd_finalize(struct msnap_reader *r, struct msnap_error *err);
 /* Drop every region, chunk and the manifest (before a rescan). */
-void rd_reset(struct msnap_reader *r);
+void msnap_rd_reset(struct msnap_reader *r);
 
 /* reader_read.c */
 /* Read and check chunk i's record (once); compares it with the index. */
-int rd_load_chunk(struct msnap_reader *r, uint64_t i, struct msnap_error *err);
+int msnap_rd_load_chunk(struct msnap_reader *r, uint64_t i, struct msnap_error *err);
 
 /* Decompress chunk i (record already loaded) with the caller's buffers:
  * safe to call from several threads at once. */
-int rd_decompress(struct msnap_reader *r, uint64_t i, void *buf,
+int msnap_rd_decompress(struct msnap_reader *r, uint64_t i, void *buf,
 		  uint8_t **zbuf, size_t *zcap, ZSTD_DCtx *dctx,
 		  struct msnap_error *err);
 
 /* reader_scan.c */
-int rd_scan(struct msnap_reader *r, struct msnap_error *err);
+int msnap_rd_scan(struct msnap_reader *r, struct msnap_error *err);
 /* reader_trailer.c */
-int rd_open_trailer(struct msnap_reader *r, struct msnap_error *err);
+int msnap_rd_open_trailer(struct msnap_reader *r, struct msnap_error *err);
 
 #endif

@@ -12,7 +12,7 @@
 #include "layout.h"
 #include "reader_int.h"
 
-int rd_pread(struct msnap_reader *r, void *buf, size_t len, uint64_t off,
+int msnap_rd_pread(struct msnap_reader *r, void *buf, size_t len, uint64_t off,
 	     struct msnap_error *err)
 {
 	uint8_t *p = buf;
@@ -53,7 +53,7 @@ static const char *tag_name(uint32_t tag)
 	}
 }
 
-int rd_record(struct msnap_reader *r, uint64_t off, uint64_t frame_size,
+int msnap_rd_record(struct msnap_reader *r, uint64_t off, uint64_t frame_size,
 	      uint32_t tag, uint64_t max_payload, uint8_t **payload,
 	      size_t *len, struct msnap_error *err)
 {
@@ -63,7 +63,7 @@ int rd_record(struct msnap_reader *r, uint64_t off, uint64_t frame_size,
 	int ret;
 
 	*payload = NULL;
-	ret = rd_pread(r, hdr, sizeof(hdr), off, err);
+	ret = msnap_rd_pread(r, hdr, sizeof(hdr), off, err);
 	if (ret)
 		return ret;
 	if (get_le32(hdr) != MSNAP_SKIP_MAGIC)
@@ -87,7 +87,7 @@ int rd_record(struct msnap_reader *r, uint64_t off, uint64_t frame_size,
 	p = malloc(n);
 	if (!p)
 		return msnap_fail(err, MSNAP_E_NOMEM, (int64_t)off, "out of memory");
-	ret = rd_pread(r, p, n, off + SKIP_HDR_SIZE, err);
+	ret = msnap_rd_pread(r, p, n, off + SKIP_HDR_SIZE, err);
 	if (ret)
 		goto fail;
 	if (get_le32(p) != tag) {
@@ -96,7 +96,7 @@ int rd_record(struct msnap_reader *r, uint64_t off, uint64_t frame_size,
 				 get_le32(p));
 		goto fail;
 	}
-	if (record_sum(p, n) != get_le64(p + n - REC_SUM_SIZE)) {
+	if (msnap_record_sum(p, n) != get_le64(p + n - REC_SUM_SIZE)) {
 		ret = msnap_fail(err, MSNAP_E_CHECKSUM, (int64_t)off,
 				 "%s checksum mismatch", tag_name(tag));
 		goto fail;
@@ -109,7 +109,7 @@ fail:
 	return ret;
 }
 
-int rd_header(struct msnap_reader *r, struct msnap_error *err)
+int msnap_rd_header(struct msnap_reader *r, struct msnap_error *err)
 {
 	struct msnap_file_info *fi = &r->info;
 	uint8_t *p;
@@ -123,7 +123,7 @@ int rd_header(struct msnap_reader *r, struct msnap_error *err)
 	{
 		uint8_t head[16];
 
-		ret = rd_pread(r, head, sizeof(head), 0, err);
+		ret = msnap_rd_pread(r, head, sizeof(head), 0, err);
 		if (ret)
 			return ret;
 		if (get_le32(head) != MSNAP_SKIP_MAGIC ||
@@ -142,7 +142,7 @@ int rd_header(struct msnap_reader *r, struct msnap_error *err)
 					  get_le16(head + 12), get_le16(head + 14),
 					  MSNAP_FORMAT_MAJOR_MIN, MSNAP_FORMAT_MAJOR);
 	}
-	ret = rd_record(r, 0, SKIP_HDR_SIZE + HDR_PAYLOAD, TAG_HEADER,
+	ret = msnap_rd_record(r, 0, SKIP_HDR_SIZE + HDR_PAYLOAD, TAG_HEADER,
 			HDR_PAYLOAD, &p, &n, err);
 	if (ret)
 		return ret;
@@ -174,7 +174,7 @@ int rd_header(struct msnap_reader *r, struct msnap_error *err)
 	return ret;
 }
 
-int rd_parse_chunk(struct msnap_reader *r, const uint8_t *p, size_t len,
+int msnap_rd_parse_chunk(struct msnap_reader *r, const uint8_t *p, size_t len,
 		   uint64_t off, struct chunk_slot *c, struct msnap_error *err)
 {
 	const uint64_t ps = r->info.page_size;
@@ -246,7 +246,7 @@ int rd_parse_chunk(struct msnap_reader *r, const uint8_t *p, size_t len,
 	c->rec_start = start;
 	if (c->info.precopy)
 		return 0;
-	return rd_region_bounds(r, c->info.region, start, end, off, err);
+	return msnap_rd_region_bounds(r, c->info.region, start, end, off, err);
 nomem:
 	free(c->runs);
 	free(c->run_pos);
@@ -263,7 +263,7 @@ bad_run:
 			  "disagrees with the chunk size", i);
 }
 
-int rd_parse_pages(struct msnap_reader *r, const uint8_t *p, size_t len,
+int msnap_rd_parse_pages(struct msnap_reader *r, const uint8_t *p, size_t len,
 		   uint64_t off, struct region_slot *reg, struct msnap_error *err)
 {
 	const uint64_t ps = r->info.page_size;
@@ -274,7 +274,7 @@ int rd_parse_pages(struct msnap_reader *r, const uint8_t *p, size_t len,
 		return msnap_fail(err, MSNAP_E_CORRUPT, (int64_t)off,
 				  "page table too short or for the wrong region");
 	{
-		int ret = rd_region_bounds(r, ri->index, get_le64(p + 8),
+		int ret = msnap_rd_region_bounds(r, ri->index, get_le64(p + 8),
 					   get_le64(p + 16), off, err);
 
 		if (ret)
@@ -349,7 +349,7 @@ int rd_parse_pages(struct msnap_reader *r, const uint8_t *p, size_t len,
 	return 0;
 }
 
-int rd_parse_manifest(struct msnap_reader *r, const uint8_t *p, size_t len,
+int msnap_rd_parse_manifest(struct msnap_reader *r, const uint8_t *p, size_t len,
 		      uint64_t off, struct msnap_error *err)
 {
 	const uint64_t raw = get_le64(p + 8);

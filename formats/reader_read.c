@@ -10,7 +10,7 @@
 #include "layout.h"
 #include "reader_int.h"
 
-int rd_load_chunk(struct msnap_reader *r, uint64_t i, struct msnap_error *err)
+int msnap_rd_load_chunk(struct msnap_reader *r, uint64_t i, struct msnap_error *err)
 {
 	struct chunk_slot *c = &r->chunks[i];
 	struct chunk_slot got = { 0 };
@@ -20,11 +20,11 @@ int rd_load_chunk(struct msnap_reader *r, uint64_t i, struct msnap_error *err)
 
 	if (c->loaded)
 		return 0;
-	ret = rd_record(r, c->info.header_offset, c->header_frame, TAG_CHUNK,
+	ret = msnap_rd_record(r, c->info.header_offset, c->header_frame, TAG_CHUNK,
 			c->header_frame, &p, &n, err);
 	if (ret)
 		return ret;
-	ret = rd_parse_chunk(r, p, n, c->info.header_offset, &got, err);
+	ret = msnap_rd_parse_chunk(r, p, n, c->info.header_offset, &got, err);
 	free(p);
 	if (ret) {
 		/* its runs are parsed before the bounds are checked */
@@ -67,12 +67,12 @@ int rd_load_chunk(struct msnap_reader *r, uint64_t i, struct msnap_error *err)
 
 const struct msnap_chunk_info *msnap_chunk(struct msnap_reader *r, uint64_t i)
 {
-	if (i >= r->nchunks || rd_load_chunk(r, i, NULL))
+	if (i >= r->nchunks || msnap_rd_load_chunk(r, i, NULL))
 		return NULL;
 	return &r->chunks[i].info;
 }
 
-int rd_decompress(struct msnap_reader *r, uint64_t i, void *buf,
+int msnap_rd_decompress(struct msnap_reader *r, uint64_t i, void *buf,
 		  uint8_t **zbuf, size_t *zcap, ZSTD_DCtx *dctx,
 		  struct msnap_error *err)
 {
@@ -88,7 +88,7 @@ int rd_decompress(struct msnap_reader *r, uint64_t i, void *buf,
 		if (!*zbuf)
 			return msnap_fail(err, MSNAP_E_NOMEM, -1, "out of memory");
 	}
-	ret = rd_pread(r, *zbuf, c->frame_size, c->frame_offset, err);
+	ret = msnap_rd_pread(r, *zbuf, c->frame_size, c->frame_offset, err);
 	if (ret)
 		return ret;
 	if (ZSTD_getFrameHeader(&zfh, *zbuf, c->frame_size) != 0 ||
@@ -118,10 +118,10 @@ int msnap_chunk_read(struct msnap_reader *r, uint64_t i, void *buf,
 	if (i >= r->nchunks)
 		return msnap_fail(err, MSNAP_E_INVAL, -1, "no chunk %llu",
 				  (unsigned long long)i);
-	ret = rd_load_chunk(r, i, err);
+	ret = msnap_rd_load_chunk(r, i, err);
 	if (ret)
 		return ret;
-	return rd_decompress(r, i, buf, &r->zbuf, &r->zbuf_cap, r->dctx, err);
+	return msnap_rd_decompress(r, i, buf, &r->zbuf, &r->zbuf_cap, r->dctx, err);
 }
 
 /* Index of the run holding page, or -1 (runs sorted, non-overlapping). */
@@ -246,7 +246,7 @@ static int64_t read_span(struct msnap_reader *r, uint64_t addr, uint8_t *dst,
 					  (unsigned long long)addr);
 		goto zeros;
 	}
-	ret = rd_load_chunk(r, (uint64_t)ci, err);
+	ret = msnap_rd_load_chunk(r, (uint64_t)ci, err);
 	if (ret)
 		return ret;
 	c = &r->chunks[ci];

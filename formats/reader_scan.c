@@ -37,7 +37,7 @@ static int check_frame(struct msnap_reader *r, const struct chunk_slot *c,
 				  (unsigned long long)c->info.seq);
 	if (n > c->info.frame_size)
 		n = (size_t)c->info.frame_size;
-	if (rd_pread(r, head, n, off, err))
+	if (msnap_rd_pread(r, head, n, off, err))
 		return -MSNAP_E_TRUNCATED;
 	if (ZSTD_getFrameHeader(&zfh, head, n) != 0 || zfh.frameType != ZSTD_frame ||
 	    zfh.frameContentSize != c->info.raw_size || !zfh.checksumFlag ||
@@ -54,11 +54,11 @@ static int scan_chunk(struct msnap_reader *r, const uint8_t *p, size_t n,
 	struct chunk_slot *c;
 	int ret;
 
-	ret = rd_push_chunk(r, err);
+	ret = msnap_rd_push_chunk(r, err);
 	if (ret)
 		return ret;
 	c = &r->chunks[r->nchunks - 1];
-	ret = rd_parse_chunk(r, p, n, off, c, err);
+	ret = msnap_rd_parse_chunk(r, p, n, off, c, err);
 	if (!ret && c->info.seq != r->nchunks - 1)
 		ret = msnap_fail(err, MSNAP_E_CORRUPT, (int64_t)off,
 				 "chunk %llu found where chunk %llu was expected",
@@ -82,11 +82,11 @@ static int scan_pages(struct msnap_reader *r, const uint8_t *p, size_t n,
 		      uint64_t off, struct msnap_error *err)
 {
 	const uint32_t index = get_le32(p + 4);
-	int ret = rd_region_slot(r, index, err);
+	int ret = msnap_rd_region_slot(r, index, err);
 
 	if (ret)
 		return ret;
-	return rd_parse_pages(r, p, n, off, &r->regions[index], err);
+	return msnap_rd_parse_pages(r, p, n, off, &r->regions[index], err);
 }
 
 /* 2.0: remember which pre-copied chunks a region adopted. */
@@ -124,7 +124,7 @@ static int scan_record(struct msnap_reader *r, uint64_t off, uint32_t size,
 	*next = off + SKIP_HDR_SIZE + size;
 	if (size < 4)
 		return msnap_fail(err, MSNAP_E_CORRUPT, (int64_t)off, "empty record");
-	ret = rd_pread(r, tagb, 4, off + SKIP_HDR_SIZE, err);
+	ret = msnap_rd_pread(r, tagb, 4, off + SKIP_HDR_SIZE, err);
 	if (ret)
 		return ret;
 	tag = get_le32(tagb);
@@ -138,7 +138,7 @@ static int scan_record(struct msnap_reader *r, uint64_t off, uint32_t size,
 		return tag == TAG_HEADER ?
 		       msnap_fail(err, MSNAP_E_CORRUPT, (int64_t)off, "second header") :
 		       0;      /* a later minor version's record: skip it */
-	ret = rd_record(r, off, (uint64_t)size + SKIP_HDR_SIZE, tag, size, &p, &n, err);
+	ret = msnap_rd_record(r, off, (uint64_t)size + SKIP_HDR_SIZE, tag, size, &p, &n, err);
 	if (ret)
 		return ret;
 	if (tag == TAG_CHUNK) {
@@ -151,19 +151,19 @@ static int scan_record(struct msnap_reader *r, uint64_t off, uint32_t size,
 	} else if (tag == TAG_ADOPT) {
 		ret = scan_adopt(r, p, n, off, err);
 	} else {
-		ret = rd_parse_manifest(r, p, n, off, err);
+		ret = msnap_rd_parse_manifest(r, p, n, off, err);
 	}
 	free(p);
 	return ret;
 }
 
-int rd_scan(struct msnap_reader *r, struct msnap_error *err)
+int msnap_rd_scan(struct msnap_reader *r, struct msnap_error *err)
 {
 	const uint64_t size = r->info.file_size;
 	uint64_t off = r->data_start;
 	struct msnap_error e;
 
-	rd_reset(r);
+	msnap_rd_reset(r);
 	r->info.recovered = true;
 	r->info.complete = false;
 	r->info.stop_reason[0] = '\0';
@@ -177,7 +177,7 @@ int rd_scan(struct msnap_reader *r, struct msnap_error *err)
 			stop(r, off, "file ends inside a frame header");
 			break;
 		}
-		if (rd_pread(r, hdr, sizeof(hdr), off, &e)) {
+		if (msnap_rd_pread(r, hdr, sizeof(hdr), off, &e)) {
 			stop(r, off, e.msg);
 			break;
 		}
@@ -203,5 +203,5 @@ int rd_scan(struct msnap_reader *r, struct msnap_error *err)
 		off = next;
 	}
 	/* regions whose page table was lost keep only what their chunks show */
-	return rd_finalize(r, err);
+	return msnap_rd_finalize(r, err);
 }

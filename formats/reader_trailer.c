@@ -29,7 +29,7 @@ static int read_trailer(struct msnap_reader *r, struct trailer *t,
 				  "no trailer: file ends after %llu bytes",
 				  (unsigned long long)size);
 	t->offset = size - TRAILER_FRAME;
-	ret = rd_record(r, t->offset, TRAILER_FRAME, TAG_TRAILER,
+	ret = msnap_rd_record(r, t->offset, TRAILER_FRAME, TAG_TRAILER,
 			TRAILER_PAYLOAD, &p, &n, err);
 	if (ret)
 		return ret;
@@ -86,7 +86,7 @@ static int load_index_chunks(struct msnap_reader *r, const struct trailer *t,
 		struct chunk_slot *c;
 		uint64_t end;
 
-		ret = rd_push_chunk(r, err);
+		ret = msnap_rd_push_chunk(r, err);
 		if (ret)
 			return ret;
 		c = &r->chunks[i];
@@ -131,7 +131,7 @@ static int load_tables(struct msnap_reader *r, const struct trailer *t,
 	int ret;
 
 	if (t->nregions) {
-		ret = rd_region_slot(r, t->nregions - 1, err);
+		ret = msnap_rd_region_slot(r, t->nregions - 1, err);
 		if (ret)
 			return ret;
 	}
@@ -145,10 +145,10 @@ static int load_tables(struct msnap_reader *r, const struct trailer *t,
 		    get_le32(q + 12))
 			return msnap_fail(err, MSNAP_E_CORRUPT, (int64_t)t->ioff,
 					  "index: page table of region %u is out of bounds", i);
-		ret = rd_record(r, off, frame, TAG_PAGES, frame, &pt, &n, err);
+		ret = msnap_rd_record(r, off, frame, TAG_PAGES, frame, &pt, &n, err);
 		if (ret)
 			return ret;
-		ret = rd_parse_pages(r, pt, n, off, &r->regions[i], err);
+		ret = msnap_rd_parse_pages(r, pt, n, off, &r->regions[i], err);
 		free(pt);
 		if (ret)
 			return ret;
@@ -156,7 +156,7 @@ static int load_tables(struct msnap_reader *r, const struct trailer *t,
 	return 0;
 }
 
-int rd_open_trailer(struct msnap_reader *r, struct msnap_error *err)
+int msnap_rd_open_trailer(struct msnap_reader *r, struct msnap_error *err)
 {
 	struct trailer t = { 0 };
 	uint8_t *p = NULL;
@@ -166,7 +166,7 @@ int rd_open_trailer(struct msnap_reader *r, struct msnap_error *err)
 	ret = read_trailer(r, &t, err);
 	if (ret)
 		return ret;
-	ret = rd_record(r, t.ioff, t.iframe, TAG_INDEX, t.iframe, &p, &n, err);
+	ret = msnap_rd_record(r, t.ioff, t.iframe, TAG_INDEX, t.iframe, &p, &n, err);
 	if (ret)
 		return ret;
 	if (get_le64(p + 4) != t.nchunks || get_le32(p + 12) != t.nregions ||
@@ -182,11 +182,11 @@ int rd_open_trailer(struct msnap_reader *r, struct msnap_error *err)
 	p = NULL;
 	if (ret)
 		goto out;
-	ret = rd_record(r, t.moff, t.mframe, TAG_MANIFEST, t.mframe, &p, &n, err);
+	ret = msnap_rd_record(r, t.moff, t.mframe, TAG_MANIFEST, t.mframe, &p, &n, err);
 	if (!ret)
-		ret = rd_parse_manifest(r, p, n, t.moff, err);
+		ret = msnap_rd_parse_manifest(r, p, n, t.moff, err);
 	if (!ret)
-		ret = rd_finalize(r, err);
+		ret = msnap_rd_finalize(r, err);
 	if (!ret) {
 		r->info.complete = true;
 		r->info.valid_end = r->info.file_size;
@@ -195,6 +195,6 @@ int rd_open_trailer(struct msnap_reader *r, struct msnap_error *err)
 out:
 	free(p);
 	if (ret)
-		rd_reset(r);
+		msnap_rd_reset(r);
 	return ret;
 }

@@ -6,18 +6,18 @@
 #include "layout.h"
 #include "msnap.h"
 
-uint64_t record_sum(const uint8_t *payload, size_t payload_len)
+uint64_t msnap_record_sum(const uint8_t *payload, size_t payload_len)
 {
 	return XXH3_64bits(payload, payload_len - REC_SUM_SIZE);
 }
 
-void record_seal(uint8_t *payload, size_t payload_len)
+void msnap_record_seal(uint8_t *payload, size_t payload_len)
 {
 	put_le64(payload + payload_len - REC_SUM_SIZE,
-		 record_sum(payload, payload_len));
+		 msnap_record_sum(payload, payload_len));
 }
 
-void record_frame_header(uint8_t hdr[SKIP_HDR_SIZE], uint32_t n)
+void msnap_record_frame_header(uint8_t hdr[SKIP_HDR_SIZE], uint32_t n)
 {
 	put_le32(hdr, MSNAP_SKIP_MAGIC);
 	put_le32(hdr + 4, n);

@@ -67,7 +67,7 @@ static int hash_file(struct vctx *v, struct msnap_error *err)
 
 		if (off < cut && cut - off < n)
 			n = (size_t)(cut - off);
-		ret = rd_pread(r, buf, n, off, err);
+		ret = msnap_rd_pread(r, buf, n, off, err);
 		if (ret)
 			goto out;
 		sha256_update(&all, n, buf);
@@ -159,7 +159,7 @@ static void work_chunk(struct vpool *vp, uint64_t i, ZSTD_DCtx *dctx,
 		s->failed = msnap_fail(&s->e, MSNAP_E_CORRUPT,
 				       (int64_t)r->chunks[ci].info.header_offset,
 				       "chunk record is damaged") != 0;
-	else if (rd_decompress(r, ci, s->raw, zbuf, zcap, dctx, &s->e))
+	else if (msnap_rd_decompress(r, ci, s->raw, zbuf, zcap, dctx, &s->e))
 		s->failed = true;
 	else
 		s->bad_pages = check_pages(r, &r->chunks[ci].info, s->raw,
@@ -326,7 +326,7 @@ int msnap_verify(struct msnap_reader *r, unsigned threads, unsigned flags,
 	for (i = 0; i < r->nchunks; i++) {
 		struct msnap_error e;
 
-		if (rd_load_chunk(r, i, &e))
+		if (msnap_rd_load_chunk(r, i, &e))
 			report(&v, e.offset, "chunk %llu: %s", (unsigned long long)i, e.msg);
 		if (r->chunks[i].info.raw_size > max_raw)
 			max_raw = r->chunks[i].info.raw_size;

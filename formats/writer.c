@@ -50,7 +50,7 @@ static int write_header(struct msnap_writer *w, struct msnap_error *err)
 	put_le32(p + 12, w->opts.page_size);
 	memcpy(p + 20, w->opts.capture_id, 16);
 	put_le64(p + 36, w->opts.created_ns);
-	return emit_record(w, p, sizeof(p), err);
+	return msnap_wr_emit_record(w, p, sizeof(p), err);
 }
 
 /* ---- creation ----------------------------------------------------------------- */
@@ -105,7 +105,7 @@ int msnap_writer_create(struct msnap_writer **out,
 	w->cur_region = -1;
 	sha256_init(&w->file_sha);
 
-	ret = pool_start(w, err);
+	ret = msnap_wr_pool_start(w, err);
 	if (ret)
 		goto fail;
 	for (i = 0; i < w->nslots; i++)
@@ -136,7 +136,7 @@ static int check_cancel(struct msnap_writer *w, struct msnap_error *err)
 /* Retire the oldest job: wait for its worker, then write it. */
 static int retire_one(struct msnap_writer *w, struct msnap_error *err)
 {
-	struct job *j = pool_wait_head(w);
+	struct job *j = msnap_wr_pool_wait_head(w);
 	int ret;
 
 	if (check_cancel(w, err)) {
@@ -146,12 +146,12 @@ static int retire_one(struct msnap_writer *w, struct msnap_error *err)
 				 "compression failed: %s", j->errmsg);
 		w->broken = true;
 	} else if (j->kind == JOB_ADOPT) {
-		ret = emit_adopt(w, j, err);
+		ret = msnap_wr_emit_adopt(w, j, err);
 	} else {
-		ret = emit_job(w, j, err);
+		ret = msnap_wr_emit_job(w, j, err);
 	}
 	job_reset(j);
-	pool_release_head(w);
+	msnap_wr_pool_release_head(w);
 	return ret;
 }
 
@@ -163,12 +163,12 @@ static int open_job(struct msnap_writer *w, struct msnap_error *err)
 
 	if (w->filling)
 		return 0;
-	while (pool_full(w)) {
+	while (msnap_wr_pool_full(w)) {
 		ret = retire_one(w, err);
 		if (ret)
 			return ret;
 	}
-	j = pool_tail(w);
+	j = msnap_wr_pool_tail(w);
 	j->region = (uint32_t)w->cur_region;
 	j->precopy = w->cur_is_pre;
 	w->filling = j;
@@ -180,7 +180,7 @@ static int submit_job(struct msnap_writer *w, struct msnap_error *err)
 	(void)err;
 	if (!w->filling)
 		return 0;
-	pool_submit(w, w->filling);
+	msnap_wr_pool_submit(w, w->filling);
 	w->filling = NULL;
 	return 0;
 }
@@ -292,7 +292,7 @@ static const struct precopy_cut *find_cut(const struct region_acc *a,
 }
 
 /* Remember chunks [first, first+count) as adopted (merging with the last). */
-int note_adopted(struct region_acc *r, uint64_t first, uint64_t count)
+int msnap_wr_note_adopted(struct region_acc *r, uint64_t first, uint64_t count)
 {
 	struct adopted_range *last = r->nadopts ? &r->adopts[r->nadopts - 1] : NULL;
 
@@ -342,7 +342,7 @@ static int adopt(struct msnap_writer *w, struct region_acc *r,
 	r->sum.compressed_bytes = c->compressed_bytes;
 	for (e = a->first_index; c->chunks && e < c->nindex; e++)
 		w->index[e].region = (uint32_t)w->cur_region;
-	if (c->chunks && note_adopted(r, a->first_index, c->nindex - a->first_index))
+	if (c->chunks && msnap_wr_note_adopted(r, a->first_index, c->nindex - a->first_index))
 		return msnap_fail(err, MSNAP_E_NOMEM, -1, "out of memory");
 	w->next_page = c->page;
 	return 0;
@@ -524,7 +524,7 @@ int msnap_writer_sync(struct msnap_writer *w, struct msnap_error *err)
 	if (w->broken)
 		return msnap_fail(err, MSNAP_E_STATE, -1, "writer has failed");
 	ret = submit_job(w, err);
-	while (!ret && !pool_empty(w))
+	while (!ret && !msnap_wr_pool_empty(w))
 		ret = retire_one(w, err);
 	return ret;
 }
@@ -547,7 +547,7 @@ void msnap_writer_abort(struct msnap_writer *w)
 	if (!w)
 		return;
 	w->broken = true;
-	pool_stop(w);
+	msnap_wr_pool_stop(w);
 }
 
 void msnap_writer_free(struct msnap_writer *w)
@@ -556,7 +556,7 @@ void msnap_writer_free(struct msnap_writer *w)
 
 	if (!w)
 		return;
-	pool_stop(w);
+	msnap_wr_pool_stop(w);
 	for (i = 0; i < w->nregions; i++) {
 		free(w->regions[i].runs);
 		free(w->regions[i].hashes);

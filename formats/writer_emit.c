@@ -96,7 +96,7 @@ static int write_iov(struct msnap_writer *w, struct iovec *iov, int n,
 	return 0;
 }
 
-int emit_raw(struct msnap_writer *w, const void *hdr, size_t hlen,
+int msnap_wr_emit_raw(struct msnap_writer *w, const void *hdr, size_t hlen,
 	     const void *data, size_t dlen, struct msnap_error *err)
 {
 	struct iovec iov[2] = {
@@ -107,7 +107,7 @@ int emit_raw(struct msnap_writer *w, const void *hdr, size_t hlen,
 	return write_iov(w, iov, dlen ? 2 : 1, err);
 }
 
-int emit_record(struct msnap_writer *w, uint8_t *payload, size_t len,
+int msnap_wr_emit_record(struct msnap_writer *w, uint8_t *payload, size_t len,
 		struct msnap_error *err)
 {
 	uint8_t hdr[SKIP_HDR_SIZE];
@@ -115,9 +115,9 @@ int emit_record(struct msnap_writer *w, uint8_t *payload, size_t len,
 	if (len > MAX_RECORD_PAYLOAD)
 		return msnap_fail(err, MSNAP_E_LIMIT, (int64_t)w->offset,
 				  "record of %zu bytes is too large", len);
-	record_seal(payload, len);
-	record_frame_header(hdr, (uint32_t)len);
-	return emit_raw(w, hdr, sizeof(hdr), payload, len, err);
+	msnap_record_seal(payload, len);
+	msnap_record_frame_header(hdr, (uint32_t)len);
+	return msnap_wr_emit_raw(w, hdr, sizeof(hdr), payload, len, err);
 }
 
 /* ---- per-region accumulation ------------------------------------------------- */
@@ -266,8 +266,8 @@ static int write_chunk(struct msnap_writer *w, struct job *j,
 	put_le64(c->buf + 40, j->raw_len);
 	put_le32(c->buf + 48, c->n);
 	put_le32(c->buf + 52, j->precopy ? CHUNK_FLAG_PRECOPY : 0);
-	record_seal(c->buf, plen);
-	record_frame_header(fh, (uint32_t)plen);
+	msnap_record_seal(c->buf, plen);
+	msnap_record_frame_header(fh, (uint32_t)plen);
 
 	e = (struct index_entry){
 		.header_offset = w->offset,
@@ -314,7 +314,7 @@ static int write_adopt(struct msnap_writer *w, uint32_t index,
 		put_le32(p + 4, index);
 		put_le64(p + 8, r->adopts[i].first);
 		put_le64(p + 16, r->adopts[i].count);
-		ret = emit_record(w, p, sizeof(p), err);
+		ret = msnap_wr_emit_record(w, p, sizeof(p), err);
 	}
 	return ret;
 }
@@ -361,7 +361,7 @@ static int write_pages(struct msnap_writer *w, uint32_t index,
 		put_le64(q, r->hashes[i]);
 	r->pages_offset = w->offset;
 	r->pages_frame = (uint32_t)(SKIP_HDR_SIZE + plen);
-	ret = emit_record(w, p, plen, err);
+	ret = msnap_wr_emit_record(w, p, plen, err);
 	free(p);
 	if (!ret)
 		r->written = true;
@@ -413,7 +413,7 @@ static int push_cut(struct msnap_writer *w, struct region_acc *r)
  * into the region's SHA-256, and the chunk's index entry now names the
  * region.
  */
-int emit_adopt(struct msnap_writer *w, struct job *j, struct msnap_error *err)
+int msnap_wr_emit_adopt(struct msnap_writer *w, struct job *j, struct msnap_error *err)
 {
 	struct region_acc *r = &w->regions[j->region];
 	const struct region_acc *a = &w->pre[j->area];
@@ -442,7 +442,7 @@ int emit_adopt(struct msnap_writer *w, struct job *j, struct msnap_error *err)
 		r->sum.stored_bytes += w->index[e].raw_size;
 		r->sum.compressed_bytes += w->index[e].frame_size;
 	}
-	if (note_adopted(r, e0, c->nindex - e0))
+	if (msnap_wr_note_adopted(r, e0, c->nindex - e0))
 		goto nomem;
 	if (WRITER_HASHES && j->raw_len)
 		sha256_update(&r->sha, j->raw_len, j->raw);
@@ -451,7 +451,7 @@ nomem:
 	return msnap_fail(err, MSNAP_E_NOMEM, -1, "out of memory");
 }
 
-int emit_job(struct msnap_writer *w, struct job *j, struct msnap_error *err)
+int msnap_wr_emit_job(struct msnap_writer *w, struct job *j, struct msnap_error *err)
 {
 	struct region_acc *r = j->precopy ? &w->pre[j->region] :
 			       &w->regions[j->region];

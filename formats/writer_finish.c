@@ -38,7 +38,7 @@ static int write_manifest(struct msnap_writer *w, const char *yaml, size_t len,
 	plen = MANIFEST_FIXED + c + REC_SUM_SIZE;
 	*offset = w->offset;
 	*frame = SKIP_HDR_SIZE + plen;
-	ret = emit_record(w, p, plen, err);
+	ret = msnap_wr_emit_record(w, p, plen, err);
 	free(p);
 	return ret;
 }
@@ -78,7 +78,7 @@ static int write_index(struct msnap_writer *w, uint64_t *offset,
 	}
 	*offset = w->offset;
 	*frame = SKIP_HDR_SIZE + plen;
-	ret = emit_record(w, p, (size_t)plen, err);
+	ret = msnap_wr_emit_record(w, p, (size_t)plen, err);
 	free(p);
 	return ret;
 }
@@ -115,7 +115,7 @@ int msnap_writer_finish(struct msnap_writer *w, const char *manifest,
 	content = w->file_sha;
 	sha256_digest(&content, 32, t + 56);
 	put_le64(t + 88, TRAILER_END_MAGIC);
-	ret = emit_record(w, t, sizeof(t), err);
+	ret = msnap_wr_emit_record(w, t, sizeof(t), err);
 	if (ret)
 		return ret;
 	if (file_sha256)

@@ -132,24 +132,24 @@ struct msnap_writer {
 };
 
 /* writer.c */
-int note_adopted(struct region_acc *r, uint64_t first, uint64_t count);
+int msnap_wr_note_adopted(struct region_acc *r, uint64_t first, uint64_t count);
 
 /* writer_pool.c */
-int pool_start(struct msnap_writer *w, struct msnap_error *err);
-void pool_stop(struct msnap_writer *w);
-bool pool_full(const struct msnap_writer *w);
-bool pool_empty(const struct msnap_writer *w);
-struct job *pool_tail(struct msnap_writer *w);
-void pool_submit(struct msnap_writer *w, struct job *j);
-struct job *pool_wait_head(struct msnap_writer *w);
-void pool_release_head(struct msnap_writer *w);
+int msnap_wr_pool_start(struct msnap_writer *w, struct msnap_error *err);
+void msnap_wr_pool_stop(struct msnap_writer *w);
+bool msnap_wr_pool_full(const struct msnap_writer *w);
+bool msnap_wr_pool_empty(const struct msnap_writer *w);
+struct job *msnap_wr_pool_tail(struct msnap_writer *w);
+void msnap_wr_pool_submit(struct msnap_writer *w, struct job *j);
+struct job *msnap_wr_pool_wait_head(struct msnap_writer *w);
+void msnap_wr_pool_release_head(struct msnap_writer *w);
 
 /* writer_emit.c */
-int emit_adopt(struct msnap_writer *w, struct job *j, struct msnap_error *err);
-int emit_job(struct msnap_writer *w, struct job *j, struct msnap_error *err);
-int emit_record(struct msnap_writer *w, uint8_t *payload, size_t len,
+int msnap_wr_emit_adopt(struct msnap_writer *w, struct job *j, struct msnap_error *err);
+int msnap_wr_emit_job(struct msnap_writer *w, struct job *j, struct msnap_error *err);
+int msnap_wr_emit_record(struct msnap_writer *w, uint8_t *payload, size_t len,
 		struct msnap_error *err);
-int emit_raw(struct msnap_writer *w, const void *hdr, size_t hlen,
+int msnap_wr_emit_raw(struct msnap_writer *w, const void *hdr, size_t hlen,
 	     const void *data, size_t dlen, struct msnap_error *err);
 
 #endif

@@ -205,7 +205,7 @@ static ZSTD_CCtx *make_cctx(int level)
 	return c;
 }
 
-int pool_start(struct msnap_writer *w, struct msnap_error *err)
+int msnap_wr_pool_start(struct msnap_writer *w, struct msnap_error *err)
 {
 	sigset_t all, old;
 	unsigned i;
@@ -257,7 +257,7 @@ int pool_start(struct msnap_writer *w, struct msnap_error *err)
 	return 0;
 }
 
-void pool_stop(struct msnap_writer *w)
+void msnap_wr_pool_stop(struct msnap_writer *w)
 {
 	unsigned i;
 
@@ -300,18 +300,18 @@ void pool_stop(struct msnap_writer *w)
 	w->nslots = 0;
 }
 
-bool pool_full(const struct msnap_writer *w)
+bool msnap_wr_pool_full(const struct msnap_writer *w)
 {
 	return w->count == w->nslots;
 }
 
-bool pool_empty(const struct msnap_writer *w)
+bool msnap_wr_pool_empty(const struct msnap_writer *w)
 {
 	return w->count == 0;
 }
 
-/* Claim the next free slot for filling (caller checked !pool_full). */
-struct job *pool_tail(struct msnap_writer *w)
+/* Claim the next free slot for filling (caller checked !msnap_wr_pool_full). */
+struct job *msnap_wr_pool_tail(struct msnap_writer *w)
 {
 	struct job *j;
 
@@ -322,7 +322,7 @@ struct job *pool_tail(struct msnap_writer *w)
 	return j;
 }
 
-void pool_submit(struct msnap_writer *w, struct job *j)
+void msnap_wr_pool_submit(struct msnap_writer *w, struct job *j)
 {
 	pthread_mutex_lock(&w->lock);
 	j->queued = true;
@@ -330,7 +330,7 @@ void pool_submit(struct msnap_writer *w, struct job *j)
 	pthread_mutex_unlock(&w->lock);
 }
 
-struct job *pool_wait_head(struct msnap_writer *w)
+struct job *msnap_wr_pool_wait_head(struct msnap_writer *w)
 {
 	struct job *j = &w->slots[w->head];
 
@@ -341,7 +341,7 @@ struct job *pool_wait_head(struct msnap_writer *w)
 	return j;
 }
 
-void pool_release_head(struct msnap_writer *w)
+void msnap_wr_pool_release_head(struct msnap_writer *w)
 {
 	struct job *j = &w->slots[w->head];
 

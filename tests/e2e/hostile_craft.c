@@ -76,8 +76,8 @@ static uint64_t record(struct buf *out, struct buf *pl)
 	const uint64_t off = out->n;
 
 	put64(pl, 0);
-	record_seal(pl->p, pl->n);
-	record_frame_header(hdr, (uint32_t)pl->n);
+	msnap_record_seal(pl->p, pl->n);
+	msnap_record_frame_header(hdr, (uint32_t)pl->n);
 	put(out, hdr, sizeof(hdr));
 	put(out, pl->p, pl->n);
 	free(pl->p);
