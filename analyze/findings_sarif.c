@@ -237,11 +237,15 @@ static const char *const sev_level[FSEV_NSEV] = {
 	[FSEV_MEDIUM] = "warning", [FSEV_HIGH] = "error",
 };
 
+/*
+ * No "name": SARIF wants one that differs from the id even in case, and
+ * the id is already the readable name (breakpoint, replaced).
+ */
 static json_t *sarif_rule(const struct rule *r)
 {
-	return json_pack("{s:s,s:s,s:{s:s},s:{s:s},s:{s:s},s:{s:s},"
+	return json_pack("{s:s,s:{s:s},s:{s:s},s:{s:s},s:{s:s},"
 			 "s:{s:[s,s],s:s,s:o}}",
-			 "id", r->id, "name", r->id,
+			 "id", r->id,
 			 "shortDescription", "text", r->short_desc,
 			 "fullDescription", "text", r->full_desc,
 			 "help", "text", r->help,

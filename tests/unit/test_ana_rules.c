@@ -187,6 +187,67 @@ static void test_yaml_is_the_json_document(void **state)
 	findings_free(&fs);
 }
 
+/* SARIF: every rule of the table with its texts; a location on every result. */
+static void test_sarif_rules_and_locations(void **state)
+{
+	struct findings fs = { 0 };
+	json_t *doc, *run, *rl, *res, *loc;
+	char *text;
+	size_t i;
+
+	(void)state;
+	add_findings(&fs);
+	text = render(&fs, REPORT_SARIF);
+	doc = json_loads(text, 0, NULL);
+	assert_non_null(doc);
+	run = json_array_get(json_object_get(doc, "runs"), 0);
+	assert_non_null(json_object_get(json_object_get(json_object_get(run,
+			"tool"), "driver"), "informationUri"));
+	rl = json_object_get(json_object_get(json_object_get(run, "tool"),
+					     "driver"), "rules");
+	assert_int_equal(json_array_size(rl), RULE_COUNT);
+	for (i = 0; i < RULE_COUNT; i++) {
+		json_t *r = json_array_get(rl, i);
+
+		assert_string_equal(json_string_value(json_object_get(r, "id")),
+				    rules[i].id);
+		/* SARIF1001: a name may not repeat the id, even in case */
+		assert_null(json_object_get(r, "name"));
+		assert_string_equal(json_string_value(json_object_get(
+			json_object_get(r, "help"), "text")), rules[i].help);
+		assert_string_equal(json_string_value(json_object_get(
+			json_object_get(r, "fullDescription"), "text")),
+			rules[i].full_desc);
+	}
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+		json_array_get(json_object_get(run, "artifacts"), 0),
+		"location"), "uri")), "file:///tmp/v%201.msnap");
+	res = json_object_get(run, "results");
+	assert_int_equal(json_array_size(res), fs.n);
+	for (i = 0; i < fs.n; i++) {
+		json_t *r = json_array_get(res, i);
+		const char *type = json_string_value(json_object_get(r, "ruleId"));
+
+		loc = json_array_get(json_object_get(r, "locations"), 0);
+		assert_true(json_object_get(loc, "physicalLocation") ||
+			    json_object_get(loc, "logicalLocations"));
+		assert_ptr_equal(&rules[json_integer_value(json_object_get(r,
+				"ruleIndex"))], rule_find(type));
+		if (!strcmp(type, "inline_hook"))
+			assert_string_equal(json_string_value(json_object_get(
+				json_object_get(json_object_get(loc,
+				"physicalLocation"), "artifactLocation"), "uri")),
+				"file:///lib/libc.so.6");
+		if (!strcmp(type, "memfd_exec") || !strcmp(type, "anon_exec"))
+			assert_non_null(json_object_get(json_object_get(
+				json_object_get(loc, "physicalLocation"),
+				"address"), "absoluteAddress"));
+	}
+	json_decref(doc);
+	free(text);
+	findings_free(&fs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -194,6 +255,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_man_page_lists_the_table),
 		cmocka_unit_test(test_yaml_is_the_json_document),
+		cmocka_unit_test(test_sarif_rules_and_locations),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
