@@ -19,16 +19,15 @@
 #include "findings.h"
 #include "foreign.h"
 #include "open_snapshot.h"
+#include "rules.h"
 #include "snapshot.h"
 
 static const char cmd[] = "check";
 
 #define MAX_REFS 64
 
-enum check_format { CF_TEXT, CF_JSON, CF_SARIF };
-
 struct check_opts {
-	enum check_format fmt;
+	enum report_format fmt;
 	enum fsev fail_on;
 	struct ref_opts ref;
 	const char *refs[MAX_REFS];
@@ -45,7 +44,7 @@ static void check_usage(FILE *fp)
 		"Compare the code of every module with its reference ELF file and look\n"
 		"for hooks, patches, GOT overwrites and injected code.\n"
 		"\n"
-		"  -f, --format F        text (default), json or sarif\n"
+		"  -f, --format F        text (default), json, yaml or sarif\n"
 		"      --fail-on SEV     exit 1 when a finding is at least SEV:\n"
 		"                        info, low (default), medium or high\n"
 		"      --sysroot DIR     look for reference files under DIR\n"
@@ -59,6 +58,23 @@ static void check_usage(FILE *fp)
 		"mtime, else device:inode) matches what the capture recorded.\n"
 		"\n"
 		"exit status: 0 nothing at or above --fail-on, 1 findings, 2 error\n");
+}
+
+static int select_format(const char *name, enum report_format *f)
+{
+	static const char *const names[] = {
+		[REPORT_TEXT] = "text", [REPORT_JSON] = "json",
+		[REPORT_YAML] = "yaml", [REPORT_SARIF] = "sarif",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(name, names[i])) {
+			*f = (enum report_format)i;
+			return 0;
+		}
+	ana_err(cmd, "unknown format '%s' (text, json, yaml, sarif)", name);
+	return -1;
 }
 
 enum { OPT_FAIL_ON = 256, OPT_SYSROOT, OPT_REF, OPT_NO_HOST, OPT_ALLOW,
@@ -89,17 +105,8 @@ static int parse_opts(int argc, char **argv, struct check_opts *o)
 	while ((c = getopt_long(argc, argv, "+f:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
-			if (!strcmp(optarg, "text"))
-				o->fmt = CF_TEXT;
-			else if (!strcmp(optarg, "json"))
-				o->fmt = CF_JSON;
-			else if (!strcmp(optarg, "sarif"))
-				o->fmt = CF_SARIF;
-			else {
-				ana_err(cmd, "unknown format '%s' (text, json, sarif)",
-					optarg);
+			if (select_format(optarg, &o->fmt))
 				return -1;
-			}
 			break;
 		case OPT_FAIL_ON:
 			if (fsev_parse(optarg, &o->fail_on)) {
@@ -150,9 +157,22 @@ static int parse_opts(int argc, char **argv, struct check_opts *o)
 	return 0;
 }
 
+static enum rule_id unbound_rule(enum ref_status s)
+{
+	switch (s) {
+	case REF_REPLACED:
+		return RULE_replaced;
+	case REF_BROKEN:
+		return RULE_reference_broken;
+	case REF_NOT_ELF:
+		return RULE_not_elf;
+	default:
+		return RULE_reference_unavailable;
+	}
+}
+
 /* Modules whose reference could not be bound say so, never "patched". */
-static void reference_findings(struct check_ctx *c, size_t *checked,
-			       size_t *unverified)
+static int reference_check(struct check_ctx *c)
 {
 	size_t i;
 
@@ -163,22 +183,18 @@ static void reference_findings(struct check_ctx *c, size_t *checked,
 		if (!m->executable)
 			continue;
 		if (m->status == REF_OK && m->has_bias) {
-			(*checked)++;
+			c->modules_checked++;
 			continue;
 		}
-		(*unverified)++;
+		c->modules_unverified++;
 		if (m->status == REF_OK) {
-			f = finding_add(c->fs, "reference_unusable", FSEV_LOW,
-					30, m->lo, m->hi - m->lo);
+			f = finding_new(c->fs, RULE_reference_unusable, m->lo,
+					m->hi - m->lo);
 			finding_set(f, &f->evidence,
 				    "no PT_LOAD of %s maps the offset of its first mapping: load bias unknown",
 				    m->ref.path);
 		} else {
-			bool replaced = m->status == REF_REPLACED;
-
-			f = finding_add(c->fs, ref_status_name(m->status),
-					replaced ? FSEV_LOW : FSEV_INFO,
-					replaced ? 30 : 10, m->lo,
+			f = finding_new(c->fs, unbound_rule(m->status), m->lo,
 					m->hi - m->lo);
 			finding_set(f, &f->evidence, "%s", m->status_msg);
 		}
@@ -187,13 +203,32 @@ static void reference_findings(struct check_ctx *c, size_t *checked,
 			finding_module(f, m->path, m->key, 0);
 		}
 	}
+	return 0;
 }
+
+/*
+ * The checks, in the order they run: a later one may read what earlier
+ * ones found (foreign_late judges libraries by the hooks found before).
+ * Adding a check is one entry here; its findings' rules go in rules.def.
+ */
+static const struct check {
+	const char *name;
+	int (*run)(struct check_ctx *c);
+} checks[] = {
+	{ "references", reference_check },
+	{ "code", code_check },
+	{ "foreign", foreign_check },
+	{ "data", data_check },
+	{ "foreign_late", foreign_late_check },
+};
 
 static int run_checks(struct check_ctx *c)
 {
-	if (code_check(c) || foreign_check(c) || data_check(c) ||
-	    foreign_late_check(c))
-		return -1;
+	size_t i;
+
+	for (i = 0; i < sizeof(checks) / sizeof(checks[0]); i++)
+		if (checks[i].run(c))
+			return -1;
 	return 0;
 }
 
@@ -210,10 +245,7 @@ static int print_report(const struct check_opts *o, const struct snap *s,
 	h->exe = exe.s;
 	h->pid = pid;
 	h->fail_on = o->fail_on;
-	if (o->fmt == CF_TEXT)
-		r = findings_print_text(stdout, fs, h);
-	else
-		r = findings_print_json(stdout, fs, h, o->fmt == CF_SARIF);
+	r = findings_print(stdout, fs, h, o->fmt);
 	if (fflush(stdout))
 		r = -1;
 	snap_bytes_free(&exe);
@@ -247,11 +279,12 @@ int cmd_check(int argc, char **argv)
 	c.max_patches = o.max_patches;
 	c.tracer_pid = snap_fact_i64(&s, "process.tracer_pid", &tracer) ? -1
 									 : tracer;
-	reference_findings(&c, &h.modules_checked, &h.modules_unverified);
 	if (run_checks(&c)) {
 		ana_err(cmd, "%s", c.msg);
 		goto out_findings;
 	}
+	h.modules_checked = c.modules_checked;
+	h.modules_unverified = c.modules_unverified;
 	h.code_bytes_compared = c.code_bytes;
 	h.rodata_bytes_compared = c.rodata_bytes;
 	findings_finish(&fs);

@@ -17,6 +17,7 @@
 #include "codecheck.h"
 #include "elfref.h"
 #include "patchctx.h"
+#include "rules.h"
 #include "snapshot.h"
 
 /* Changed bytes closer than this belong to one patch. */
@@ -219,7 +220,7 @@ static void report_rodata(struct seg_scan *sc, uint64_t lo, uint64_t len,
 	const struct module *m = sc->m;
 	struct finding *f;
 
-	f = finding_add(sc->c->fs, "rodata_patch", FSEV_MEDIUM, 60, lo, len);
+	f = finding_new(sc->c->fs, RULE_rodata_patch, lo, len);
 	if (!f)
 		return;
 	f->region = msnap_find_region(sc->c->s->rd, lo);
@@ -355,9 +356,9 @@ static void report_patch(struct seg_scan *sc)
 	struct msnap_error err;
 	struct finding *f;
 	char where[400], why[300];
-	const char *type = "code_patch";
-	enum fsev sev = FSEV_MEDIUM;
-	unsigned score = 60;
+	enum rule_id rule = RULE_code_patch;
+	enum fsev sev = rules[rule].sev;
+	unsigned score = rules[rule].score;
 	bool known;
 	size_t nb;
 
@@ -383,7 +384,7 @@ static void report_patch(struct seg_scan *sc)
 		pc.has_target = true;
 	if (known && pc.kind == PATCH_INT3) {
 		if (len == 1) {
-			type = "breakpoint";
+			rule = RULE_breakpoint;
 			sev = c->tracer_pid > 0 ? FSEV_LOW : FSEV_MEDIUM;
 			score = c->tracer_pid > 0 ? 20 : 45;
 		}
@@ -391,15 +392,15 @@ static void report_patch(struct seg_scan *sc)
 		const struct module *tm = pc.has_target ?
 			modules_at(c->ms, pc.target) : NULL;
 
-		type = "inline_hook";
+		rule = RULE_inline_hook;
 		sev = FSEV_HIGH;
 		score = !tm ? 95 : tm == m ? 80 : 90;
 	}
-	if (context_is_high(&px) && strcmp(type, "breakpoint")) {
+	if (context_is_high(&px) && rule != RULE_breakpoint) {
 		sev = FSEV_HIGH;
 		score = score < 90 ? 90 : score;
 	}
-	f = finding_add(c->fs, type, sev, score, lo, len);
+	f = finding_new_at(c->fs, rule, sev, score, lo, len);
 	if (!f) {
 		free(px.dis_file);
 		free(px.dis_mem);
@@ -581,9 +582,10 @@ static void written_finding(struct check_ctx *c, const struct module *m,
 	const bool relocated = m->status == REF_OK && m->ref.textrel;
 	struct finding *f;
 
-	f = finding_add(c->fs, "exec_page_written",
-			relocated ? FSEV_INFO : FSEV_LOW, relocated ? 10 : 35,
-			lo, hi - lo);
+	f = relocated ? finding_new_at(c->fs, RULE_exec_page_written,
+				       FSEV_INFO, 10, lo, hi - lo)
+		      : finding_new(c->fs, RULE_exec_page_written, lo,
+				    hi - lo);
 	if (!f)
 		return;
 	f->region = i;
@@ -649,9 +651,9 @@ static void cow_pages(struct check_ctx *c, const struct module *m,
 		}
 	}
 	if (more) {
-		struct finding *f = finding_add(c->fs, "exec_page_written_more",
-						FSEV_LOW, 35, m->lo,
-						m->hi - m->lo);
+		struct finding *f = finding_new(c->fs,
+						RULE_exec_page_written_more,
+						m->lo, m->hi - m->lo);
 
 		if (!f)
 			return;
@@ -680,8 +682,8 @@ static int check_module(struct check_ctx *c, struct module *m, csh cs,
 			return -1;
 	}
 	if (sc.dropped) {
-		f = finding_add(c->fs, "code_patch_more", FSEV_MEDIUM, 50,
-				m->lo, m->hi - m->lo);
+		f = finding_new(c->fs, RULE_code_patch_more, m->lo,
+				m->hi - m->lo);
 		if (f) {
 			finding_module(f, m->path, m->key, 0);
 			finding_set(f, &f->evidence,

@@ -2,6 +2,7 @@
 /* core_notes.c - the notes of an ELF core, from a snapshot's manifest. */
 #include <elf.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/procfs.h>
@@ -9,6 +10,7 @@
 
 #include "cli.h"
 #include "core_notes.h"
+#include "core_xstate.h"
 
 _Static_assert(sizeof(elf_gregset_t) == sizeof(struct user_regs_struct),
 	       "pr_reg holds a user_regs_struct");
@@ -167,6 +169,34 @@ static void emit_prpsinfo(const struct snap *s, struct note_sink *ns)
 	note(ns, "CORE", NT_PRPSINFO, &ps, sizeof(ps));
 }
 
+/* gdb's $_siginfo: the stop's signal as the capture recorded it (0: none). */
+static void emit_siginfo(const struct snap_thread *t, struct note_sink *ns)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	si.si_signo = t->signo;
+	si.si_code = t->si_code;
+	si.si_errno = t->si_errno;
+	note(ns, "CORE", NT_SIGINFO, &si, sizeof(si));
+}
+
+static void emit_xstate(const struct snap_thread *t, struct note_sink *ns,
+			const char *warn_cmd)
+{
+	uint8_t gdb[CORE_XSTATE_MAX];
+	size_t n = core_xstate_for_gdb(t->xstate, t->xstate_len, gdb);
+
+	if (n) {
+		note(ns, "LINUX", NT_X86_XSTATE, gdb, n);
+		return;
+	}
+	if (warn_cmd)
+		ana_warn(warn_cmd, "thread %llu: XSAVE layout of %zu bytes not known to gdb: written as captured",
+			 (unsigned long long)t->tid, t->xstate_len);
+	note(ns, "LINUX", NT_X86_XSTATE, t->xstate, t->xstate_len);
+}
+
 static void emit_thread(const struct snap *s, const struct snap_thread *t,
 			struct note_sink *ns, const char *warn_cmd)
 {
@@ -179,8 +209,12 @@ static void emit_thread(const struct snap *s, const struct snap_thread *t,
 		st.pr_ppid = (__pid_t)v;
 	if (snap_fact_u64(s, "process.pid", &v) == 0)
 		st.pr_pgrp = (__pid_t)v;
-	st.pr_cursig = (short)t->signo;
-	st.pr_info.si_signo = t->signo;
+	/*
+	 * As gcore writes a live process: no current signal (the capture's
+	 * own stop is not one the process got); how the thread was stopped
+	 * goes in NT_SIGINFO.
+	 */
+	st.pr_cursig = 0;
 	st.pr_sigpend = t->sigpending;
 	st.pr_sighold = t->sigmask;
 	if (t->has_regs)
@@ -190,11 +224,12 @@ static void emit_thread(const struct snap *s, const struct snap_thread *t,
 			 (unsigned long long)t->tid);
 	st.pr_fpvalid = t->fpregs != NULL;
 	note(ns, "CORE", NT_PRSTATUS, &st, sizeof(st));
+	emit_siginfo(t, ns);
 	if (t->fpregs)
 		note(ns, "CORE", NT_PRFPREG, t->fpregs,
 		     sizeof(struct user_fpregs_struct));
 	if (t->xstate)
-		note(ns, "LINUX", NT_X86_XSTATE, t->xstate, t->xstate_len);
+		emit_xstate(t, ns, warn_cmd);
 }
 
 static void emit_auxv(const struct snap *s, struct note_sink *ns)

@@ -14,6 +14,7 @@
 #include "datacheck.h"
 #include "elfref.h"
 #include "interpose.h"
+#include "rules.h"
 #include "snapshot.h"
 
 #ifndef STT_GNU_IFUNC
@@ -268,7 +269,7 @@ static enum slot_verdict judge_slot(struct check_ctx *c,
 
 /* How each verdict is reported: type, severity, score. */
 struct slot_report {
-	const char *type;
+	enum rule_id rule;
 	enum fsev sev;
 	unsigned score;
 };
@@ -278,18 +279,18 @@ static struct slot_report slot_report(enum slot_verdict v,
 {
 	switch (v) {
 	case SLOT_PRELOAD:
-		return (struct slot_report){ "preload_interposition",
+		return (struct slot_report){ RULE_preload_interposition,
 					     FSEV_INFO, 10 };
 	case SLOT_PRELOAD_SENSITIVE:
-		return (struct slot_report){ "preload_interposition",
+		return (struct slot_report){ RULE_preload_interposition,
 					     FSEV_MEDIUM, 65 };
 	case SLOT_INTERPOSED:
-		return (struct slot_report){ "interposed_call", FSEV_MEDIUM,
+		return (struct slot_report){ RULE_interposed_call, FSEV_MEDIUM,
 					     60 };
 	case SLOT_UNREACHABLE:
-		return (struct slot_report){ "got_hook", FSEV_HIGH, 90 };
+		return (struct slot_report){ RULE_got_hook, FSEV_HIGH, 90 };
 	default:
-		return (struct slot_report){ "got_hook", FSEV_HIGH,
+		return (struct slot_report){ RULE_got_hook, FSEV_HIGH,
 					     tm ? 85 : 95 };
 	}
 }
@@ -336,8 +337,8 @@ static void got_finding(struct check_ctx *c, const struct module *m,
 			const struct module *tm, enum slot_verdict verdict)
 {
 	struct slot_report how = slot_report(verdict, tm);
-	struct finding *f = finding_add(c->fs, how.type, how.sev, how.score,
-					slot, 8);
+	struct finding *f = finding_new_at(c->fs, how.rule, how.sev, how.score,
+					   slot, 8);
 	char where[400];
 
 	f->region = msnap_find_region(c->s->rd, slot);
@@ -355,8 +356,7 @@ static void relro_finding(struct check_ctx *c, const struct module *m,
 			  uint64_t slot, uint64_t v, uint64_t want,
 			  const char *name, int64_t addend)
 {
-	struct finding *f = finding_add(c->fs, "relro_modified", FSEV_HIGH,
-					80, slot, 8);
+	struct finding *f = finding_new(c->fs, RULE_relro_modified, slot, 8);
 	char where[400];
 
 	f->region = msnap_find_region(c->s->rd, slot);
@@ -448,11 +448,11 @@ static void check_relocs(struct check_ctx *c, const struct module *m,
 
 /* init/fini arrays: every entry into the module's own code. */
 static void check_array(struct check_ctx *c, const struct module *m,
-			const struct slot_win *w, const char *what,
-			uint64_t vaddr, uint64_t size)
+			const struct slot_win *w, enum rule_id rule,
+			const char *what, uint64_t vaddr, uint64_t size)
 {
 	uint64_t k, v;
-	char type[40], where[400];
+	char where[400];
 
 	if (!vaddr || size > (1u << 20))
 		return;
@@ -464,8 +464,7 @@ static void check_array(struct check_ctx *c, const struct module *m,
 			continue;
 		if (!v || v == UINT64_MAX || in_own_code(m, v))
 			continue;
-		snprintf(type, sizeof(type), "%s_hook", what);
-		f = finding_add(c->fs, type, FSEV_HIGH, 90, slot, 8);
+		f = finding_new(c->fs, rule, slot, 8);
 		f->region = msnap_find_region(c->s->rd, slot);
 		finding_module(f, m->path, m->key, slot - m->bias);
 		describe_addr(c->s, c->ms, v, where, sizeof(where));
@@ -495,8 +494,7 @@ static void check_entry(struct check_ctx *c, const struct module *m)
 			continue;
 		if (val == want && in_own_code(m, val))
 			return;
-		f = finding_add(c->fs, "entry_point_modified", FSEV_HIGH, 85,
-				val, 1);
+		f = finding_new(c->fs, RULE_entry_point_modified, val, 1);
 		finding_module(f, m->path, m->key, val - m->bias);
 		describe_addr(c->s, c->ms, val, where, sizeof(where));
 		f->has_target = true;
@@ -521,11 +519,12 @@ int data_check(struct check_ctx *c)
 			continue;
 		win_load(c, m, &w);
 		check_relocs(c, m, &w);
-		check_array(c, m, &w, "init_array", m->ref.init_array,
-			    m->ref.init_arraysz);
-		check_array(c, m, &w, "fini_array", m->ref.fini_array,
-			    m->ref.fini_arraysz);
-		check_array(c, m, &w, "preinit_array", m->ref.preinit_array,
+		check_array(c, m, &w, RULE_init_array_hook, "init_array",
+			    m->ref.init_array, m->ref.init_arraysz);
+		check_array(c, m, &w, RULE_fini_array_hook, "fini_array",
+			    m->ref.fini_array, m->ref.fini_arraysz);
+		check_array(c, m, &w, RULE_preinit_array_hook,
+			    "preinit_array", m->ref.preinit_array,
 			    m->ref.preinit_arraysz);
 		win_free(&w);
 		if (m->is_exe)

@@ -621,23 +621,6 @@ void elfref_free(struct elfref *r)
 
 /* ---- modules of a snapshot ------------------------------------------------- */
 
-const char *ref_status_name(enum ref_status s)
-{
-	switch (s) {
-	case REF_OK:
-		return "ok";
-	case REF_UNAVAILABLE:
-		return "reference_unavailable";
-	case REF_REPLACED:
-		return "replaced";
-	case REF_BROKEN:
-		return "reference_broken";
-	case REF_NOT_ELF:
-		return "not_elf";
-	}
-	return "?";
-}
-
 const char *module_base_name(const struct module *m)
 {
 	const char *s = strrchr(m->path, '/');

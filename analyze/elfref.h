@@ -110,8 +110,6 @@ enum ref_status {
 	REF_NOT_ELF,              /* a data file (locale, cache): not checked */
 };
 
-const char *ref_status_name(enum ref_status s);
-
 struct module {
 	char *path;                   /* pathname column of maps */
 	char dev[16];

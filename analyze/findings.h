@@ -96,6 +96,8 @@ struct check_ctx {
 	struct modules *ms;
 	struct findings *fs;
 	int64_t tracer_pid;           /* -1 when the capture did not say */
+	size_t modules_checked;       /* against their reference */
+	size_t modules_unverified;    /* without one */
 	uint64_t code_bytes;          /* compared with a reference */
 	uint64_t rodata_bytes;        /* read-only segments, the same way */
 	unsigned max_patches;         /* per module, beyond: one summary */
@@ -115,7 +117,24 @@ struct report_head {
 	enum fsev fail_on;
 };
 
-/* Renderings; each returns 0 or -1 (errno set) on a write error. */
+/* LD_PRELOAD, a tracer, ...: a fact about the process, at no address. */
+bool finding_process_level(const struct finding *f);
+
+/*
+ * The report is one document (output.h: findings_doc.c builds it);
+ * text, JSON, YAML and SARIF are renderings of it.  Each returns 0, or
+ * -1 (errno set) on a write error or when out of memory.
+ */
+enum report_format { REPORT_TEXT, REPORT_JSON, REPORT_YAML, REPORT_SARIF };
+
+struct odoc;
+struct odoc *findings_doc(const struct findings *fs,
+			  const struct report_head *h); /* NULL on ENOMEM */
+int findings_print(FILE *fp, const struct findings *fs,
+		   const struct report_head *h, enum report_format f);
+int findings_render_text(FILE *fp, const struct odoc *d);
+int findings_render_sarif(FILE *fp, const struct odoc *d);
+/* The same as findings_print with REPORT_TEXT, REPORT_JSON or _SARIF. */
 int findings_print_text(FILE *fp, const struct findings *fs,
 			const struct report_head *h);
 int findings_print_json(FILE *fp, const struct findings *fs,

@@ -16,6 +16,7 @@
 #include "foreign.h"
 #include "interpose.h"
 #include "jit.h"
+#include "rules.h"
 #include "snapshot.h"
 
 static bool kind_is(const struct snap_region *g, const char *k)
@@ -82,8 +83,8 @@ static void jit_finding(struct check_ctx *c, const struct snap_region *g,
 			uint32_t i, const struct jit_runtime *rt,
 			const char *why)
 {
-	struct finding *f = finding_add(c->fs, "jit_code", FSEV_INFO, 5,
-					g->start, g->end - g->start);
+	struct finding *f = finding_new(c->fs, RULE_jit_code, g->start,
+					g->end - g->start);
 
 	f->region = i;
 	anon_key(f, g, 0);
@@ -114,8 +115,8 @@ static void region_checks(struct check_ctx *c, const struct jit_env *je)
 		if (!module && region_head(c, g, head, sizeof(head)))
 			elf = !memcmp(head, "\177ELF", 4);
 		if (elf) {
-			f = finding_add(c->fs, "elf_in_anon", FSEV_HIGH, 90,
-					g->start, g->end - g->start);
+			f = finding_new(c->fs, RULE_elf_in_anon, g->start,
+					g->end - g->start);
 			if (f) {
 				f->region = i;
 				anon_key(f, g, 0);
@@ -129,9 +130,9 @@ static void region_checks(struct check_ctx *c, const struct jit_env *je)
 		    (rt = jit_region(c, je, i, why, sizeof(why)))) {
 			jit_finding(c, g, i, rt, why);
 		} else if (x && !module) {
-			f = finding_add(c->fs, "anon_exec", FSEV_HIGH,
-					w ? 95 : 85, g->start,
-					g->end - g->start);
+			f = finding_new_at(c->fs, RULE_anon_exec, FSEV_HIGH,
+					   w ? 95 : 85, g->start,
+					   g->end - g->start);
 			if (!f)
 				continue;
 			f->region = i;
@@ -148,8 +149,8 @@ static void region_checks(struct check_ctx *c, const struct jit_env *je)
 			finding_set(f, &f->target, "anon 0x%" PRIx64 "-0x%" PRIx64
 				    " %s", g->start, g->end, g->perms);
 		} else if (x && w) {
-			f = finding_add(c->fs, "rwx_mapping", FSEV_MEDIUM, 60,
-					g->start, g->end - g->start);
+			f = finding_new(c->fs, RULE_rwx_mapping, g->start,
+					g->end - g->start);
 			if (!f)
 				continue;
 			f->region = i;
@@ -319,19 +320,19 @@ static void library_checks(struct check_ctx *c, const char *preload,
 		if (!m->executable)
 			continue;
 		if (m->memfd && (rt = jit_memfd(je, m))) {
-			f = finding_add(c->fs, "jit_code", FSEV_INFO, 5,
-					m->lo, m->hi - m->lo);
+			f = finding_new(c->fs, RULE_jit_code, m->lo,
+					m->hi - m->lo);
 			finding_set(f, &f->evidence,
 				    "code of %s (%s is loaded), mapped twice from its memfd (write xor execute)",
 				    rt->name, module_base_name(rt->m));
 		} else if (m->memfd) {
-			f = finding_add(c->fs, "memfd_exec", FSEV_HIGH, 95,
-					m->lo, m->hi - m->lo);
+			f = finding_new(c->fs, RULE_memfd_exec, m->lo,
+					m->hi - m->lo);
 			finding_set(f, &f->evidence,
 				    "code runs from a memfd: a file that never existed on disk");
 		} else if (m->deleted) {
-			f = finding_add(c->fs, "deleted_backing", FSEV_MEDIUM,
-					50, m->lo, m->hi - m->lo);
+			f = finding_new(c->fs, RULE_deleted_backing, m->lo,
+					m->hi - m->lo);
 			finding_set(f, &f->evidence,
 				    "the file behind this code was deleted after it was mapped (a package upgrade also does this)");
 		}
@@ -344,22 +345,22 @@ static void library_checks(struct check_ctx *c, const char *preload,
 		if (m->needed || m->memfd)
 			continue;
 		if (loaded_by_libc(m)) {
-			f = finding_add(c->fs, "library_loaded_by_libc",
-					FSEV_INFO, 5, m->lo, m->hi - m->lo);
+			f = finding_new(c->fs, RULE_library_loaded_by_libc,
+					m->lo, m->hi - m->lo);
 			finding_set(f, &f->evidence,
 				    "not in the DT_NEEDED closure; a library libc loads itself");
 		} else if (dlopen_used) {
 			/* judged by foreign_late_check, once hooks are known */
 			continue;
 		} else if (gap) {
-			f = finding_add(c->fs, "unexplained_library", FSEV_LOW,
-					30, m->lo, m->hi - m->lo);
+			f = finding_new(c->fs, RULE_unexplained_library,
+					m->lo, m->hi - m->lo);
 			finding_set(f, &f->evidence,
 				    "%s is outside the DT_NEEDED closure as far as it is known: %s has no reference, so what it needs or whether it loads libraries is unknown",
 				    soname_of(m), module_base_name(gap));
 		} else {
-			f = finding_add(c->fs, "injected_library", FSEV_HIGH,
-					85, m->lo, m->hi - m->lo);
+			f = finding_new(c->fs, RULE_injected_library, m->lo,
+					m->hi - m->lo);
 			finding_set(f, &f->evidence,
 				    "%s is neither needed (DT_NEEDED closure, LD_PRELOAD, /etc/ld.so.preload) nor dlopen-able: nothing in the process imports dlopen",
 				    soname_of(m));
@@ -508,8 +509,9 @@ static void preload_file_finding(struct check_ctx *c, const char *list)
 	}
 	loaded = count_named(c, list, &clean);
 	nhooks = named_interposers(c, list, hooks, sizeof(hooks));
-	f = finding_add(c->fs, "ld_so_preload", clean ? FSEV_MEDIUM : FSEV_HIGH,
-			clean ? 65 : 85, 0, 0);
+	f = clean ? finding_new_at(c->fs, RULE_ld_so_preload, FSEV_MEDIUM, 65,
+				   0, 0)
+		  : finding_new(c->fs, RULE_ld_so_preload, 0, 0);
 	set_list_target(f, list);
 	finding_set(f, &f->evidence,
 		    "/etc/ld.so.preload in the process's root names %zu entr%s, %zu loaded here%s: every dynamically linked program started there loads them%s%s",
@@ -529,8 +531,8 @@ static void preload_finding(struct check_ctx *c, const char *value)
 	n = count_named(c, value, &clean);
 	nhooks = named_interposers(c, value, hooks, sizeof(hooks));
 	sev = clean && n && !nhooks ? FSEV_INFO : FSEV_MEDIUM;
-	f = finding_add(c->fs, "ld_preload", sev,
-			sev == FSEV_INFO ? 10 : nhooks ? 65 : 55, 0, 0);
+	f = finding_new_at(c->fs, RULE_ld_preload, sev,
+			   sev == FSEV_INFO ? 10 : nhooks ? 65 : 55, 0, 0);
 	set_list_target(f, value);
 	finding_set(f, &f->evidence,
 		    "LD_PRELOAD is set; %zu preloaded librar%s loaded%s%s%s", n,
@@ -550,14 +552,14 @@ static void env_checks(struct check_ctx *c, const char *preload)
 		preload_finding(c, preload);
 	v = env_value(c, "LD_AUDIT", &keep);
 	if (v) {
-		f = finding_add(c->fs, "ld_audit", FSEV_MEDIUM, 60, 0, 0);
+		f = finding_new(c->fs, RULE_ld_audit, 0, 0);
 		finding_set(f, &f->target, "%s", v);
 		finding_set(f, &f->evidence,
 			    "LD_AUDIT is set: its libraries see every symbol binding");
 		snap_bytes_free(&keep);
 	}
 	if (c->tracer_pid > 0) {
-		f = finding_add(c->fs, "tracer_attached", FSEV_MEDIUM, 50, 0, 0);
+		f = finding_new(c->fs, RULE_tracer_attached, 0, 0);
 		finding_set(f, &f->evidence,
 			    "process %" PRId64 " was tracing this process when the capture began",
 			    c->tracer_pid);
@@ -586,8 +588,8 @@ static void thread_checks(struct check_ctx *c, const struct jit_env *je)
 		/* a runtime running the code it compiled */
 		if (g && jit_region(c, je, (uint32_t)r, where, sizeof(where)))
 			continue;
-		f = finding_add(c->fs, g ? "thread_in_anon" : "thread_ip_unmapped",
-				FSEV_HIGH, 95, ip, 1);
+		f = finding_new(c->fs, g ? RULE_thread_in_anon
+					 : RULE_thread_ip_unmapped, ip, 1);
 		if (!f)
 			return;
 		f->region = r;
@@ -849,9 +851,9 @@ static void judge_dlopened(struct check_ctx *c, const struct module *m)
 		raise_by(&r, FSEV_LOW,
 			 "it is outside the system's library directories and the program's own");
 	}
-	f = finding_add(c->fs, r.sev >= FSEV_MEDIUM ? "injected_library"
-						   : "dlopened_library",
-			r.sev, raise_score[r.sev], m->lo, m->hi - m->lo);
+	f = finding_new_at(c->fs, r.sev >= FSEV_MEDIUM ? RULE_injected_library
+						      : RULE_dlopened_library,
+			   r.sev, raise_score[r.sev], m->lo, m->hi - m->lo);
 	f->region = m->first;
 	finding_module(f, m->path, m->key, 0);
 	finding_set(f, &f->evidence,

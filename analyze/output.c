@@ -223,6 +223,71 @@ void out_fixed(struct onode *parent, const char *key, double v, int decimals)
 	}
 }
 
+/* ---- reading ------------------------------------------------------------ */
+
+const struct onode *odoc_top(const struct odoc *d)
+{
+	return d ? &d->root : NULL;
+}
+
+const struct onode *out_get(const struct onode *map, const char *key)
+{
+	size_t i;
+
+	if (!map || map->kind != ON_MAP)
+		return NULL;
+	for (i = 0; i < map->kids.n; i++)
+		if (!strcmp(map->kids.items[i]->key, key))
+			return map->kids.items[i];
+	return NULL;
+}
+
+size_t out_len(const struct onode *n)
+{
+	return n && (n->kind == ON_MAP || n->kind == ON_SEQ) ? n->kids.n : 0;
+}
+
+const struct onode *out_at(const struct onode *n, size_t i)
+{
+	return i < out_len(n) ? n->kids.items[i] : NULL;
+}
+
+bool out_is_null(const struct onode *n)
+{
+	return !n || n->kind == ON_NULL;
+}
+
+const char *out_get_str(const struct onode *map, const char *key,
+			size_t *len)
+{
+	const struct onode *n = out_get(map, key);
+
+	if (!n || n->kind != ON_STR)
+		return NULL;
+	if (len)
+		*len = n->str.len;
+	return n->str.s;
+}
+
+uint64_t out_get_u64(const struct onode *map, const char *key)
+{
+	const struct onode *n = out_get(map, key);
+
+	if (!n)
+		return 0;
+	switch (n->kind) {
+	case ON_U64:
+	case ON_HEX:
+		return n->u;
+	case ON_I64:
+		return (uint64_t)n->i;
+	case ON_BOOL:
+		return n->b;
+	default:
+		return 0;
+	}
+}
+
 /* ---- text ---------------------------------------------------------------- */
 
 static bool is_scalar(const struct onode *n)
@@ -615,6 +680,11 @@ int out_json_dumpf(const struct json_t *j, FILE *fp)
 		r = -1;
 	free(s);
 	return r;
+}
+
+json_t *out_node_json(const struct onode *n)
+{
+	return json_node(n);
 }
 
 static int render_json(const struct odoc *d, char **text, size_t *len,

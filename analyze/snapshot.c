@@ -421,6 +421,19 @@ static void thread_regs(struct snap_thread *t, const struct ynode *m)
 	}
 }
 
+/* The code and errno of the stop's siginfo, when they fit an int. */
+static void thread_siginfo(struct snap_thread *t, const struct ynode *m)
+{
+	int64_t v;
+
+	if (ynode_i64(ynode_path(m, "siginfo.code"), &v) == 0 &&
+	    v >= INT32_MIN && v <= INT32_MAX)
+		t->si_code = (int)v;
+	if (ynode_i64(ynode_path(m, "siginfo.errno"), &v) == 0 &&
+	    v >= INT32_MIN && v <= INT32_MAX)
+		t->si_errno = (int)v;
+}
+
 static void thread_blobs(struct snap_thread *t, const struct ynode *m)
 {
 	uint8_t *blob = NULL;
@@ -485,8 +498,10 @@ int snap_load_threads(struct snap *s, struct msnap_error *err)
 		t->has_sigpending = ynode_u64(ynode_get(m, "sigpending"),
 					      &t->sigpending) == 0;
 		if (ynode_i64(ynode_path(m, "siginfo.signo"), &signo) == 0 &&
-		    signo > 0 && signo < 128)
+		    signo > 0 && signo < 128) {
 			t->signo = (int)signo;
+			thread_siginfo(t, m);
+		}
 	}
 	return 0;
 }

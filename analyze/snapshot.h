@@ -50,6 +50,7 @@ struct snap_thread {
 	bool has_sigmask, has_sigpending;
 	uint64_t sigmask, sigpending;
 	int signo;                         /* pending stop signal, 0 if unknown */
+	int si_code, si_errno;             /* of that stop's siginfo */
 };
 
 struct snap {

@@ -16,7 +16,27 @@ for p in $pkgs; do
 	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
 	[ "$st" = installed ] || missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
+# Microsoft's SARIF multitool (npm), for check_sarif_github.sh: that test
+# skips without it.  Never fatal: it is a test tool, not a build dependency.
+sarif_multitool() {
+	node -e 'require("@microsoft/sarif-multitool")' 2>/dev/null ||
+		NODE_PATH=$(npm root -g 2>/dev/null) node -e \
+			'require("@microsoft/sarif-multitool")' 2>/dev/null && return 0
+	if ! command -v npm >/dev/null 2>&1; then
+		echo "deps: npm is not installed: the SARIF multitool test will be skipped" >&2
+		return 0
+	fi
+	echo "deps: installing @microsoft/sarif-multitool (npm)" >&2
+	$sudo npm install -g --silent @microsoft/sarif-multitool </dev/null >&2 ||
+		echo "deps: npm install -g @microsoft/sarif-multitool failed: the SARIF multitool test will be skipped" >&2
+}
+
+if [ -z "$missing" ]; then
+	sudo=
+	[ "$(id -u)" = 0 ] || sudo="sudo -n"
+	sarif_multitool
+	exit 0
+fi
 
 echo "deps: installing:$missing" >&2
 cmd="apt-get install -y --no-install-recommends$missing"
@@ -34,3 +54,4 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq </dev/null >&2 || true
 $sudo apt-get install -y -qq --no-install-recommends $missing </dev/null >&2
+sarif_multitool

@@ -18,6 +18,17 @@ JSON_GET="python3 $E2E/json_get.py"
 TEST_NAME=$(basename "$0" .sh)
 VICTIM_TIMEOUT=${VICTIM_TIMEOUT:-120}
 
+# The SARIF of every check the check tests run, for check_sarif_github.sh.
+if [ -d "${MEMSNAP_SARIF_DIR:-}" ]; then
+	case $TEST_NAME in
+	check_sarif_github) ;;
+	*check*)
+		export MEMSNAP_SARIF_REAL=$ANALYZE MEMSNAP_SARIF_TEST=$TEST_NAME
+		ANALYZE=$E2E/sarif_tee.sh
+		;;
+	esac
+fi
+
 SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/memsnap-$TEST_NAME.XXXXXX") || {
 	echo "FAIL: mktemp -d" >&2
 	exit 1
