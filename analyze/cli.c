@@ -30,10 +30,14 @@ void ana_err(const char *cmd, const char *fmt, ...)
 	va_end(ap);
 }
 
+bool ana_quiet;
+
 void ana_warn(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (ana_quiet)
+		return;
 	va_start(ap, fmt);
 	vmessage(cmd, "warning: ", fmt, ap);
 	va_end(ap);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_opts.h"
 #include "disasm.h"
 #include "escape.h"
 #include "baseline.h"
@@ -37,6 +38,7 @@ struct diff_opts {
 	unsigned context;
 	uint64_t max_ranges;
 	const char *fail_on;
+	struct ana_common common;    /* --quiet, --progress */
 };
 
 /* What diff found in one region pair. */
@@ -789,19 +791,7 @@ out:
 
 int cmd_diff(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "stat", no_argument, NULL, 's' },
-		{ "context", required_argument, NULL, 'U' },
-		{ "normalize-pointers", no_argument, NULL, 'n' },
-		{ "max-ranges", required_argument, NULL, 'M' },
-		{ "all", no_argument, NULL, 'a' },
-		{ "no-disasm", no_argument, NULL, 'D' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "layout", no_argument, NULL, 'L' },
-		{ "fail-on", required_argument, NULL, 'F' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct ana_getopt g;
 	struct diff_opts o = {
 		.fmt = OUT_TEXT, .context = DEFAULT_CONTEXT,
 		.max_ranges = DEFAULT_MAX_RANGES, .disasm = true,
@@ -809,62 +799,61 @@ int cmd_diff(int argc, char **argv)
 	uint64_t v;
 	int ch;
 
-	optind = 1;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "sU:naf:h", longopts, NULL)) != -1) {
+	ana_getopt_init(&g, cmd);
+	while ((ch = ana_getopt_next(&g, argc, argv)) != ANA_OPT_END) {
 		switch (ch) {
-		case 's':
+		case ANA_O_STAT:
 			o.stat = true;
 			break;
-		case 'U':
+		case ANA_O_CONTEXT:
+		case ANA_O_CONTEXT_U:
 			if (ana_parse_u64(optarg, false, &v) || v > 1000) {
-				ana_err(cmd, "bad --context '%s'", optarg);
+				ana_usage_error(cmd, "bad --context '%s'", optarg);
 				return ANA_EXIT_ERROR;
 			}
 			o.context = (unsigned)v;
 			break;
-		case 'n':
+		case ANA_O_NORMALIZE:
 			o.normalize = true;
 			break;
-		case 'M':
+		case ANA_O_MAX_RANGES:
 			if (ana_parse_u64(optarg, false, &o.max_ranges)) {
-				ana_err(cmd, "bad --max-ranges '%s'", optarg);
+				ana_usage_error(cmd, "bad --max-ranges '%s'", optarg);
 				return ANA_EXIT_ERROR;
 			}
 			break;
-		case 'a':
+		case ANA_O_ALL:
 			o.all = true;
 			break;
-		case 'D':
+		case ANA_O_NO_DISASM:
 			o.disasm = false;
 			break;
-		case 'f':
+		case ANA_O_FORMAT:
 			if (out_parse_format(optarg, &o.fmt)) {
-				ana_err(cmd, "unknown format '%s'", optarg);
+				ana_usage_error(cmd, "unknown format '%s' (text, json or yaml)",
+						optarg);
 				return ANA_EXIT_ERROR;
 			}
 			break;
-		case 'L':
+		case ANA_O_LAYOUT:
 			o.layout = true;
 			break;
-		case 'F':
+		case ANA_O_FAIL_ON:
 			o.fail_on = optarg;
 			break;
-		case 'h':
+		case ANA_O_HELP:
 			diff_usage(stdout);
 			return ANA_EXIT_OK;
 		default:
-			ana_err(cmd, "unknown option '%s'", argv[optind - 1]);
-			diff_usage(stderr);
+			if (ana_common_option(&o.common, ch))
+				break;
 			return ANA_EXIT_ERROR;
 		}
 	}
-	if (argc - optind != 2) {
-		diff_usage(stderr);
+	if (ana_operands(&g, argc, argv, 2, 2, "two snapshots (or layouts) A B"))
 		return ANA_EXIT_ERROR;
-	}
 	if (o.fail_on && !o.layout) {
-		ana_err(cmd, "--fail-on needs --layout");
+		ana_usage_error(cmd, "--fail-on needs --layout");
 		return ANA_EXIT_ERROR;
 	}
 	if (o.layout)

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_opts.h"
 #include "core_notes.h"
 #include "snapshot.h"
 
@@ -555,12 +556,8 @@ out:
 
 int cmd_export_core(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "threads", required_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct ana_common co = { 0 };
+	struct ana_getopt g;
 	struct msnap_error err = { 0 };
 	const char *out_path = NULL;
 	uint64_t damaged = 0;
@@ -570,29 +567,31 @@ int cmd_export_core(int argc, char **argv)
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	uint64_t threads = ncpu < 1 ? 1 : ncpu > 4 ? 4 : (uint64_t)ncpu;
 
-	while ((c = getopt_long(argc, argv, "o:j:h", opts, NULL)) != -1) {
+	ana_getopt_init(&g, cmd);
+	while ((c = ana_getopt_next(&g, argc, argv)) != ANA_OPT_END) {
 		switch (c) {
-		case 'o': out_path = optarg; break;
-		case 'j':
+		case ANA_O_OUTPUT: out_path = optarg; break;
+		case ANA_O_THREADS:
 			if (ana_parse_u64(optarg, false, &threads) ||
 			    threads < 1 || threads > MAX_THREADS) {
-				ana_err(cmd, "--threads wants 1 to %d, not '%s'",
-					MAX_THREADS, optarg);
+				ana_usage_error(cmd, "--threads wants 1 to %d, not '%s'",
+						MAX_THREADS, optarg);
 				return ANA_EXIT_ERROR;
 			}
 			break;
-		case 'h':
+		case ANA_O_HELP:
 			export_usage(stdout);
 			return ANA_EXIT_OK;
 		default:
-			export_usage(stderr);
+			if (ana_common_option(&co, c))
+				break;
 			return ANA_EXIT_ERROR;
 		}
 	}
-	if (optind != argc - 1 || !out_path) {
-		if (!out_path)
-			ana_err(cmd, "-o CORE is required (a core must be seekable)");
-		export_usage(stderr);
+	if (ana_operands(&g, argc, argv, 1, 1, "one snapshot FILE"))
+		return ANA_EXIT_ERROR;
+	if (!out_path) {
+		ana_usage_error(cmd, "-o CORE is required (a core must be seekable)");
 		return ANA_EXIT_ERROR;
 	}
 	if (!strcmp(out_path, "-")) {

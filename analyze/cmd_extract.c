@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_opts.h"
 #include "escape.h"
 #include "snapshot.h"
 
@@ -231,16 +232,8 @@ static void list_spans(const struct snap *s, const struct span *sp, size_t n)
 
 int cmd_extract(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "region", required_argument, NULL, 'r' },
-		{ "addr", required_argument, NULL, 'a' },
-		{ "size", required_argument, NULL, 's' },
-		{ "path", required_argument, NULL, 'p' },
-		{ "list", no_argument, NULL, 'l' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct ana_common co = { 0 };
+	struct ana_getopt g;
 	const char *out_path = NULL, *name = NULL;
 	bool have_addr = false, have_size = false, list = false;
 	uint64_t addr = 0, size = 0, v;
@@ -254,48 +247,52 @@ int cmd_extract(int argc, char **argv)
 	struct snap s = { .fd = -1 };
 	bool opened = false, created = false;
 
-	while ((c = getopt_long(argc, argv, "r:a:s:p:lo:h", opts, NULL)) != -1) {
+	ana_getopt_init(&g, cmd);
+	while ((c = ana_getopt_next(&g, argc, argv)) != ANA_OPT_END) {
 		switch (c) {
-		case 'r':
+		case ANA_O_REGION:
 			if (ana_parse_u64(optarg, false, &v) ||
 			    v >= MSNAP_MAX_REGIONS) {
-				ana_err(cmd, "bad region index '%s'", optarg);
+				ana_usage_error(cmd, "bad region index '%s'", optarg);
 				return ANA_EXIT_ERROR;
 			}
 			region = (int64_t)v;
 			break;
-		case 'a':
+		case ANA_O_ADDR:
 			if (ana_parse_u64(optarg, false, &addr)) {
-				ana_err(cmd, "bad address '%s'", optarg);
+				ana_usage_error(cmd, "bad address '%s'", optarg);
 				return ANA_EXIT_ERROR;
 			}
 			have_addr = true;
 			break;
-		case 's':
+		case ANA_O_SIZE:
 			if (ana_parse_u64(optarg, true, &size)) {
-				ana_err(cmd, "bad size '%s'", optarg);
+				ana_usage_error(cmd, "bad size '%s'", optarg);
 				return ANA_EXIT_ERROR;
 			}
 			have_size = true;
 			break;
-		case 'p': name = optarg; break;
-		case 'l': list = true; break;
-		case 'o': out_path = optarg; break;
-		case 'h':
+		case ANA_O_PATH: name = optarg; break;
+		case ANA_O_LIST: list = true; break;
+		case ANA_O_OUTPUT: out_path = optarg; break;
+		case ANA_O_HELP:
 			extract_usage(stdout);
 			return ANA_EXIT_OK;
 		default:
-			extract_usage(stderr);
+			if (ana_common_option(&co, c))
+				break;
 			return ANA_EXIT_ERROR;
 		}
 	}
 	modes = (region >= 0) + have_addr + (name != NULL);
-	if (optind != argc - 1 || modes != 1 || have_addr != have_size) {
-		if (modes != 1)
-			ana_err(cmd, "give one of --region, --addr with --size, --path");
-		else if (have_addr != have_size)
-			ana_err(cmd, "--addr and --size go together");
-		extract_usage(stderr);
+	if (ana_operands(&g, argc, argv, 1, 1, "one snapshot FILE"))
+		return ANA_EXIT_ERROR;
+	if (modes != 1) {
+		ana_usage_error(cmd, "give one of --region, --addr with --size, --path");
+		return ANA_EXIT_ERROR;
+	}
+	if (have_addr != have_size) {
+		ana_usage_error(cmd, "--addr and --size go together");
 		return ANA_EXIT_ERROR;
 	}
 	if (snap_open(&s, argv[optind], &err)) {

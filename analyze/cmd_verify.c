@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_opts.h"
 #include "escape.h"
 #include "output.h"
 #include "snapshot.h"
@@ -132,13 +133,8 @@ static void put_summary(struct onode *root, const struct snap *s,
 
 int cmd_verify(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "threads", required_argument, NULL, 'j' },
-		{ "quick", no_argument, NULL, 'q' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct ana_common co = { 0 };
+	struct ana_getopt g;
 	struct problems probs = { .lock = PTHREAD_MUTEX_INITIALIZER };
 	struct msnap_verify_report rep;
 	struct msnap_error err = { 0 }, lerr = { 0 };
@@ -150,38 +146,38 @@ int cmd_verify(int argc, char **argv)
 	struct snap s;
 	int c, r, ret = ANA_EXIT_ERROR;
 
-	while ((c = getopt_long(argc, argv, "j:f:hq", opts, NULL)) != -1) {
+	ana_getopt_init(&g, cmd);
+	while ((c = ana_getopt_next(&g, argc, argv)) != ANA_OPT_END) {
 		switch (c) {
-		case 'q':
+		case ANA_O_QUICK:
 			flags |= MSNAP_VERIFY_QUICK;
 			break;
-		case 'j':
+		case ANA_O_THREADS:
 			if (ana_parse_u64(optarg, false, &threads) ||
 			    threads < 1 || threads > 1024) {
-				ana_err(cmd, "--threads wants 1 to 1024, not '%s'",
-					optarg);
+				ana_usage_error(cmd, "--threads wants 1 to 1024, not '%s'",
+						optarg);
 				return ANA_EXIT_ERROR;
 			}
 			break;
-		case 'f':
+		case ANA_O_FORMAT:
 			if (out_parse_format(optarg, &fmt)) {
-				ana_err(cmd, "unknown format '%s' (text, json or yaml)",
-					optarg);
+				ana_usage_error(cmd, "unknown format '%s' (text, json or yaml)",
+						optarg);
 				return ANA_EXIT_ERROR;
 			}
 			break;
-		case 'h':
+		case ANA_O_HELP:
 			verify_usage(stdout);
 			return ANA_EXIT_OK;
 		default:
-			verify_usage(stderr);
+			if (ana_common_option(&co, c))
+				break;
 			return ANA_EXIT_ERROR;
 		}
 	}
-	if (optind != argc - 1) {
-		verify_usage(stderr);
+	if (ana_operands(&g, argc, argv, 1, 1, "one snapshot FILE"))
 		return ANA_EXIT_ERROR;
-	}
 	if (snap_open(&s, argv[optind], &err)) {
 		ana_err_msnap(cmd, &err);
 		return ANA_EXIT_ERROR;
