@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "aprogress.h"
 #include "cli.h"
 
 static void vmessage(const char *cmd, const char *what, const char *fmt,
@@ -16,6 +17,7 @@ static void vmessage(const char *cmd, const char *what, const char *fmt,
 static void vmessage(const char *cmd, const char *what, const char *fmt,
 		     va_list ap)
 {
+	ana_before_message();
 	fprintf(stderr, "memsnap-analyze: %s: %s", cmd, what);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);

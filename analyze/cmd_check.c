@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "cli_opts.h"
+#include "aprogress.h"
 #include "codecheck.h"
 #include "datacheck.h"
 #include "elfref.h"
@@ -206,6 +207,7 @@ static int print_report(const struct check_opts *o, const struct snap *s,
 int cmd_check(int argc, char **argv)
 {
 	struct check_opts o;
+	struct progress prog;
 	struct snap s;
 	struct modules ms = { 0 };
 	struct findings fs = { 0 };
@@ -242,7 +244,10 @@ int cmd_check(int argc, char **argv)
 	c.tracer_pid = snap_fact_i64(&s, "process.tracer_pid", &tracer) ? -1
 									 : tracer;
 	reference_findings(&c, &h.modules_checked, &h.modules_unverified);
-	if (run_checks(&c)) {
+	ana_progress_begin(&prog, &o.common, "check", 0, s.rd);
+	r = run_checks(&c);
+	ana_progress_end(&prog, s.rd);
+	if (r) {
 		ana_err(cmd, "%s", c.msg);
 		goto out_findings;
 	}

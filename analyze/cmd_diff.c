@@ -13,9 +13,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cli_opts.h"
+#include "aprogress.h"
 #include "disasm.h"
 #include "escape.h"
 #include "baseline.h"
@@ -719,7 +721,9 @@ static int content_diff(const struct diff_opts *o, const char *pa,
 			const char *pb)
 {
 	struct diff_ctx c;
-	int rc = ANA_EXIT_ERROR;
+	int r, rc = ANA_EXIT_ERROR;
+	struct ana_common co;
+	struct progress prog;
 	struct onode *root;
 
 	memset(&c, 0, sizeof(c));
@@ -754,7 +758,16 @@ static int content_diff(const struct diff_opts *o, const char *pa,
 		printf("--- a %s\n+++ b %s\n", pa, pb);
 		fflush(stdout);
 	}
-	if (run_pairs(&c)) {
+	co = o->common;
+	if (o->fmt == OUT_TEXT && isatty(STDOUT_FILENO) && co.progress == 0)
+		co.progress = -1;   /* its lines would cut the report */
+	ana_progress_begin(&prog, &co, "diff", 0, c.sa.rd);
+	if (prog.on)
+		msnap_reader_set_progress(c.sb.rd, &prog);
+	r = run_pairs(&c);
+	msnap_reader_set_progress(c.sb.rd, NULL);
+	ana_progress_end(&prog, c.sa.rd);
+	if (r) {
 		ana_err(cmd, "%s", c.err.msg);
 		goto out;
 	}

@@ -28,6 +28,7 @@
 
 #include "cli.h"
 #include "cli_opts.h"
+#include "aprogress.h"
 #include "core_notes.h"
 #include "snapshot.h"
 
@@ -324,6 +325,7 @@ struct data_job {
 	uint64_t damaged;
 	int ret;
 	struct msnap_error err;
+	struct progress *prog;
 };
 
 static void *data_worker(void *arg)
@@ -381,6 +383,7 @@ static void *data_worker(void *arg)
 		j->ret = write_chunk(j->fd, c, &s->regions[c->region],
 				     j->ld[c->region].offset, ps, raw, zeros,
 				     &j->err);
+		progress_add(j->prog, c->raw_size);
 		if (j->ret)
 			break;
 	}
@@ -398,7 +401,7 @@ out:
  */
 static int write_data(struct snap *s, int fd, const struct load *ld,
 		      unsigned threads, uint64_t *damaged,
-		      struct msnap_error *err)
+		      struct progress *prog, struct msnap_error *err)
 {
 	struct data_job jobs[MAX_THREADS];
 	pthread_t tids[MAX_THREADS];
@@ -413,7 +416,7 @@ static int write_data(struct snap *s, int fd, const struct load *ld,
 	for (k = 0; k < threads; k++) {
 		jobs[k] = (struct data_job){
 			.s = s, .rd = k ? NULL : s->rd, .fd = fd, .ld = ld,
-			.first = k, .step = threads,
+			.first = k, .step = threads, .prog = prog,
 		};
 	}
 	for (k = 1; k < threads; k++)
@@ -484,7 +487,8 @@ static int check_machine(const struct snap *s, struct msnap_error *err)
 }
 
 static int export_core(struct snap *s, int fd, unsigned threads,
-		       uint64_t *damaged, struct msnap_error *err)
+		       uint64_t *damaged, struct progress *prog,
+		       struct msnap_error *err)
 {
 	struct note_sink count = { .fd = -1 }, ns = { .fd = fd };
 	struct load *ld = NULL;
@@ -546,7 +550,7 @@ static int export_core(struct snap *s, int fd, unsigned threads,
 		r = msnap_fail(err, MSNAP_E_STATE, -1,
 			       "notes changed size between passes");
 	if (!r)
-		r = write_data(s, fd, ld, threads, damaged, err);
+		r = write_data(s, fd, ld, threads, damaged, prog, err);
 out:
 	free(ns.buf);
 	free(ld);
@@ -558,6 +562,7 @@ int cmd_export_core(int argc, char **argv)
 {
 	struct ana_common co = { 0 };
 	struct ana_getopt g;
+	struct progress prog;
 	struct msnap_error err = { 0 };
 	const char *out_path = NULL;
 	uint64_t damaged = 0;
@@ -611,7 +616,10 @@ int cmd_export_core(int argc, char **argv)
 	fd = ana_create_output(cmd, out_path);
 	if (fd < 0)
 		goto out;
-	r = export_core(&s, fd, (unsigned)threads, &damaged, &err);
+	ana_progress_begin(&prog, &co, "export-core", ana_stored_bytes(s.rd),
+			   NULL);
+	r = export_core(&s, fd, (unsigned)threads, &damaged, &prog, &err);
+	ana_progress_end(&prog, NULL);
 	if (close(fd) && !r)
 		r = msnap_fail_errno(&err, "closing %s", out_path);
 	if (r) {

@@ -18,6 +18,7 @@
 
 #include "cli.h"
 #include "cli_opts.h"
+#include "aprogress.h"
 #include "escape.h"
 #include "snapshot.h"
 
@@ -60,6 +61,7 @@ static void gap_flush(struct gaps *g)
 	if (g->state < 0)
 		return;
 	if (g->lines < MAX_GAP_LINES) {
+		ana_before_message();
 		fprintf(stderr, "0x%" PRIx64 "-0x%" PRIx64 ": %s (written as zeros)\n",
 			g->start, g->end, msnap_page_state_name(g->state));
 		g->lines++;
@@ -88,7 +90,7 @@ static void gap_add(struct gaps *g, uint64_t start, uint64_t end, int st)
 
 static int stream_span(struct snap *s, const struct span *sp, int fd,
 		       uint8_t *buf, size_t piece, uint8_t *states,
-		       struct gaps *g)
+		       struct gaps *g, struct progress *prog)
 {
 	const uint64_t ps = s->info->page_size;
 	uint64_t addr = sp->start, len, first, b, pend;
@@ -115,6 +117,7 @@ static int stream_span(struct snap *s, const struct span *sp, int fd,
 			ana_err(cmd, "writing the output: %s", strerror(errno));
 			return -1;
 		}
+		progress_add(prog, len);
 		addr += len;
 	}
 	return 0;
@@ -234,6 +237,8 @@ int cmd_extract(int argc, char **argv)
 {
 	struct ana_common co = { 0 };
 	struct ana_getopt g;
+	struct progress prog;
+	uint64_t total;
 	const char *out_path = NULL, *name = NULL;
 	bool have_addr = false, have_size = false, list = false;
 	uint64_t addr = 0, size = 0, v;
@@ -332,9 +337,16 @@ int cmd_extract(int argc, char **argv)
 		ana_err(cmd, "out of memory");
 		goto out;
 	}
+	for (i = 0, total = 0; i < nspans; i++)
+		total += spans[i].end - spans[i].start;
+	ana_progress_begin(&prog, &co, "extract", total, NULL);
 	for (i = 0; i < nspans; i++)
-		if (stream_span(&s, &spans[i], fd, buf, piece, states, &gaps))
-			goto out;
+		if (stream_span(&s, &spans[i], fd, buf, piece, states, &gaps,
+				&prog))
+			break;
+	ana_progress_end(&prog, NULL);
+	if (i < nspans)
+		goto out;
 	gap_flush(&gaps);
 	if (gaps.dropped)
 		fprintf(stderr, "... and %" PRIu64 " more ranges written as zeros\n",

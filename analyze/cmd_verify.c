@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "cli_opts.h"
+#include "aprogress.h"
 #include "escape.h"
 #include "output.h"
 #include "snapshot.h"
@@ -29,6 +30,7 @@ struct problems {
 	enum out_format fmt;
 	struct onode *seq;
 	uint64_t count;
+	struct progress prog;      /* erased before a problem is printed */
 };
 
 static void verify_usage(FILE *fp)
@@ -52,6 +54,7 @@ static void on_problem(void *arg, int64_t offset, const char *message)
 	pthread_mutex_lock(&p->lock);
 	p->count++;
 	if (p->fmt == OUT_TEXT) {
+		progress_clear(&p->prog);
 		/* As found: a long verify shows its problems early. */
 		if (offset >= 0)
 			printf("problem at offset %" PRId64 ": ", offset);
@@ -194,8 +197,11 @@ int cmd_verify(int argc, char **argv)
 		probs.seq = out_seq(root, "problems");
 	if (s.scanned_after_error)
 		on_problem(&probs, s.trailer_error.offset, s.trailer_error.msg);
+	ana_progress_begin(&probs.prog, &co, "verify",
+			   ana_stored_bytes(s.rd), s.rd);
 	r = msnap_verify(s.rd, (unsigned)threads, flags, &rep, on_problem,
 			 &probs, &err);
+	ana_progress_end(&probs.prog, s.rd);
 	if (r && r != -MSNAP_E_CHECKSUM && r != -MSNAP_E_TRUNCATED) {
 		ana_err_msnap(cmd, &err);
 		goto out;

@@ -398,7 +398,7 @@ static int keep_verified(struct dump *d)
 
 	if (!d->precopy)
 		return 0;
-	progress_phase(&d->prog, "verifying", 0);
+	progress_phase(&d->prog, "frozen: verifying", 0);
 	for (i = 0; i < d->regions.n && !gone(d) && !signals_caught(); i++) {
 		const struct region *r = &d->regions.v[i];
 
@@ -844,7 +844,7 @@ static int copy_all(struct dump *d)
 	size_t ri, k;
 	uint8_t *p;
 
-	progress_phase(&d->prog, "copying", d->present_bytes);
+	progress_phase(&d->prog, "frozen: copying", d->present_bytes);
 	for (ri = 0; ri < d->regions.n && !gone(d); ri++) {
 		wk = &d->work[ri];
 		if (wk->from_child)     /* --cow: read after the thaw */
@@ -1518,7 +1518,8 @@ int dump_run(const struct cap_options *opt)
 	bar = opt->progress == PROGRESS_ON ||
 	      (opt->progress == PROGRESS_AUTO && !opt->quiet &&
 	       isatty(STDERR_FILENO));
-	progress_init(&d->prog, bar);
+	progress_init(&d->prog, bar, "memsnap");
+	progress_phase(&d->prog, "starting", 0);
 	ret = preflight(d);
 	if (!ret && !signals_caught())
 		ret = precopy_stage(d);
