@@ -43,7 +43,7 @@ for job in "verify $snap" "export-core $snap -o $core" \
 	rm -f "$core" "$ext"
 	# shellcheck disable=SC2086
 	on_tty "$SCRATCH/$name.tty" "$ANALYZE" $job
-	assert_matches "$SCRATCH/$name.tty" "memsnap-analyze: $name( |\\[)"
+	assert_matches "$SCRATCH/$name.tty" "memsnap-analyze: $name([^:]|$)"
 	rm -f "$core" "$ext"
 	# shellcheck disable=SC2086
 	"$ANALYZE" $job 2>&1 | cat >"$SCRATCH/$name.pipe"
