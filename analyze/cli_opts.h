@@ -57,6 +57,13 @@ bool ana_common_option(struct ana_common *co, int id);
 /* Should a progress line be drawn on stderr? */
 bool ana_progress_wanted(const struct ana_common *co);
 
+/* The --help lines of the options of struct ana_common. */
+#define ANA_HELP_PROGRESS \
+	"  -q, --quiet           no progress line, no warnings\n" \
+	"      --progress        a progress line on stderr (default: if it\n" \
+	"                        is a terminal)\n" \
+	"      --no-progress     no progress line\n"
+
 /* The long name of an option, for messages ("--format"). */
 const char *ana_opt_name(enum ana_opt_id id);
 

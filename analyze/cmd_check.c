@@ -56,6 +56,9 @@ static void check_usage(FILE *fp)
 		"      --no-host         never use this machine's files as references\n"
 		"      --allowlist FILE  suppress findings by id (one per line)\n"
 		"      --max-patches N   patches listed per module (default 64, 0: all)\n"
+		ANA_HELP_PROGRESS
+		"\n"
+		"example: memsnap-analyze check evidence.msnap --fail-on medium --format sarif\n"
 		"\n"
 		"References are used only when their identity (build-id, else size and\n"
 		"mtime, else device:inode) matches what the capture recorded.\n"

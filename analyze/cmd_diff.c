@@ -84,9 +84,10 @@ static void diff_usage(FILE *fp)
 		"usage: memsnap-analyze diff [options] A.msnap B.msnap\n"
 		"       memsnap-analyze diff --layout [--fail-on RULES] BASE NEW\n"
 		"\n"
-		"  -s, --stat                counts only; decompresses nothing\n"
-		"  -U, --context N           unchanged hexdump rows around a change (2)\n"
-		"  -n, --normalize-pointers  compare pointers into matched regions as\n"
+		"      --stat                counts only; decompresses nothing\n"
+		"  -C, --context N           unchanged hexdump rows around a change (2;\n"
+		"                            -U N is the same)\n"
+		"      --normalize-pointers  compare pointers into matched regions as\n"
 		"                            region+offset (runs with different ASLR)\n"
 		"      --max-ranges N        byte ranges shown per region (32)\n"
 		"  -a, --all                 list unchanged regions and every range\n"
@@ -96,6 +97,12 @@ static void diff_usage(FILE *fp)
 		"                            a snapshot or a layout baseline\n"
 		"      --fail-on RULES       layout rules that make the exit status 1\n"
 		"                            (%s)\n"
+		ANA_HELP_PROGRESS
+		"                            (on a terminal, not with a text report\n"
+		"                            to the terminal)\n"
+		"\n"
+		"examples: memsnap-analyze diff --stat before.msnap after.msnap\n"
+		"          memsnap-analyze diff --layout --fail-on new-module,rwx base.yaml new.msnap\n"
 		"\n"
 		"exit status: 0 same, 1 different, 2 error\n",
 		LAYOUT_DEFAULT_FAIL_ON);

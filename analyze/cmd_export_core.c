@@ -48,10 +48,13 @@ struct load {
 static void export_usage(FILE *fp)
 {
 	fprintf(fp,
-		"usage: memsnap-analyze export-core [--threads N] FILE -o CORE\n"
+		"usage: memsnap-analyze export-core [options] FILE -o CORE\n"
 		"\n"
-		"  -o, --output CORE  new regular file (mode 0600); then: gdb EXE CORE\n"
-		"  -j, --threads N    decompression threads (default: CPUs, at most 4)\n"
+		"  -o, --output CORE     new regular file (mode 0600); then: gdb EXE CORE\n"
+		"  -j, --threads N       decompression threads (default: CPUs, at most 4)\n"
+		ANA_HELP_PROGRESS
+		"\n"
+		"example: memsnap-analyze export-core evidence.msnap -o core && gdb /usr/sbin/nginx core\n"
 		"\n"
 		"exit status: 0 written, 1 written with damaged chunks as zeros,\n"
 		"             2 not written\n");

@@ -46,14 +46,18 @@ static void extract_usage(FILE *fp)
 		"       memsnap-analyze extract FILE --addr ADDR --size N [-o OUT|-]\n"
 		"       memsnap-analyze extract FILE --path NAME [--list] [-o OUT|-]\n"
 		"\n"
-		"  -r, --region N     region N (see info --regions)\n"
-		"  -a, --addr ADDR    start address (0x hex or decimal)\n"
-		"  -s, --size N       bytes from ADDR (suffixes K, M, G)\n"
-		"  -p, --path NAME    every region mapped from NAME, in address order\n"
-		"                     (a NAME without '/' also matches a basename)\n"
-		"  -l, --list         print the regions selected and stop\n"
-		"  -o, --output OUT   new file (mode 0600); '-' or none: stdout,\n"
-		"                     which must not be a terminal\n");
+		"  -R, --region N        region N (see info --list-regions)\n"
+		"  -A, --addr ADDR       start address (0x hex or decimal)\n"
+		"  -S, --size N          bytes from ADDR (suffixes K, M, G)\n"
+		"      --path NAME       every region mapped from NAME, in address\n"
+		"                        order (a NAME without '/' also matches a\n"
+		"                        basename)\n"
+		"  -l, --list            print the regions selected and stop\n"
+		"  -o, --output OUT      new file (mode 0600); '-' or none: stdout,\n"
+		"                        which must not be a terminal\n"
+		ANA_HELP_PROGRESS
+		"\n"
+		"example: memsnap-analyze extract evidence.msnap --path libc.so.6 -o libc.bin\n");
 }
 
 static void gap_flush(struct gaps *g)

@@ -27,7 +27,9 @@ static void layout_usage(FILE *fp)
 		"thread count) as a YAML baseline for `diff --layout`.  FILE may be\n"
 		"a snapshot (also --layout-only) or a baseline (it is rewritten).\n"
 		"\n"
-		"  -o, --output FILE   write there (a new file) instead of stdout\n");
+		"  -o, --output FILE     write there (a new file) instead of stdout\n"
+		"\n"
+		"example: memsnap-analyze layout base.msnap -o ci/layout.yaml\n");
 }
 
 int cmd_layout(int argc, char **argv)

@@ -70,13 +70,15 @@ static void search_usage(FILE *fp)
 		"  -m, --max N            show the first N hits (all are counted; 0: all)\n"
 		"  -C, --context N        bytes shown before and after a hit (default 16)\n"
 		"  -r, --regions LIST     exec, anon, heap, stack, file or all (default)\n"
-		"  -p, --path NAME        only regions mapped from NAME (or its basename)\n"
+		"      --path NAME        only regions mapped from NAME (or its basename)\n"
 		"  -j, --threads N        threads that read the snapshot\n"
-		"      --block-size SIZE  bytes read at a time per region (default 8M)\n"
+		"  -B, --block-size SIZE  bytes read at a time per region (default 8M)\n"
 		"  -f, --format F         text (default), json or yaml\n"
 		"\n"
 		"Only stored pages are searched (zero pages as zeros); the rest is listed\n"
-		"as not scanned.  exit status: 0 no hit, 1 hits, 2 error\n");
+		"as not scanned.  exit status: 0 no hit, 1 hits, 2 error\n"
+		"\n"
+		"example: memsnap-analyze search evidence.msnap --string 'BEGIN RSA' --max 5\n");
 }
 
 static int set_kind(struct sopts *o, enum pkind k, const char *arg)

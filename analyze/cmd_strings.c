@@ -61,15 +61,18 @@ static void strings_usage(FILE *fp)
 		"  -n, --min N            strings of at least N characters (default 4)\n"
 		"  -w, --utf16            also UTF-16LE strings\n"
 		"  -r, --regions LIST     exec, anon, heap, stack, file or all (default)\n"
-		"  -p, --path NAME        only regions mapped from NAME (or its basename)\n"
+		"      --path NAME        only regions mapped from NAME (or its basename)\n"
 		"  -j, --threads N        threads that read the snapshot\n"
-		"      --block-size SIZE  bytes read at a time per region (default 8M)\n"
+		"  -B, --block-size SIZE  bytes read at a time per region (default 8M)\n"
 		"  -f, --format F         text (default: ADDRESS REGION ENCODING TEXT), json, yaml\n"
 		"\n"
 		"Printable: ASCII 0x20-0x7e and tab.  Only stored pages are read (zero pages\n"
 		"hold no strings); the rest is listed as not scanned.  A string longer than\n"
 		"%u characters is shown cut, with its full length.\n"
-		"exit status: 0, or 2 on error\n", MAX_KEEP);
+		"exit status: 0, or 2 on error\n"
+		"\n"
+		"example: memsnap-analyze strings evidence.msnap -n 8 --regions heap | grep -i passw\n",
+		MAX_KEEP);
 }
 
 static bool printable(uint8_t b)

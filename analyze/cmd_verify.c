@@ -36,12 +36,15 @@ struct problems {
 static void verify_usage(FILE *fp)
 {
 	fprintf(fp,
-		"usage: memsnap-analyze verify [--quick] [--threads N] [--format text|json|yaml] FILE\n"
+		"usage: memsnap-analyze verify [options] FILE\n"
 		"\n"
-		"  -q, --quick        every checksum and page hash, but no SHA-256\n"
-		"                     recomputed (fast triage; not for custody)\n"
-		"  -j, --threads N    decompression workers (default: one per CPU)\n"
-		"  -f, --format F     text (default), json or yaml\n"
+		"      --quick           every checksum and page hash, but no SHA-256\n"
+		"                        recomputed (fast triage; not for custody)\n"
+		"  -j, --threads N       decompression workers (default: one per CPU)\n"
+		"  -f, --format FMT      text (default), json or yaml\n"
+		ANA_HELP_PROGRESS
+		"\n"
+		"example: memsnap-analyze verify --format json evidence.msnap\n"
 		"\n"
 		"exit status: 0 intact, 1 damaged or cut short, 2 unreadable\n");
 }
