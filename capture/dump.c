@@ -1015,6 +1015,10 @@ static int open_scanner(struct dump *d)
 	for (tries = 0;; tries++) {
 		if (!pages_open(&d->ps, d->t.procfd, &d->err))
 			return 0;
+		if (errno == EACCES || errno == EPERM) {
+			target_explain_eperm(&d->t, &d->err);
+			return -1;
+		}
 		if (errno != ESRCH || tries == 5 || !target_same(&d->t))
 			return -1;
 		nanosleep(&pause, NULL);
@@ -1412,6 +1416,16 @@ static void say(const char *fmt, ...)
 /* What is left behind after a failure, for the message. */
 static void say_failure(struct dump *d, const char *what)
 {
+	char named[700];
+	const char *p = strstr(what, "/proc/PID/");
+
+	/* the readers below know only a /proc fd: name the pid here */
+	if (p && d->t.pid) {
+		snprintf(named, sizeof(named), "%.*s/proc/%d/%s",
+			 (int)(p - what), what, (int)d->t.pid,
+			 p + strlen("/proc/PID/"));
+		what = named;
+	}
 	if (d->out_open && d->keep_partial && !d->out.is_stdout)
 		say("%s; partial snapshot left in %s", what,
 		    output_leftover(&d->out));

@@ -311,6 +311,11 @@ static bool status_ids(const char *status, const char *key, unsigned long id[4])
 			     &id[0], &id[1], &id[2], &id[3]) == 4;
 }
 
+void target_explain_eperm(const struct target *t, struct cap_error *err)
+{
+	tgt_explain_eperm(t, t->pid, err);
+}
+
 void tgt_explain_eperm(const struct target *t, pid_t tid,
 		       struct cap_error *err)
 {
