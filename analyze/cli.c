@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "aprogress.h"
 #include "cli.h"
 
 static void vmessage(const char *cmd, const char *what, const char *fmt,
@@ -16,6 +17,7 @@ static void vmessage(const char *cmd, const char *what, const char *fmt,
 static void vmessage(const char *cmd, const char *what, const char *fmt,
 		     va_list ap)
 {
+	ana_before_message();
 	fprintf(stderr, "memsnap-analyze: %s: %s", cmd, what);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
@@ -30,10 +32,14 @@ void ana_err(const char *cmd, const char *fmt, ...)
 	va_end(ap);
 }
 
+bool ana_quiet;
+
 void ana_warn(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (ana_quiet)
+		return;
 	va_start(ap, fmt);
 	vmessage(cmd, "warning: ", fmt, ap);
 	va_end(ap);

@@ -34,7 +34,10 @@ void ana_err(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Same, with the reader's message (it names the offset). */
 void ana_err_msnap(const char *cmd, const struct msnap_error *err);
-/* "memsnap-analyze: <cmd>: warning: <message>\n". */
+/* --quiet: no warnings (errors are always said). */
+extern bool ana_quiet;
+
+/* "memsnap-analyze: <cmd>: warning: <message>\n", unless ana_quiet. */
 void ana_warn(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /*

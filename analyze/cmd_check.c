@@ -13,6 +13,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_opts.h"
+#include "aprogress.h"
 #include "codecheck.h"
 #include "datacheck.h"
 #include "elfref.h"
@@ -34,6 +36,7 @@ struct check_opts {
 	const char *allowlist;
 	unsigned max_patches;
 	const char *path;
+	struct ana_common common;    /* --quiet, --progress */
 };
 
 static void check_usage(FILE *fp)
@@ -53,6 +56,9 @@ static void check_usage(FILE *fp)
 		"      --no-host         never use this machine's files as references\n"
 		"      --allowlist FILE  suppress findings by id (one per line)\n"
 		"      --max-patches N   patches listed per module (default 64, 0: all)\n"
+		ANA_HELP_PROGRESS
+		"\n"
+		"example: memsnap-analyze check evidence.msnap --fail-on medium --format sarif\n"
 		"\n"
 		"References are used only when their identity (build-id, else size and\n"
 		"mtime, else device:inode) matches what the capture recorded.\n"
@@ -73,26 +79,13 @@ static int select_format(const char *name, enum report_format *f)
 			*f = (enum report_format)i;
 			return 0;
 		}
-	ana_err(cmd, "unknown format '%s' (text, json, yaml, sarif)", name);
+	ana_usage_error(cmd, "unknown format '%s' (text, json, yaml, sarif)", name);
 	return -1;
 }
 
-enum { OPT_FAIL_ON = 256, OPT_SYSROOT, OPT_REF, OPT_NO_HOST, OPT_ALLOW,
-       OPT_MAX_PATCHES };
-
 static int parse_opts(int argc, char **argv, struct check_opts *o)
 {
-	static const struct option longopts[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
-		{ "sysroot", required_argument, NULL, OPT_SYSROOT },
-		{ "ref", required_argument, NULL, OPT_REF },
-		{ "no-host", no_argument, NULL, OPT_NO_HOST },
-		{ "allowlist", required_argument, NULL, OPT_ALLOW },
-		{ "max-patches", required_argument, NULL, OPT_MAX_PATCHES },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct ana_getopt g;
 	uint64_t v;
 	int c;
 
@@ -100,59 +93,54 @@ static int parse_opts(int argc, char **argv, struct check_opts *o)
 	o->fail_on = FSEV_LOW;
 	o->max_patches = 64;
 	o->ref.refs = o->refs;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+f:h", longopts, NULL)) != -1) {
+	ana_getopt_init(&g, cmd);
+	while ((c = ana_getopt_next(&g, argc, argv)) != ANA_OPT_END) {
 		switch (c) {
-		case 'f':
+		case ANA_O_FORMAT:
 			if (select_format(optarg, &o->fmt))
 				return -1;
 			break;
-		case OPT_FAIL_ON:
+		case ANA_O_FAIL_ON:
 			if (fsev_parse(optarg, &o->fail_on)) {
-				ana_err(cmd, "unknown severity '%s' (info, low, medium, high)",
+				ana_usage_error(cmd, "unknown severity '%s' (info, low, medium, high)",
 					optarg);
 				return -1;
 			}
 			break;
-		case OPT_SYSROOT:
+		case ANA_O_SYSROOT:
 			o->ref.sysroot = optarg;
 			break;
-		case OPT_REF:
+		case ANA_O_REF:
 			if (o->ref.nrefs == MAX_REFS) {
-				ana_err(cmd, "at most %d --ref", MAX_REFS);
+				ana_usage_error(cmd, "at most %d --ref", MAX_REFS);
 				return -1;
 			}
 			o->refs[o->ref.nrefs++] = optarg;
 			break;
-		case OPT_NO_HOST:
+		case ANA_O_NO_HOST:
 			o->ref.no_host = true;
 			break;
-		case OPT_ALLOW:
+		case ANA_O_ALLOWLIST:
 			o->allowlist = optarg;
 			break;
-		case OPT_MAX_PATCHES:
+		case ANA_O_MAX_PATCHES:
 			if (ana_parse_u64(optarg, false, &v) || v > 1000000) {
-				ana_err(cmd, "bad --max-patches '%s'", optarg);
+				ana_usage_error(cmd, "bad --max-patches '%s'", optarg);
 				return -1;
 			}
 			o->max_patches = (unsigned)v;
 			break;
-		case 'h':
+		case ANA_O_HELP:
 			check_usage(stdout);
 			return 1;
 		default:
-			ana_err(cmd, "unknown or incomplete option '%s'",
-				argv[optind - 1]);
-			check_usage(stderr);
+			if (ana_common_option(&o->common, c))
+				break;
 			return -1;
 		}
 	}
-	if (optind != argc - 1) {
-		ana_err(cmd, "expected one snapshot file");
-		check_usage(stderr);
+	if (ana_operands(&g, argc, argv, 1, 1, "one snapshot FILE"))
 		return -1;
-	}
 	o->path = argv[optind];
 	return 0;
 }
@@ -255,6 +243,7 @@ static int print_report(const struct check_opts *o, const struct snap *s,
 int cmd_check(int argc, char **argv)
 {
 	struct check_opts o;
+	struct progress prog;
 	struct snap s;
 	struct modules ms = { 0 };
 	struct findings fs = { 0 };
@@ -279,7 +268,10 @@ int cmd_check(int argc, char **argv)
 	c.max_patches = o.max_patches;
 	c.tracer_pid = snap_fact_i64(&s, "process.tracer_pid", &tracer) ? -1
 									 : tracer;
-	if (run_checks(&c)) {
+	ana_progress_begin(&prog, &o.common, "check", 0, s.rd);
+	r = run_checks(&c);
+	ana_progress_end(&prog, s.rd);
+	if (r) {
 		ana_err(cmd, "%s", c.msg);
 		goto out_findings;
 	}

@@ -13,8 +13,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "cli_opts.h"
+#include "aprogress.h"
 #include "disasm.h"
 #include "escape.h"
 #include "baseline.h"
@@ -37,6 +40,7 @@ struct diff_opts {
 	unsigned context;
 	uint64_t max_ranges;
 	const char *fail_on;
+	struct ana_common common;    /* --quiet, --progress */
 };
 
 /* What diff found in one region pair. */
@@ -80,9 +84,10 @@ static void diff_usage(FILE *fp)
 		"usage: memsnap-analyze diff [options] A.msnap B.msnap\n"
 		"       memsnap-analyze diff --layout [--fail-on RULES] BASE NEW\n"
 		"\n"
-		"  -s, --stat                counts only; decompresses nothing\n"
-		"  -U, --context N           unchanged hexdump rows around a change (2)\n"
-		"  -n, --normalize-pointers  compare pointers into matched regions as\n"
+		"      --stat                counts only; decompresses nothing\n"
+		"  -C, --context N           unchanged hexdump rows around a change (2;\n"
+		"                            -U N is the same)\n"
+		"      --normalize-pointers  compare pointers into matched regions as\n"
 		"                            region+offset (runs with different ASLR)\n"
 		"      --max-ranges N        byte ranges shown per region (32)\n"
 		"  -a, --all                 list unchanged regions and every range\n"
@@ -92,6 +97,12 @@ static void diff_usage(FILE *fp)
 		"                            a snapshot or a layout baseline\n"
 		"      --fail-on RULES       layout rules that make the exit status 1\n"
 		"                            (%s)\n"
+		ANA_HELP_PROGRESS
+		"                            (on a terminal, not with a text report\n"
+		"                            to the terminal)\n"
+		"\n"
+		"examples: memsnap-analyze diff --stat before.msnap after.msnap\n"
+		"          memsnap-analyze diff --layout --fail-on new-module,rwx base.yaml new.msnap\n"
 		"\n"
 		"exit status: 0 same, 1 different, 2 error\n",
 		LAYOUT_DEFAULT_FAIL_ON);
@@ -717,7 +728,9 @@ static int content_diff(const struct diff_opts *o, const char *pa,
 			const char *pb)
 {
 	struct diff_ctx c;
-	int rc = ANA_EXIT_ERROR;
+	int r, rc = ANA_EXIT_ERROR;
+	struct ana_common co;
+	struct progress prog;
 	struct onode *root;
 
 	memset(&c, 0, sizeof(c));
@@ -752,7 +765,16 @@ static int content_diff(const struct diff_opts *o, const char *pa,
 		printf("--- a %s\n+++ b %s\n", pa, pb);
 		fflush(stdout);
 	}
-	if (run_pairs(&c)) {
+	co = o->common;
+	if (o->fmt == OUT_TEXT && isatty(STDOUT_FILENO) && co.progress == 0)
+		co.progress = -1;   /* its lines would cut the report */
+	ana_progress_begin(&prog, &co, "diff", 0, c.sa.rd);
+	if (prog.on)
+		msnap_reader_set_progress(c.sb.rd, &prog);
+	r = run_pairs(&c);
+	msnap_reader_set_progress(c.sb.rd, NULL);
+	ana_progress_end(&prog, c.sa.rd);
+	if (r) {
 		ana_err(cmd, "%s", c.err.msg);
 		goto out;
 	}
@@ -789,19 +811,7 @@ out:
 
 int cmd_diff(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "stat", no_argument, NULL, 's' },
-		{ "context", required_argument, NULL, 'U' },
-		{ "normalize-pointers", no_argument, NULL, 'n' },
-		{ "max-ranges", required_argument, NULL, 'M' },
-		{ "all", no_argument, NULL, 'a' },
-		{ "no-disasm", no_argument, NULL, 'D' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "layout", no_argument, NULL, 'L' },
-		{ "fail-on", required_argument, NULL, 'F' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct ana_getopt g;
 	struct diff_opts o = {
 		.fmt = OUT_TEXT, .context = DEFAULT_CONTEXT,
 		.max_ranges = DEFAULT_MAX_RANGES, .disasm = true,
@@ -809,62 +819,61 @@ int cmd_diff(int argc, char **argv)
 	uint64_t v;
 	int ch;
 
-	optind = 1;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "sU:naf:h", longopts, NULL)) != -1) {
+	ana_getopt_init(&g, cmd);
+	while ((ch = ana_getopt_next(&g, argc, argv)) != ANA_OPT_END) {
 		switch (ch) {
-		case 's':
+		case ANA_O_STAT:
 			o.stat = true;
 			break;
-		case 'U':
+		case ANA_O_CONTEXT:
+		case ANA_O_CONTEXT_U:
 			if (ana_parse_u64(optarg, false, &v) || v > 1000) {
-				ana_err(cmd, "bad --context '%s'", optarg);
+				ana_usage_error(cmd, "bad --context '%s'", optarg);
 				return ANA_EXIT_ERROR;
 			}
 			o.context = (unsigned)v;
 			break;
-		case 'n':
+		case ANA_O_NORMALIZE:
 			o.normalize = true;
 			break;
-		case 'M':
+		case ANA_O_MAX_RANGES:
 			if (ana_parse_u64(optarg, false, &o.max_ranges)) {
-				ana_err(cmd, "bad --max-ranges '%s'", optarg);
+				ana_usage_error(cmd, "bad --max-ranges '%s'", optarg);
 				return ANA_EXIT_ERROR;
 			}
 			break;
-		case 'a':
+		case ANA_O_ALL:
 			o.all = true;
 			break;
-		case 'D':
+		case ANA_O_NO_DISASM:
 			o.disasm = false;
 			break;
-		case 'f':
+		case ANA_O_FORMAT:
 			if (out_parse_format(optarg, &o.fmt)) {
-				ana_err(cmd, "unknown format '%s'", optarg);
+				ana_usage_error(cmd, "unknown format '%s' (text, json or yaml)",
+						optarg);
 				return ANA_EXIT_ERROR;
 			}
 			break;
-		case 'L':
+		case ANA_O_LAYOUT:
 			o.layout = true;
 			break;
-		case 'F':
+		case ANA_O_FAIL_ON:
 			o.fail_on = optarg;
 			break;
-		case 'h':
+		case ANA_O_HELP:
 			diff_usage(stdout);
 			return ANA_EXIT_OK;
 		default:
-			ana_err(cmd, "unknown option '%s'", argv[optind - 1]);
-			diff_usage(stderr);
+			if (ana_common_option(&o.common, ch))
+				break;
 			return ANA_EXIT_ERROR;
 		}
 	}
-	if (argc - optind != 2) {
-		diff_usage(stderr);
+	if (ana_operands(&g, argc, argv, 2, 2, "two snapshots (or layouts) A B"))
 		return ANA_EXIT_ERROR;
-	}
 	if (o.fail_on && !o.layout) {
-		ana_err(cmd, "--fail-on needs --layout");
+		ana_usage_error(cmd, "--fail-on needs --layout");
 		return ANA_EXIT_ERROR;
 	}
 	if (o.layout)

@@ -27,6 +27,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_opts.h"
+#include "aprogress.h"
 #include "core_notes.h"
 #include "open_snapshot.h"
 #include "snapshot.h"
@@ -47,10 +49,13 @@ struct load {
 static void export_usage(FILE *fp)
 {
 	fprintf(fp,
-		"usage: memsnap-analyze export-core [--threads N] FILE -o CORE\n"
+		"usage: memsnap-analyze export-core [options] FILE -o CORE\n"
 		"\n"
-		"  -o, --output CORE  new regular file (mode 0600); then: gdb EXE CORE\n"
-		"  -j, --threads N    decompression threads (default: CPUs, at most 4)\n"
+		"  -o, --output CORE     new regular file (mode 0600); then: gdb EXE CORE\n"
+		"  -j, --threads N       decompression threads (default: CPUs, at most 4)\n"
+		ANA_HELP_PROGRESS
+		"\n"
+		"example: memsnap-analyze export-core evidence.msnap -o core && gdb /usr/sbin/nginx core\n"
 		"\n"
 		"exit status: 0 written, 1 written with damaged chunks as zeros,\n"
 		"             2 not written\n");
@@ -324,6 +329,7 @@ struct data_job {
 	uint64_t damaged;
 	int ret;
 	struct msnap_error err;
+	struct progress *prog;
 };
 
 static void *data_worker(void *arg)
@@ -381,6 +387,7 @@ static void *data_worker(void *arg)
 		j->ret = write_chunk(j->fd, c, &s->regions[c->region],
 				     j->ld[c->region].offset, ps, raw, zeros,
 				     &j->err);
+		progress_add(j->prog, c->raw_size);
 		if (j->ret)
 			break;
 	}
@@ -398,7 +405,7 @@ out:
  */
 static int write_data(struct snap *s, int fd, const struct load *ld,
 		      unsigned threads, uint64_t *damaged,
-		      struct msnap_error *err)
+		      struct progress *prog, struct msnap_error *err)
 {
 	struct data_job jobs[MAX_THREADS];
 	pthread_t tids[MAX_THREADS];
@@ -413,7 +420,7 @@ static int write_data(struct snap *s, int fd, const struct load *ld,
 	for (k = 0; k < threads; k++) {
 		jobs[k] = (struct data_job){
 			.s = s, .rd = k ? NULL : s->rd, .fd = fd, .ld = ld,
-			.first = k, .step = threads,
+			.first = k, .step = threads, .prog = prog,
 		};
 	}
 	for (k = 1; k < threads; k++)
@@ -484,7 +491,8 @@ static int check_machine(const struct snap *s, struct msnap_error *err)
 }
 
 static int export_core(struct snap *s, int fd, unsigned threads,
-		       uint64_t *damaged, struct msnap_error *err)
+		       uint64_t *damaged, struct progress *prog,
+		       struct msnap_error *err)
 {
 	struct note_sink count = { .fd = -1 }, ns = { .fd = fd };
 	struct load *ld = NULL;
@@ -546,7 +554,7 @@ static int export_core(struct snap *s, int fd, unsigned threads,
 		r = msnap_fail(err, MSNAP_E_STATE, -1,
 			       "notes changed size between passes");
 	if (!r)
-		r = write_data(s, fd, ld, threads, damaged, err);
+		r = write_data(s, fd, ld, threads, damaged, prog, err);
 out:
 	free(ns.buf);
 	free(ld);
@@ -556,12 +564,9 @@ out:
 
 int cmd_export_core(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "threads", required_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct ana_common co = { 0 };
+	struct ana_getopt g;
+	struct progress prog;
 	struct msnap_error err = { 0 };
 	const char *out_path = NULL;
 	uint64_t damaged = 0;
@@ -571,29 +576,31 @@ int cmd_export_core(int argc, char **argv)
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	uint64_t threads = ncpu < 1 ? 1 : ncpu > 4 ? 4 : (uint64_t)ncpu;
 
-	while ((c = getopt_long(argc, argv, "o:j:h", opts, NULL)) != -1) {
+	ana_getopt_init(&g, cmd);
+	while ((c = ana_getopt_next(&g, argc, argv)) != ANA_OPT_END) {
 		switch (c) {
-		case 'o': out_path = optarg; break;
-		case 'j':
+		case ANA_O_OUTPUT: out_path = optarg; break;
+		case ANA_O_THREADS:
 			if (ana_parse_u64(optarg, false, &threads) ||
 			    threads < 1 || threads > MAX_THREADS) {
-				ana_err(cmd, "--threads wants 1 to %d, not '%s'",
-					MAX_THREADS, optarg);
+				ana_usage_error(cmd, "--threads wants 1 to %d, not '%s'",
+						MAX_THREADS, optarg);
 				return ANA_EXIT_ERROR;
 			}
 			break;
-		case 'h':
+		case ANA_O_HELP:
 			export_usage(stdout);
 			return ANA_EXIT_OK;
 		default:
-			export_usage(stderr);
+			if (ana_common_option(&co, c))
+				break;
 			return ANA_EXIT_ERROR;
 		}
 	}
-	if (optind != argc - 1 || !out_path) {
-		if (!out_path)
-			ana_err(cmd, "-o CORE is required (a core must be seekable)");
-		export_usage(stderr);
+	if (ana_operands(&g, argc, argv, 1, 1, "one snapshot FILE"))
+		return ANA_EXIT_ERROR;
+	if (!out_path) {
+		ana_usage_error(cmd, "-o CORE is required (a core must be seekable)");
 		return ANA_EXIT_ERROR;
 	}
 	if (!strcmp(out_path, "-")) {
@@ -605,7 +612,10 @@ int cmd_export_core(int argc, char **argv)
 	fd = ana_create_output(cmd, out_path);
 	if (fd < 0)
 		goto out;
-	r = export_core(&s, fd, (unsigned)threads, &damaged, &err);
+	ana_progress_begin(&prog, &co, "export-core", ana_stored_bytes(s.rd),
+			   NULL);
+	r = export_core(&s, fd, (unsigned)threads, &damaged, &prog, &err);
+	ana_progress_end(&prog, NULL);
 	if (close(fd) && !r)
 		r = msnap_fail_errno(&err, "closing %s", out_path);
 	if (r) {

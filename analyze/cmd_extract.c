@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_opts.h"
+#include "aprogress.h"
 #include "escape.h"
 #include "open_snapshot.h"
 #include "snapshot.h"
@@ -45,14 +47,18 @@ static void extract_usage(FILE *fp)
 		"       memsnap-analyze extract FILE --addr ADDR --size N [-o OUT|-]\n"
 		"       memsnap-analyze extract FILE --path NAME [--list] [-o OUT|-]\n"
 		"\n"
-		"  -r, --region N     region N (see info --regions)\n"
-		"  -a, --addr ADDR    start address (0x hex or decimal)\n"
-		"  -s, --size N       bytes from ADDR (suffixes K, M, G)\n"
-		"  -p, --path NAME    every region mapped from NAME, in address order\n"
-		"                     (a NAME without '/' also matches a basename)\n"
-		"  -l, --list         print the regions selected and stop\n"
-		"  -o, --output OUT   new file (mode 0600); '-' or none: stdout,\n"
-		"                     which must not be a terminal\n");
+		"  -R, --region N        region N (see info --list-regions)\n"
+		"  -A, --addr ADDR       start address (0x hex or decimal)\n"
+		"  -S, --size N          bytes from ADDR (suffixes K, M, G)\n"
+		"      --path NAME       every region mapped from NAME, in address\n"
+		"                        order (a NAME without '/' also matches a\n"
+		"                        basename)\n"
+		"  -l, --list            print the regions selected and stop\n"
+		"  -o, --output OUT      new file (mode 0600); '-' or none: stdout,\n"
+		"                        which must not be a terminal\n"
+		ANA_HELP_PROGRESS
+		"\n"
+		"example: memsnap-analyze extract evidence.msnap --path libc.so.6 -o libc.bin\n");
 }
 
 static void gap_flush(struct gaps *g)
@@ -60,6 +66,7 @@ static void gap_flush(struct gaps *g)
 	if (g->state < 0)
 		return;
 	if (g->lines < MAX_GAP_LINES) {
+		ana_before_message();
 		fprintf(stderr, "0x%" PRIx64 "-0x%" PRIx64 ": %s (written as zeros)\n",
 			g->start, g->end, msnap_page_state_name(g->state));
 		g->lines++;
@@ -88,7 +95,7 @@ static void gap_add(struct gaps *g, uint64_t start, uint64_t end, int st)
 
 static int stream_span(struct snap *s, const struct span *sp, int fd,
 		       uint8_t *buf, size_t piece, uint8_t *states,
-		       struct gaps *g)
+		       struct gaps *g, struct progress *prog)
 {
 	const uint64_t ps = s->info->page_size;
 	uint64_t addr = sp->start, len, first, b, pend;
@@ -115,6 +122,7 @@ static int stream_span(struct snap *s, const struct span *sp, int fd,
 			ana_err(cmd, "writing the output: %s", strerror(errno));
 			return -1;
 		}
+		progress_add(prog, len);
 		addr += len;
 	}
 	return 0;
@@ -232,16 +240,10 @@ static void list_spans(const struct snap *s, const struct span *sp, size_t n)
 
 int cmd_extract(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "region", required_argument, NULL, 'r' },
-		{ "addr", required_argument, NULL, 'a' },
-		{ "size", required_argument, NULL, 's' },
-		{ "path", required_argument, NULL, 'p' },
-		{ "list", no_argument, NULL, 'l' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct ana_common co = { 0 };
+	struct ana_getopt g;
+	struct progress prog;
+	uint64_t total;
 	const char *out_path = NULL, *name = NULL;
 	bool have_addr = false, have_size = false, list = false;
 	uint64_t addr = 0, size = 0, v;
@@ -254,48 +256,52 @@ int cmd_extract(int argc, char **argv)
 	struct snap s = { .fd = -1 };
 	bool opened = false, created = false;
 
-	while ((c = getopt_long(argc, argv, "r:a:s:p:lo:h", opts, NULL)) != -1) {
+	ana_getopt_init(&g, cmd);
+	while ((c = ana_getopt_next(&g, argc, argv)) != ANA_OPT_END) {
 		switch (c) {
-		case 'r':
+		case ANA_O_REGION:
 			if (ana_parse_u64(optarg, false, &v) ||
 			    v >= MSNAP_MAX_REGIONS) {
-				ana_err(cmd, "bad region index '%s'", optarg);
+				ana_usage_error(cmd, "bad region index '%s'", optarg);
 				return ANA_EXIT_ERROR;
 			}
 			region = (int64_t)v;
 			break;
-		case 'a':
+		case ANA_O_ADDR:
 			if (ana_parse_u64(optarg, false, &addr)) {
-				ana_err(cmd, "bad address '%s'", optarg);
+				ana_usage_error(cmd, "bad address '%s'", optarg);
 				return ANA_EXIT_ERROR;
 			}
 			have_addr = true;
 			break;
-		case 's':
+		case ANA_O_SIZE:
 			if (ana_parse_u64(optarg, true, &size)) {
-				ana_err(cmd, "bad size '%s'", optarg);
+				ana_usage_error(cmd, "bad size '%s'", optarg);
 				return ANA_EXIT_ERROR;
 			}
 			have_size = true;
 			break;
-		case 'p': name = optarg; break;
-		case 'l': list = true; break;
-		case 'o': out_path = optarg; break;
-		case 'h':
+		case ANA_O_PATH: name = optarg; break;
+		case ANA_O_LIST: list = true; break;
+		case ANA_O_OUTPUT: out_path = optarg; break;
+		case ANA_O_HELP:
 			extract_usage(stdout);
 			return ANA_EXIT_OK;
 		default:
-			extract_usage(stderr);
+			if (ana_common_option(&co, c))
+				break;
 			return ANA_EXIT_ERROR;
 		}
 	}
 	modes = (region >= 0) + have_addr + (name != NULL);
-	if (optind != argc - 1 || modes != 1 || have_addr != have_size) {
-		if (modes != 1)
-			ana_err(cmd, "give one of --region, --addr with --size, --path");
-		else if (have_addr != have_size)
-			ana_err(cmd, "--addr and --size go together");
-		extract_usage(stderr);
+	if (ana_operands(&g, argc, argv, 1, 1, "one snapshot FILE"))
+		return ANA_EXIT_ERROR;
+	if (modes != 1) {
+		ana_usage_error(cmd, "give one of --region, --addr with --size, --path");
+		return ANA_EXIT_ERROR;
+	}
+	if (have_addr != have_size) {
+		ana_usage_error(cmd, "--addr and --size go together");
 		return ANA_EXIT_ERROR;
 	}
 	if (ana_open_snapshot(cmd, argv[optind], ANA_OPEN_REGIONS, &s))
@@ -329,9 +335,16 @@ int cmd_extract(int argc, char **argv)
 		ana_err(cmd, "out of memory");
 		goto out;
 	}
+	for (i = 0, total = 0; i < nspans; i++)
+		total += spans[i].end - spans[i].start;
+	ana_progress_begin(&prog, &co, "extract", total, NULL);
 	for (i = 0; i < nspans; i++)
-		if (stream_span(&s, &spans[i], fd, buf, piece, states, &gaps))
-			goto out;
+		if (stream_span(&s, &spans[i], fd, buf, piece, states, &gaps,
+				&prog))
+			break;
+	ana_progress_end(&prog, NULL);
+	if (i < nspans)
+		goto out;
 	gap_flush(&gaps);
 	if (gaps.dropped)
 		fprintf(stderr, "... and %" PRIu64 " more ranges written as zeros\n",

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_opts.h"
 #include "output.h"
 #include "open_snapshot.h"
 #include "snapshot.h"
@@ -21,13 +22,16 @@ static const char cmd[] = "info";
 static void info_usage(FILE *fp)
 {
 	fprintf(fp,
-		"usage: memsnap-analyze info [--regions] [--threads] [--format text|json|yaml] FILE\n"
+		"usage: memsnap-analyze info [options] FILE\n"
 		"\n"
-		"  -r, --regions      list every region with its page counts (and\n"
-		"                     how many were read from swap)\n"
-		"  -t, --threads      list every thread with rip and rsp\n"
-		"  -a, --all          both\n"
-		"  -f, --format F     text (default), json or yaml\n");
+		"      --list-regions  list every region with its page counts (and\n"
+		"                      how many were read from swap)\n"
+		"      --list-threads  list every thread with rip and rsp\n"
+		"  -a, --all           both\n"
+		"  -f, --format FMT    text (default), json or yaml\n"
+		"  -h, --help          this help\n"
+		"\n"
+		"example: memsnap-analyze info --list-regions evidence.msnap\n");
 }
 
 /* Copy a string or !!binary fact, if present. */
@@ -375,46 +379,37 @@ static void put_threads(const struct snap *s, struct onode *root)
 
 int cmd_info(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "regions", no_argument, NULL, 'r' },
-		{ "threads", no_argument, NULL, 't' },
-		{ "all", no_argument, NULL, 'a' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	enum out_format fmt = OUT_TEXT;
 	bool regions = false, threads = false;
 	struct msnap_error err = { 0 };
 	struct odoc *doc = NULL;
+	struct ana_getopt g;
 	struct onode *root;
 	struct snap s;
 	int c, ret = ANA_EXIT_ERROR;
 
-	while ((c = getopt_long(argc, argv, "rtaf:h", opts, NULL)) != -1) {
+	ana_getopt_init(&g, cmd);
+	while ((c = ana_getopt_next(&g, argc, argv)) != ANA_OPT_END) {
 		switch (c) {
-		case 'r': regions = true; break;
-		case 't': threads = true; break;
-		case 'a': regions = threads = true; break;
-		case 'f':
+		case ANA_O_LIST_REGIONS: regions = true; break;
+		case ANA_O_LIST_THREADS: threads = true; break;
+		case ANA_O_ALL: regions = threads = true; break;
+		case ANA_O_FORMAT:
 			if (out_parse_format(optarg, &fmt)) {
-				ana_err(cmd, "unknown format '%s' (text, json or yaml)",
-					optarg);
+				ana_usage_error(cmd, "unknown format '%s' (text, json or yaml)",
+						optarg);
 				return ANA_EXIT_ERROR;
 			}
 			break;
-		case 'h':
+		case ANA_O_HELP:
 			info_usage(stdout);
 			return ANA_EXIT_OK;
 		default:
-			info_usage(stderr);
 			return ANA_EXIT_ERROR;
 		}
 	}
-	if (optind != argc - 1) {
-		info_usage(stderr);
+	if (ana_operands(&g, argc, argv, 1, 1, "one snapshot FILE"))
 		return ANA_EXIT_ERROR;
-	}
 	if (ana_open_snapshot(cmd, argv[optind], ANA_OPEN_WARN_MANIFEST |
 			      ANA_OPEN_REGIONS | ANA_OPEN_THREADS, &s))
 		return ANA_EXIT_ERROR;

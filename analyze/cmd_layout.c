@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_opts.h"
 #include "escape.h"
 #include "baseline.h"
 #include "output.h"
@@ -26,16 +27,14 @@ static void layout_usage(FILE *fp)
 		"thread count) as a YAML baseline for `diff --layout`.  FILE may be\n"
 		"a snapshot (also --layout-only) or a baseline (it is rewritten).\n"
 		"\n"
-		"  -o, --output FILE   write there (a new file) instead of stdout\n");
+		"  -o, --output FILE     write there (a new file) instead of stdout\n"
+		"\n"
+		"example: memsnap-analyze layout base.msnap -o ci/layout.yaml\n");
 }
 
 int cmd_layout(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct ana_getopt g;
 	const char *out_path = NULL;
 	struct msnap_error err = { 0 };
 	struct layout l;
@@ -43,26 +42,21 @@ int cmd_layout(int argc, char **argv)
 	size_t len = 0;
 	int ch, fd = STDOUT_FILENO, rc = ANA_EXIT_ERROR;
 
-	optind = 1;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+	ana_getopt_init(&g, cmd);
+	while ((ch = ana_getopt_next(&g, argc, argv)) != ANA_OPT_END) {
 		switch (ch) {
-		case 'o':
+		case ANA_O_OUTPUT:
 			out_path = optarg;
 			break;
-		case 'h':
+		case ANA_O_HELP:
 			layout_usage(stdout);
 			return ANA_EXIT_OK;
 		default:
-			ana_err(cmd, "unknown option '%s'", argv[optind - 1]);
-			layout_usage(stderr);
 			return ANA_EXIT_ERROR;
 		}
 	}
-	if (argc - optind != 1) {
-		layout_usage(stderr);
+	if (ana_operands(&g, argc, argv, 1, 1, "one snapshot or baseline FILE"))
 		return ANA_EXIT_ERROR;
-	}
 	if (layout_load(&l, argv[optind], &err)) {
 		ana_err_msnap(cmd, &err);
 		return ANA_EXIT_ERROR;

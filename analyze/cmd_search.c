@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_opts.h"
 #include "escape.h"
 #include "hexline.h"
 #include "output.h"
@@ -70,13 +71,15 @@ static void search_usage(FILE *fp)
 		"  -m, --max N            show the first N hits (all are counted; 0: all)\n"
 		"  -C, --context N        bytes shown before and after a hit (default 16)\n"
 		"  -r, --regions LIST     exec, anon, heap, stack, file or all (default)\n"
-		"  -p, --path NAME        only regions mapped from NAME (or its basename)\n"
+		"      --path NAME        only regions mapped from NAME (or its basename)\n"
 		"  -j, --threads N        threads that read the snapshot\n"
-		"      --block-size SIZE  bytes read at a time per region (default 8M)\n"
+		"  -B, --block-size SIZE  bytes read at a time per region (default 8M)\n"
 		"  -f, --format F         text (default), json or yaml\n"
 		"\n"
 		"Only stored pages are searched (zero pages as zeros); the rest is listed\n"
-		"as not scanned.  exit status: 0 no hit, 1 hits, 2 error\n");
+		"as not scanned.  exit status: 0 no hit, 1 hits, 2 error\n"
+		"\n"
+		"example: memsnap-analyze search evidence.msnap --string 'BEGIN RSA' --max 5\n");
 }
 
 static int set_kind(struct sopts *o, enum pkind k, const char *arg)
@@ -94,23 +97,7 @@ static int set_kind(struct sopts *o, enum pkind k, const char *arg)
 
 static int parse_opts(int argc, char **argv, struct sopts *o)
 {
-	static const struct option longopts[] = {
-		{ "string", required_argument, NULL, 's' },
-		{ "hex", required_argument, NULL, 'x' },
-		{ "regex", required_argument, NULL, 'e' },
-		{ "pointer-to", required_argument, NULL, 'P' },
-		{ "utf16", no_argument, NULL, 'w' },
-		{ "ignore-case", no_argument, NULL, 'i' },
-		{ "max", required_argument, NULL, 'm' },
-		{ "context", required_argument, NULL, 'C' },
-		{ "regions", required_argument, NULL, 'r' },
-		{ "path", required_argument, NULL, 'p' },
-		{ "threads", required_argument, NULL, 'j' },
-		{ "block-size", required_argument, NULL, 'B' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct ana_getopt g;
 	const char *bad;
 	uint64_t v;
 	int c;
@@ -119,85 +106,77 @@ static int parse_opts(int argc, char **argv, struct sopts *o)
 	o->context = 16;
 	o->scan.scan.overlap = MSCAN_OVERLAP;
 	o->scan.scan.reverse = true;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "s:x:e:P:wim:C:r:p:j:f:h",
-				longopts, NULL)) != -1) {
+	ana_getopt_init(&g, cmd);
+	while ((c = ana_getopt_next(&g, argc, argv)) != ANA_OPT_END) {
 		switch (c) {
-		case 's':
+		case ANA_O_STRING:
 			if (set_kind(o, PK_STRING, optarg))
 				return -1;
 			break;
-		case 'x':
+		case ANA_O_HEX:
 			if (set_kind(o, PK_HEX, optarg))
 				return -1;
 			break;
-		case 'e':
+		case ANA_O_REGEX:
 			if (set_kind(o, PK_REGEX, optarg))
 				return -1;
 			break;
-		case 'P':
+		case ANA_O_POINTER_TO:
 			if (set_kind(o, PK_POINTER, optarg))
 				return -1;
 			if (ana_parse_u64(optarg, false, &o->pointer))
 				return ana_usage_error(cmd, "bad address '%s'", optarg);
 			break;
-		case 'w': o->utf16 = true; break;
-		case 'i': o->nocase = true; break;
-		case 'm':
+		case ANA_O_UTF16: o->utf16 = true; break;
+		case ANA_O_IGNORE_CASE: o->nocase = true; break;
+		case ANA_O_MAX:
 			if (ana_parse_u64(optarg, false, &o->max))
 				return ana_usage_error(cmd, "bad --max '%s'", optarg);
 			break;
-		case 'C':
+		case ANA_O_CONTEXT:
 			if (ana_parse_u64(optarg, false, &o->context) ||
 			    o->context > MAX_CONTEXT)
 				return ana_usage_error(cmd, "bad --context '%s' (0 to %d)",
 						   optarg, MAX_CONTEXT);
 			break;
-		case 'r':
+		case ANA_O_REGIONS:
 			if (mscan_parse_regions(optarg, &o->scan.scan.regions,
 						&bad))
 				return ana_usage_error(cmd, "unknown region class in '%s' (exec, anon, heap, stack, file, all)",
 						   optarg);
 			break;
-		case 'p':
+		case ANA_O_PATH:
 			o->scan.scan.path = optarg;
 			break;
-		case 'B':
+		case ANA_O_BLOCK_SIZE:
 			if (mscan_parse_block(optarg, &o->scan.scan.piece))
 				return ana_usage_error(cmd, "bad --block-size '%s' (4K to 256M)",
 						   optarg);
 			break;
-		case 'j':
+		case ANA_O_THREADS:
 			if (ana_parse_u64(optarg, false, &v) || v < 1 || v > 64)
 				return ana_usage_error(cmd, "bad --threads '%s' (1 to 64)",
 						   optarg);
 			o->scan.scan.threads = (unsigned)v;
 			break;
-		case 'f':
+		case ANA_O_FORMAT:
 			if (out_parse_format(optarg, &o->fmt))
 				return ana_usage_error(cmd, "unknown format '%s' (text, json or yaml)",
 						   optarg);
 			break;
-		case 'h':
+		case ANA_O_HELP:
 			search_usage(stdout);
 			return 1;
 		default:
-			if (optopt && strchr("sxePmCrpjf", optopt))
-				return ana_usage_error(cmd, "option -%c needs a value",
-						   optopt);
-			if (optopt)
-				return ana_usage_error(cmd, "unknown option -%c", optopt);
-			return ana_usage_error(cmd, "unknown or incomplete option '%s'",
-					   argv[optind - 1]);
+			return -1;
 		}
 	}
 	if (o->kind == PK_NONE)
 		return ana_usage_error(cmd, "give one of --string, --hex, --regex, --pointer-to");
 	if ((o->utf16 || o->nocase) && o->kind != PK_STRING && o->kind != PK_REGEX)
 		return ana_usage_error(cmd, "--utf16 and --ignore-case go with --string or --regex");
-	if (optind != argc - 1)
-		return ana_usage_error(cmd, optind == argc ? "give the SNAPSHOT to search"
-				   : "search takes one SNAPSHOT");
+	if (ana_operands(&g, argc, argv, 1, 1, "one SNAPSHOT"))
+		return -1;
 	o->path = argv[optind];
 	return 0;
 }

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_opts.h"
 #include "escape.h"
 #include "hexline.h"
 #include "memscan.h"
@@ -61,15 +62,18 @@ static void strings_usage(FILE *fp)
 		"  -n, --min N            strings of at least N characters (default 4)\n"
 		"  -w, --utf16            also UTF-16LE strings\n"
 		"  -r, --regions LIST     exec, anon, heap, stack, file or all (default)\n"
-		"  -p, --path NAME        only regions mapped from NAME (or its basename)\n"
+		"      --path NAME        only regions mapped from NAME (or its basename)\n"
 		"  -j, --threads N        threads that read the snapshot\n"
-		"      --block-size SIZE  bytes read at a time per region (default 8M)\n"
+		"  -B, --block-size SIZE  bytes read at a time per region (default 8M)\n"
 		"  -f, --format F         text (default: ADDRESS REGION ENCODING TEXT), json, yaml\n"
 		"\n"
 		"Printable: ASCII 0x20-0x7e and tab.  Only stored pages are read (zero pages\n"
 		"hold no strings); the rest is listed as not scanned.  A string longer than\n"
 		"%u characters is shown cut, with its full length.\n"
-		"exit status: 0, or 2 on error\n", MAX_KEEP);
+		"exit status: 0, or 2 on error\n"
+		"\n"
+		"example: memsnap-analyze strings evidence.msnap -n 8 --regions heap | grep -i passw\n",
+		MAX_KEEP);
 }
 
 static bool printable(uint8_t b)
@@ -276,17 +280,7 @@ static int run(struct sctx *c, const struct mscan_opts *mo)
 
 int cmd_strings(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "min", required_argument, NULL, 'n' },
-		{ "utf16", no_argument, NULL, 'w' },
-		{ "regions", required_argument, NULL, 'r' },
-		{ "path", required_argument, NULL, 'p' },
-		{ "threads", required_argument, NULL, 'j' },
-		{ "block-size", required_argument, NULL, 'B' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct ana_getopt g;
 	struct mscan_opts mo = { 0 };
 	struct sctx *c;
 	const char *bad;
@@ -302,11 +296,10 @@ int cmd_strings(int argc, char **argv)
 	c->min = 4;
 	c->nsm = 1;
 	c->first = true;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "n:wr:p:j:f:h", longopts,
-				 NULL)) != -1) {
+	ana_getopt_init(&g, cmd);
+	while ((ch = ana_getopt_next(&g, argc, argv)) != ANA_OPT_END) {
 		switch (ch) {
-		case 'n':
+		case ANA_O_MIN:
 			if (ana_parse_u64(optarg, false, &c->min) || !c->min ||
 			    c->min > MAX_MIN) {
 				ana_usage_error(cmd, "bad --min '%s' (1 to %u)", optarg,
@@ -314,59 +307,49 @@ int cmd_strings(int argc, char **argv)
 				goto out_free;
 			}
 			break;
-		case 'w':
+		case ANA_O_UTF16:
 			c->nsm = 3;
 			break;
-		case 'r':
+		case ANA_O_REGIONS:
 			if (mscan_parse_regions(optarg, &mo.regions, &bad)) {
 				ana_usage_error(cmd, "unknown region class in '%s' (exec, anon, heap, stack, file, all)",
 					    optarg);
 				goto out_free;
 			}
 			break;
-		case 'p':
+		case ANA_O_PATH:
 			mo.path = optarg;
 			break;
-		case 'B':
+		case ANA_O_BLOCK_SIZE:
 			if (mscan_parse_block(optarg, &mo.piece)) {
 				ana_usage_error(cmd, "bad --block-size '%s' (4K to 256M)", optarg);
 				goto out_free;
 			}
 			break;
-		case 'j':
+		case ANA_O_THREADS:
 			if (ana_parse_u64(optarg, false, &v) || v < 1 || v > 64) {
 				ana_usage_error(cmd, "bad --threads '%s' (1 to 64)", optarg);
 				goto out_free;
 			}
 			mo.threads = (unsigned)v;
 			break;
-		case 'f':
+		case ANA_O_FORMAT:
 			if (out_parse_format(optarg, &c->fmt)) {
 				ana_usage_error(cmd, "unknown format '%s' (text, json or yaml)",
 					    optarg);
 				goto out_free;
 			}
 			break;
-		case 'h':
+		case ANA_O_HELP:
 			strings_usage(stdout);
 			ret = ANA_EXIT_OK;
 			goto out_free;
 		default:
-			if (optopt && strchr("nrpjf", optopt))
-				ana_usage_error(cmd, "option -%c needs a value", optopt);
-			else if (optopt)
-				ana_usage_error(cmd, "unknown option -%c", optopt);
-			else
-				ana_usage_error(cmd, "unknown or incomplete option '%s'",
-					    argv[optind - 1]);
 			goto out_free;
 		}
 	}
-	if (optind != argc - 1) {
-		ana_usage_error(cmd, optind == argc ? "give the SNAPSHOT to read"
-			    : "strings takes one SNAPSHOT");
+	if (ana_operands(&g, argc, argv, 1, 1, "one SNAPSHOT"))
 		goto out_free;
-	}
 	/* a zero byte ends every string: long zero runs need no reading */
 	mo.zero_edge = 1;
 	c->sm[1] = (struct sm){ .wide = true, .parity = 0 };

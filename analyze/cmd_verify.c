@@ -14,6 +14,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_opts.h"
+#include "aprogress.h"
 #include "escape.h"
 #include "output.h"
 #include "open_snapshot.h"
@@ -29,17 +31,21 @@ struct problems {
 	enum out_format fmt;
 	struct onode *seq;
 	uint64_t count;
+	struct progress prog;      /* erased before a problem is printed */
 };
 
 static void verify_usage(FILE *fp)
 {
 	fprintf(fp,
-		"usage: memsnap-analyze verify [--quick] [--threads N] [--format text|json|yaml] FILE\n"
+		"usage: memsnap-analyze verify [options] FILE\n"
 		"\n"
-		"  -q, --quick        every checksum and page hash, but no SHA-256\n"
-		"                     recomputed (fast triage; not for custody)\n"
-		"  -j, --threads N    decompression workers (default: one per CPU)\n"
-		"  -f, --format F     text (default), json or yaml\n"
+		"      --quick           every checksum and page hash, but no SHA-256\n"
+		"                        recomputed (fast triage; not for custody)\n"
+		"  -j, --threads N       decompression workers (default: one per CPU)\n"
+		"  -f, --format FMT      text (default), json or yaml\n"
+		ANA_HELP_PROGRESS
+		"\n"
+		"example: memsnap-analyze verify --format json evidence.msnap\n"
 		"\n"
 		"exit status: 0 intact, 1 damaged or cut short, 2 unreadable\n");
 }
@@ -52,6 +58,7 @@ static void on_problem(void *arg, int64_t offset, const char *message)
 	pthread_mutex_lock(&p->lock);
 	p->count++;
 	if (p->fmt == OUT_TEXT) {
+		progress_clear(&p->prog);
 		/* As found: a long verify shows its problems early. */
 		if (offset >= 0)
 			printf("problem at offset %" PRId64 ": ", offset);
@@ -133,13 +140,8 @@ static void put_summary(struct onode *root, const struct snap *s,
 
 int cmd_verify(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "threads", required_argument, NULL, 'j' },
-		{ "quick", no_argument, NULL, 'q' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct ana_common co = { 0 };
+	struct ana_getopt g;
 	struct problems probs = { .lock = PTHREAD_MUTEX_INITIALIZER };
 	struct msnap_verify_report rep;
 	struct msnap_error err = { 0 }, lerr = { 0 };
@@ -151,38 +153,38 @@ int cmd_verify(int argc, char **argv)
 	struct snap s;
 	int c, r, ret = ANA_EXIT_ERROR;
 
-	while ((c = getopt_long(argc, argv, "j:f:hq", opts, NULL)) != -1) {
+	ana_getopt_init(&g, cmd);
+	while ((c = ana_getopt_next(&g, argc, argv)) != ANA_OPT_END) {
 		switch (c) {
-		case 'q':
+		case ANA_O_QUICK:
 			flags |= MSNAP_VERIFY_QUICK;
 			break;
-		case 'j':
+		case ANA_O_THREADS:
 			if (ana_parse_u64(optarg, false, &threads) ||
 			    threads < 1 || threads > 1024) {
-				ana_err(cmd, "--threads wants 1 to 1024, not '%s'",
-					optarg);
+				ana_usage_error(cmd, "--threads wants 1 to 1024, not '%s'",
+						optarg);
 				return ANA_EXIT_ERROR;
 			}
 			break;
-		case 'f':
+		case ANA_O_FORMAT:
 			if (out_parse_format(optarg, &fmt)) {
-				ana_err(cmd, "unknown format '%s' (text, json or yaml)",
-					optarg);
+				ana_usage_error(cmd, "unknown format '%s' (text, json or yaml)",
+						optarg);
 				return ANA_EXIT_ERROR;
 			}
 			break;
-		case 'h':
+		case ANA_O_HELP:
 			verify_usage(stdout);
 			return ANA_EXIT_OK;
 		default:
-			verify_usage(stderr);
+			if (ana_common_option(&co, c))
+				break;
 			return ANA_EXIT_ERROR;
 		}
 	}
-	if (optind != argc - 1) {
-		verify_usage(stderr);
+	if (ana_operands(&g, argc, argv, 1, 1, "one snapshot FILE"))
 		return ANA_EXIT_ERROR;
-	}
 	if (ana_open_snapshot(cmd, argv[optind], 0, &s))
 		return ANA_EXIT_ERROR;
 	doc = odoc_new();
@@ -197,8 +199,11 @@ int cmd_verify(int argc, char **argv)
 		probs.seq = out_seq(root, "problems");
 	if (s.scanned_after_error)
 		on_problem(&probs, s.trailer_error.offset, s.trailer_error.msg);
+	ana_progress_begin(&probs.prog, &co, "verify",
+			   ana_stored_bytes(s.rd), s.rd);
 	r = msnap_verify(s.rd, (unsigned)threads, flags, &rep, on_problem,
 			 &probs, &err);
+	ana_progress_end(&probs.prog, s.rd);
 	if (r && r != -MSNAP_E_CHECKSUM && r != -MSNAP_E_TRUNCATED) {
 		ana_err_msnap(cmd, &err);
 		goto out;

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_opts.h"
 #include "escape.h"
 #include "hexline.h"
 #include "output.h"
@@ -64,18 +65,20 @@ static void yara_usage(FILE *fp)
 		"at the process's virtual addresses (as `yara RULES PID` scans a process).\n"
 		"RULES: a source file, a directory of .yar/.yara files, or yarac output.\n"
 		"\n"
-		"  -d NAME=VALUE          define an external variable (as yara -d)\n"
+		"  -d, --define NAME=VALUE  define an external variable (as yara -d)\n"
 		"      --pid-meta         define pid, comm and exe from each snapshot\n"
 		"  -r, --regions LIST     exec, anon, heap, stack, file or all (default),\n"
 		"                         comma-separated\n"
-		"  -p, --path NAME        only regions mapped from NAME (or its basename)\n"
+		"      --path NAME        only regions mapped from NAME (or its basename)\n"
 		"  -t, --timeout SECS     stop handing memory to YARA after SECS; rules are\n"
 		"                         evaluated on what was scanned (0: none, default)\n"
 		"      --region-timeout SECS  the same, per region\n"
 		"  -j, --threads N        threads that read the snapshot (default: CPUs, max 4)\n"
-		"      --block-size SIZE  bytes read at a time per region (default 8M)\n"
+		"  -B, --block-size SIZE  bytes read at a time per region (default 8M)\n"
 		"  -f, --format F         text (default, like yara -s -m), json, yaml, sarif\n"
 		"  -h, --help             this help\n"
+		"\n"
+		"example: memsnap-analyze yara --regions exec,anon rules/ evidence.msnap\n"
 		"\n"
 		"Pages not stored (absent, swapped, unreadable) are never scanned and are\n"
 		"listed as not scanned; zero pages are scanned as zeros.\n"
@@ -83,8 +86,6 @@ static void yara_usage(FILE *fp)
 		"exit status: 0 no rule matched, 1 a rule matched, 2 error (or a scan\n"
 		"stopped by a timeout without a match)\n");
 }
-
-enum { OPT_PID_META = 256, OPT_REGION_TIMEOUT };
 
 static int parse_secs(const char *s, unsigned *v)
 {
@@ -98,19 +99,7 @@ static int parse_secs(const char *s, unsigned *v)
 
 static int parse_opts(int argc, char **argv, struct yopts *o)
 {
-	static const struct option longopts[] = {
-		{ "define", required_argument, NULL, 'd' },
-		{ "pid-meta", no_argument, NULL, OPT_PID_META },
-		{ "regions", required_argument, NULL, 'r' },
-		{ "path", required_argument, NULL, 'p' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "region-timeout", required_argument, NULL, OPT_REGION_TIMEOUT },
-		{ "threads", required_argument, NULL, 'j' },
-		{ "block-size", required_argument, NULL, 'B' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct ana_getopt g;
 	const char *bad;
 	uint64_t v;
 	int c;
@@ -118,11 +107,10 @@ static int parse_opts(int argc, char **argv, struct yopts *o)
 	memset(o, 0, sizeof(*o));
 	o->scan.scan.overlap = MSCAN_OVERLAP;
 	o->scan.scan.reverse = true;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "d:r:p:t:j:f:h", longopts,
-				NULL)) != -1) {
+	ana_getopt_init(&g, cmd);
+	while ((c = ana_getopt_next(&g, argc, argv)) != ANA_OPT_END) {
 		switch (c) {
-		case 'd':
+		case ANA_O_DEFINE:
 			if (o->next == MAX_DEFINES)
 				return ana_usage_error(cmd, "at most %d -d", MAX_DEFINES);
 			if (yext_parse(optarg, &o->ext[o->next]))
@@ -130,40 +118,40 @@ static int parse_opts(int argc, char **argv, struct yopts *o)
 						   optarg);
 			o->next++;
 			break;
-		case OPT_PID_META:
+		case ANA_O_PID_META:
 			o->pid_meta = true;
 			break;
-		case 'r':
+		case ANA_O_REGIONS:
 			if (mscan_parse_regions(optarg, &o->scan.scan.regions,
 						&bad))
 				return ana_usage_error(cmd, "unknown region class in '%s' (exec, anon, heap, stack, file, all)",
 						   optarg);
 			break;
-		case 'p':
+		case ANA_O_PATH:
 			o->scan.scan.path = optarg;
 			break;
-		case 't':
+		case ANA_O_TIMEOUT:
 			if (parse_secs(optarg, &o->scan.timeout))
 				return ana_usage_error(cmd, "bad --timeout '%s' (seconds)",
 						   optarg);
 			break;
-		case OPT_REGION_TIMEOUT:
+		case ANA_O_REGION_TIMEOUT:
 			if (parse_secs(optarg, &o->scan.region_timeout))
 				return ana_usage_error(cmd, "bad --region-timeout '%s' (seconds)",
 						   optarg);
 			break;
-		case 'B':
+		case ANA_O_BLOCK_SIZE:
 			if (mscan_parse_block(optarg, &o->scan.scan.piece))
 				return ana_usage_error(cmd, "bad --block-size '%s' (4K to 256M)",
 						   optarg);
 			break;
-		case 'j':
+		case ANA_O_THREADS:
 			if (ana_parse_u64(optarg, false, &v) || v < 1 || v > 64)
 				return ana_usage_error(cmd, "bad --threads '%s' (1 to 64)",
 						   optarg);
 			o->scan.scan.threads = (unsigned)v;
 			break;
-		case 'f':
+		case ANA_O_FORMAT:
 			if (!strcmp(optarg, "text"))
 				o->fmt = YF_TEXT;
 			else if (!strcmp(optarg, "json"))
@@ -176,25 +164,15 @@ static int parse_opts(int argc, char **argv, struct yopts *o)
 				return ana_usage_error(cmd, "unknown format '%s' (text, json, yaml, sarif)",
 						   optarg);
 			break;
-		case 'h':
+		case ANA_O_HELP:
 			yara_usage(stdout);
 			return 1;
 		default:
-			if (optopt && optopt != '?')
-			{
-				if (strchr("drptjf", optopt))
-					return ana_usage_error(cmd, "option -%c needs a value",
-							   optopt);
-				return ana_usage_error(cmd, "unknown option -%c", optopt);
-			}
-			return ana_usage_error(cmd, "unknown or incomplete option '%s'",
-					   argv[optind - 1]);
+			return -1;
 		}
 	}
-	if (argc - optind < 2)
-		return ana_usage_error(cmd, argc - optind < 1
-				   ? "give RULES and at least one SNAPSHOT"
-				   : "give at least one SNAPSHOT after RULES");
+	if (ana_operands(&g, argc, argv, 2, argc, "RULES and at least one SNAPSHOT"))
+		return -1;
 	o->rules = argv[optind];
 	o->snaps = argv + optind + 1;
 	o->nsnaps = argc - optind - 1;

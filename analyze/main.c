@@ -44,7 +44,9 @@ static void usage(FILE *fp)
 			commands[i].summary);
 	fprintf(fp,
 		"\n"
-		"FILE may be \"-\" for standard input.  See memsnap-analyze(1).\n");
+		"FILE may be \"-\" for standard input.  Options may come before or\n"
+		"after the operands; \"--\" ends them.  A letter or a long name means\n"
+		"the same in every command.  See memsnap-analyze(1).\n");
 }
 
 int main(int argc, char **argv)
@@ -53,7 +55,8 @@ int main(int argc, char **argv)
 	size_t i;
 
 	if (argc < 2) {
-		usage(stderr);
+		fprintf(stderr, "memsnap-analyze: give a command\n"
+			"Try 'memsnap-analyze --help'\n");
 		return ANA_EXIT_ERROR;
 	}
 	name = argv[1];
@@ -77,7 +80,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < NCOMMANDS; i++)
 		if (!strcmp(name, commands[i].name))
 			return commands[i].run(argc - 1, argv + 1);
-	fprintf(stderr, "memsnap-analyze: unknown command '%s'\n", name);
-	usage(stderr);
+	fprintf(stderr, "memsnap-analyze: unknown command '%s'\n"
+		"Try 'memsnap-analyze --help'\n", name);
 	return ANA_EXIT_ERROR;
 }

@@ -398,7 +398,7 @@ static int keep_verified(struct dump *d)
 
 	if (!d->precopy)
 		return 0;
-	progress_phase(&d->prog, "verifying", 0);
+	progress_phase(&d->prog, "frozen: verifying", 0);
 	for (i = 0; i < d->regions.n && !gone(d) && !signals_caught(); i++) {
 		const struct region *r = &d->regions.v[i];
 
@@ -844,7 +844,7 @@ static int copy_all(struct dump *d)
 	size_t ri, k;
 	uint8_t *p;
 
-	progress_phase(&d->prog, "copying", d->present_bytes);
+	progress_phase(&d->prog, "frozen: copying", d->present_bytes);
 	for (ri = 0; ri < d->regions.n && !gone(d); ri++) {
 		wk = &d->work[ri];
 		if (wk->from_child)     /* --cow: read after the thaw */
@@ -1015,6 +1015,10 @@ static int open_scanner(struct dump *d)
 	for (tries = 0;; tries++) {
 		if (!pages_open(&d->ps, d->t.procfd, &d->err))
 			return 0;
+		if (errno == EACCES || errno == EPERM) {
+			target_explain_eperm(&d->t, &d->err);
+			return -1;
+		}
 		if (errno != ESRCH || tries == 5 || !target_same(&d->t))
 			return -1;
 		nanosleep(&pause, NULL);
@@ -1412,6 +1416,16 @@ static void say(const char *fmt, ...)
 /* What is left behind after a failure, for the message. */
 static void say_failure(struct dump *d, const char *what)
 {
+	char named[700];
+	const char *p = strstr(what, "/proc/PID/");
+
+	/* the readers below know only a /proc fd: name the pid here */
+	if (p && d->t.pid) {
+		snprintf(named, sizeof(named), "%.*s/proc/%d/%s",
+			 (int)(p - what), what, (int)d->t.pid,
+			 p + strlen("/proc/PID/"));
+		what = named;
+	}
 	if (d->out_open && d->keep_partial && !d->out.is_stdout)
 		say("%s; partial snapshot left in %s", what,
 		    output_leftover(&d->out));
@@ -1518,7 +1532,8 @@ int dump_run(const struct cap_options *opt)
 	bar = opt->progress == PROGRESS_ON ||
 	      (opt->progress == PROGRESS_AUTO && !opt->quiet &&
 	       isatty(STDERR_FILENO));
-	progress_init(&d->prog, bar);
+	progress_init(&d->prog, bar, "memsnap");
+	progress_phase(&d->prog, "starting", 0);
 	ret = preflight(d);
 	if (!ret && !signals_caught())
 		ret = precopy_stage(d);

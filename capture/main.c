@@ -13,10 +13,11 @@
 
 #include "dump.h"
 #include "harden.h"
+#include "output.h"
 #include "options.h"
 
 enum {
-	OPT_LEVEL = 256, OPT_THREADS, OPT_MAX_BUFFER, OPT_CHUNK,
+	OPT_LEVEL = 256, OPT_MAX_BUFFER, OPT_CHUNK,
 	OPT_LAYOUT_ONLY, OPT_WITH_FILES, OPT_NO_FREEZE, OPT_PROGRESS,
 	OPT_NO_PROGRESS, OPT_VERSION, OPT_NO_SPACE_CHECK, OPT_METHOD,
 	OPT_READ_SWAP, OPT_COW,
@@ -26,7 +27,7 @@ static const struct option long_options[] = {
 	{ "pid", required_argument, NULL, 'p' },
 	{ "output", required_argument, NULL, 'o' },
 	{ "level", required_argument, NULL, OPT_LEVEL },
-	{ "threads", required_argument, NULL, OPT_THREADS },
+	{ "threads", required_argument, NULL, 'j' },
 	{ "method", required_argument, NULL, OPT_METHOD },
 	{ "cow", no_argument, NULL, OPT_COW },
 	{ "max-buffer", required_argument, NULL, OPT_MAX_BUFFER },
@@ -46,15 +47,16 @@ static const struct option long_options[] = {
 
 static void usage(FILE *f)
 {
-	fputs("usage: memsnap -p PID -o FILE [options]\n"
+	fputs("usage: memsnap -p PID -o FILE|DIR [options]\n"
 	      "\n"
 	      "Freeze process PID, write a snapshot of its memory and state to\n"
 	      "FILE (\"-\" for standard output), and let it run again.\n"
 	      "\n"
 	      "  -p, --pid PID         process to capture\n"
-	      "  -o, --output FILE     snapshot file (created 0600, never replaced)\n"
+	      "  -o, --output FILE     snapshot file (created 0600, never replaced);\n"
+	      "                        a directory: DIR/COMM-PID-UTCTIME.msnap\n"
 	      "      --level N         zstd level (default 1)\n"
-	      "      --threads N       compression workers (default: online CPUs)\n"
+	      "  -j, --threads N       compression workers (default: online CPUs)\n"
 	      "      --method M        precopy (default): read while the process\n"
 	      "                        runs, then verify and re-read what changed\n"
 	      "                        while frozen; buffer: copy all while frozen;\n"
@@ -89,6 +91,11 @@ static void usage(FILE *f)
 	      "  -h, --help            this help\n"
 	      "      --version         print the version\n"
 	      "\n"
+	      "Examples:\n"
+	      "  memsnap -p 4242 -o /evidence/          # /evidence/COMM-4242-UTCTIME.msnap\n"
+	      "  memsnap -p 4242 -o - | ssh analyst 'cat >case1.msnap'\n"
+	      "  memsnap -p 4242 --layout-only -o base.msnap   # layout for diff --layout\n"
+	      "\n"
 	      "Exit status: 0 complete, 1 written but partial, 2 failed,\n"
 	      "128+N stopped by signal N (129 SIGHUP, 130 SIGINT, 131 SIGQUIT,\n"
 	      "143 SIGTERM).\n", f);
@@ -105,7 +112,7 @@ static int usage_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fputs("\nmemsnap: try 'memsnap --help'\n", stderr);
+	fputs("\nTry 'memsnap --help'\n", stderr);
 	return EXIT_FAILED;
 }
 
@@ -174,7 +181,7 @@ int main(int argc, char **argv)
 		return EXIT_FAILED;
 	}
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":p:o:qh", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":p:o:j:qh", long_options, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			if (!parse_uint(optarg, INT_MAX, &v) || !v)
@@ -190,7 +197,7 @@ int main(int argc, char **argv)
 				return usage_error("invalid zstd level (1-22): %s", optarg);
 			o.level = (int)v;
 			break;
-		case OPT_THREADS:
+		case 'j':
 			if (!parse_uint(optarg, 256, &v) || !v)
 				return usage_error("invalid thread count (1-256): %s", optarg);
 			o.threads = (unsigned)v;
@@ -262,6 +269,11 @@ int main(int argc, char **argv)
 		return usage_error("%s", "no process given: use -p PID");
 	if (!o.output)
 		return usage_error("%s", "no output given: use -o FILE (or -o - for standard output)");
+	if (output_is_dir(o.output)) {
+		o.output = output_name_in_dir(o.output, o.pid);
+		if (!o.output)
+			return usage_error("%s", "out of memory");
+	}
 	if (cow_given && method_given && o.method != METHOD_COW)
 		return usage_error("%s", "--cow is a method of its own: drop --method or --cow");
 	if (cow_given)

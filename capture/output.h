@@ -26,6 +26,11 @@ struct output {
 	char *partial_path;     /* path + ".partial", for messages */
 };
 
+/* Is path an existing directory ("-o DIR")? */
+bool output_is_dir(const char *path);
+/* DIR/COMM-PID-YYYYMMDDTHHMMSSZ.msnap (malloc'd; NULL: out of memory). */
+char *output_name_in_dir(const char *dir, pid_t pid);
+
 /* Refuse an existing NAME, create NAME.partial.  Returns 0 or -1. */
 int output_open(struct output *o, const char *path, struct cap_error *err);
 

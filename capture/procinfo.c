@@ -356,7 +356,7 @@ static void emit_status_map(struct yout *y, const char *status)
 
 /* Derived facts from status: tgid, ids, groups, nspid, dumpable. */
 static void emit_status_facts(struct yout *y, const struct target *t,
-			      struct cap_errors *e, const char *status)
+			      const char *status)
 {
 	const char *val;
 	uint64_t v, euid = 0, egid = 0;
@@ -392,9 +392,10 @@ static void emit_status_facts(struct yout *y, const struct target *t,
 	} else if (have_st && have_euid && have_egid && egid != 0) {
 		yout_kv_u64(y, "dumpable", status_st.st_gid == egid ? 1 : 0);
 	} else {
-		errors_add(e, "procfs", -1, 0, 0, 0, 0,
-			   "dumpable of pid %d cannot be told for a process "
-			   "running as root", (int)t->pid);
+		/* a fact about procfs, not a failure: a note, not an error */
+		yout_kv_str(y, "dumpable_unknown",
+			    "cannot be told for a process running as root "
+			    "(euid and egid 0)");
 	}
 }
 
@@ -670,7 +671,7 @@ void emit_process(struct yout *y, const struct target *t, struct cap_errors *e)
 	if (ret && status && !tgt_status_u64(status, "PPid:", 10, &v))
 		yout_kv_u64(y, "ppid", v);
 	if (status)
-		emit_status_facts(y, t, e, status);
+		emit_status_facts(y, t, status);
 	yout_kv_bytes(y, "comm", t->comm, strnlen(t->comm, sizeof(t->comm)));
 	yout_kv_u64(y, "start_time_ticks", t->start_time);
 	yout_kv_i64(y, "tracer_pid", t->tracer_pid);

@@ -311,6 +311,11 @@ static bool status_ids(const char *status, const char *key, unsigned long id[4])
 			     &id[0], &id[1], &id[2], &id[3]) == 4;
 }
 
+void target_explain_eperm(const struct target *t, struct cap_error *err)
+{
+	tgt_explain_eperm(t, t->pid, err);
+}
+
 void tgt_explain_eperm(const struct target *t, pid_t tid,
 		       struct cap_error *err)
 {
@@ -501,7 +506,13 @@ int target_open_flags(struct target *t, pid_t pid, unsigned flags,
 	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
 	t->procfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (t->procfd < 0) {
-		if (errno == ENOENT || errno == ESRCH)
+		if ((errno == ENOENT || errno == ESRCH) &&
+		    access("/proc/self/stat", F_OK))
+			/* a chroot or a bare container: nothing is readable */
+			tgt_set_err(err, "/proc is not mounted (no /proc/self): "
+				    "mount it (mount -t proc proc /proc) or run "
+				    "memsnap where it is");
+		else if (errno == ENOENT || errno == ESRCH)
 			tgt_set_err(err, "no process with pid %d", (int)pid);
 		else
 			tgt_set_err(err, "cannot open %s: %s", path,

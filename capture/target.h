@@ -74,6 +74,11 @@ int target_open(struct target *t, pid_t pid, struct cap_error *err);
 int target_open_flags(struct target *t, pid_t pid, unsigned flags,
 		      struct cap_error *err);
 void target_close(struct target *t);
+/*
+ * Why this user may not read the process: the pid, its owner and what
+ * would allow it (CAP_SYS_PTRACE, Yama's ptrace_scope, PR_SET_PTRACER).
+ */
+void target_explain_eperm(const struct target *t, struct cap_error *err);
 
 /* Still the same process (start time unchanged) and alive? */
 bool target_same(const struct target *t);

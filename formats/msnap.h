@@ -308,6 +308,13 @@ int msnap_open_path(struct msnap_reader **out, const char *path,
 		    unsigned flags, struct msnap_error *err);
 void msnap_close(struct msnap_reader *r);
 
+struct progress;
+/*
+ * Count the raw bytes of every chunk this reader decompresses (also by
+ * msnap_verify) into p (progress.h), for a progress line; NULL: stop.
+ */
+void msnap_reader_set_progress(struct msnap_reader *r, struct progress *p);
+
 const struct msnap_file_info *msnap_info(const struct msnap_reader *r);
 /* The manifest's YAML text (NUL-terminated), or NULL if the file has none. */
 const char *msnap_manifest(const struct msnap_reader *r, size_t *len);

@@ -70,6 +70,7 @@ struct msnap_reader {
 	size_t zbuf_cap;
 	uint64_t bytes_read;         /* for measuring what info/read cost */
 	uint64_t data_start;         /* first byte after the HEADER record */
+	struct progress *prog;       /* counts decompressed bytes, or NULL */
 };
 
 /* reader_parse.c */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "layout.h"
+#include "progress.h"
 #include "reader_int.h"
 
 int msnap_rd_load_chunk(struct msnap_reader *r, uint64_t i, struct msnap_error *err)
@@ -107,7 +108,14 @@ int msnap_rd_decompress(struct msnap_reader *r, uint64_t i, void *buf,
 				  (int64_t)c->frame_offset,
 				  "data frame of chunk %llu: %s", (unsigned long long)i,
 				  ZSTD_isError(got) ? ZSTD_getErrorName(got) : "short");
+	if (r->prog)
+		progress_add(r->prog, got);
 	return 0;
+}
+
+void msnap_reader_set_progress(struct msnap_reader *r, struct progress *p)
+{
+	r->prog = p;
 }
 
 int msnap_chunk_read(struct msnap_reader *r, uint64_t i, void *buf,

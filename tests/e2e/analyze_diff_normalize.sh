@@ -17,8 +17,8 @@ capture "$SCRATCH/run2.msnap"
 
 assert_exit 1 "$ANALYZE" diff --format json "$SCRATCH/run1.msnap" "$SCRATCH/run2.msnap"
 cp "$SCRATCH/last.out" "$SCRATCH/raw.json"
-"$ANALYZE" diff -n --format json "$SCRATCH/run1.msnap" "$SCRATCH/run2.msnap" \
-	>"$SCRATCH/norm.json" || [ $? = 1 ] || fail "diff -n failed"
+"$ANALYZE" diff --normalize-pointers --format json "$SCRATCH/run1.msnap" "$SCRATCH/run2.msnap" \
+	>"$SCRATCH/norm.json" || [ $? = 1 ] || fail "diff --normalize-pointers failed"
 
 python3 - "$SCRATCH/raw.json" "$SCRATCH/norm.json" <<'PY' || fail "pointer normalisation"
 import json, sys

@@ -244,7 +244,7 @@ check_content "$SCRATCH/swap.msnap" "$SEED"
 info_json "$SCRATCH/swap.msnap" "$SCRATCH/info.json"
 from_swap=$($JSON_GET "$SCRATCH/info.json" \
 	"[r for r in doc['regions'] if r['start'] == '$addr'][0]['from_swap']")
-[ "$from_swap" -gt 0 ] || fail "info --regions shows from_swap $from_swap"
+[ "$from_swap" -gt 0 ] || fail "info --list-regions shows from_swap $from_swap"
 # a figure for the report, not an assertion: the freeze grew by the reads
 swap_frozen=$(yaml_get "$SCRATCH/swap.msnap" "doc['capture']['frozen_ns']")
 log "read $from_swap pages from swap; frozen ${plain_frozen} ns plain," \

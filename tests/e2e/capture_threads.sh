@@ -39,8 +39,8 @@ assert_eq "$nregs" "$(victim_value threads)" "threads with rip and rsp"
 
 # ... and they are plausible: every instruction pointer lies in an
 # executable mapping of the capture.
-"$ANALYZE" info --regions --format json "$snap" >"$SCRATCH/regions.json" ||
-	fail "info --regions failed"
+"$ANALYZE" info --list-regions --format json "$snap" >"$SCRATCH/regions.json" ||
+	fail "info --list-regions failed"
 bad=$(python3 - "$SCRATCH/info.json" "$SCRATCH/regions.json" <<'PY'
 import json, sys
 threads = json.load(open(sys.argv[1]))["threads"]
