@@ -34,6 +34,7 @@
 #include "msnap.h"
 #include "output.h"
 #include "pages.h"
+#include "parent.h"
 #include "precopy.h"
 #include "progress.h"
 #include "signals.h"
@@ -109,6 +110,8 @@ struct dump {
 	bool child_lost;         /* it died before everything was read */
 	uint64_t must_copy_estimate;    /* present bytes copied while frozen */
 	struct cow_facts cow_facts;
+	struct cap_parent parent;        /* --parent */
+	bool parent_open;
 };
 
 static int failf(struct dump *d, const char *fmt, ...)
@@ -998,6 +1001,12 @@ static int create_writer(struct dump *d)
 		wo.flags |= MSNAP_HDR_PRECOPY;
 	/* --cow streams the child through one reused buffer (format 1.0) */
 	wo.copy_pages = d->cow;
+	if (d->parent_open) {
+		wo.flags |= MSNAP_HDR_INCREMENTAL;
+		wo.parents = d->parent.rd;
+		wo.nparents = d->parent.n;
+		wo.parent = &d->parent.ref;
+	}
 	if (msnap_writer_create(&d->w, &wo, &merr))
 		return writer_failed(d, &merr);
 	return 0;
@@ -1050,6 +1059,16 @@ static int preflight(struct dump *d)
 		return failf(d, "getrandom: %s", strerror(errno));
 	if (harden(d))
 		return -1;
+	/* a missing or altered parent is refused before anything is touched */
+	if (o->parent) {
+		if (parent_open(&d->parent, o->parent, d->facts.threads,
+				d->page_size, &d->err)) {
+			parent_close(&d->parent);
+			return -1;
+		}
+		d->parent_open = true;
+		d->facts.parent = &d->parent.ref;
+	}
 	if (output_open(&d->out, o->output, &d->err))
 		return -1;
 	d->out_open = true;
@@ -1476,6 +1495,8 @@ static void cleanup(struct dump *d)
 
 	if (d->w)
 		msnap_writer_free(d->w);
+	if (d->parent_open)
+		parent_close(&d->parent);   /* after the writer's workers */
 	copybuf_free(&d->buf);
 	precopy_free(&d->pc);
 	if (d->swap_open)

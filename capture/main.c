@@ -19,7 +19,7 @@ enum {
 	OPT_LEVEL = 256, OPT_THREADS, OPT_MAX_BUFFER, OPT_CHUNK,
 	OPT_LAYOUT_ONLY, OPT_WITH_FILES, OPT_NO_FREEZE, OPT_PROGRESS,
 	OPT_NO_PROGRESS, OPT_VERSION, OPT_NO_SPACE_CHECK, OPT_METHOD,
-	OPT_READ_SWAP, OPT_COW,
+	OPT_READ_SWAP, OPT_COW, OPT_PARENT,
 };
 
 static const struct option long_options[] = {
@@ -29,6 +29,7 @@ static const struct option long_options[] = {
 	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "method", required_argument, NULL, OPT_METHOD },
 	{ "cow", no_argument, NULL, OPT_COW },
+	{ "parent", required_argument, NULL, OPT_PARENT },
 	{ "max-buffer", required_argument, NULL, OPT_MAX_BUFFER },
 	{ "chunk", required_argument, NULL, OPT_CHUNK },
 	{ "layout-only", no_argument, NULL, OPT_LAYOUT_ONLY },
@@ -235,6 +236,9 @@ int main(int argc, char **argv)
 		case OPT_READ_SWAP:
 			o.read_swap = true;
 			break;
+		case OPT_PARENT:
+			o.parent = optarg;
+			break;
 		case 'q':
 			o.quiet = true;
 			break;
@@ -266,6 +270,8 @@ int main(int argc, char **argv)
 		return usage_error("%s", "--cow is a method of its own: drop --method or --cow");
 	if (cow_given)
 		o.method = METHOD_COW;
+	if (o.parent && o.layout_only)
+		return usage_error("%s", "--parent needs memory contents: drop --layout-only");
 	if (o.method == METHOD_COW && (o.no_freeze || o.layout_only))
 		return usage_error("--cow cannot be used with %s: it forks a frozen process to read its memory",
 				   o.no_freeze ? "--no-freeze" : "--layout-only");

@@ -153,9 +153,11 @@ int msnap_page_state(const struct msnap_reader *r, uint32_t region,
 	if (region >= r->nregions || !r->regions[region].info.has_table)
 		return MSNAP_PAGE_ABSENT;
 	reg = &r->regions[region];
-	k = find_run(reg->runs, reg->info.nruns, page);
+	k = find_run(reg->runs, reg->nruns, page);
 	if (k < 0)
 		return MSNAP_PAGE_ABSENT;
+	if (reg->runs[k].state == MSNAP_PAGE_PARENT && r->parent)
+		return msnap_page_state(r->parent, reg->parent_region, page, hash);
 	if (reg->runs[k].state == MSNAP_PAGE_DATA && hash)
 		*hash = reg->hashes[reg->hash_base[k] + page - reg->runs[k].first];
 	return reg->runs[k].state;
@@ -211,8 +213,8 @@ static int cache_chunk(struct msnap_reader *r, uint64_t ci,
  * one state.  Returns the bytes handled (> 0) or a negative error; *state
  * receives the run's state.
  */
-static int64_t read_span(struct msnap_reader *r, uint64_t addr, uint8_t *dst,
-			 uint64_t len, uint8_t *state, struct msnap_error *err)
+int64_t rd_read_span(struct msnap_reader *r, uint64_t addr, uint8_t *dst,
+		     uint64_t len, uint8_t *state, struct msnap_error *err)
 {
 	const uint64_t ps = r->info.page_size;
 	const int64_t ri = msnap_find_region(r, addr);
@@ -229,12 +231,17 @@ static int64_t read_span(struct msnap_reader *r, uint64_t addr, uint8_t *dst,
 	reg = &r->regions[ri];
 	page = (addr - reg->info.start) / ps;
 	if (reg->info.has_table) {
-		k = find_run(reg->runs, reg->info.nruns, page);
+		k = find_run(reg->runs, reg->nruns, page);
 		if (k < 0)
 			goto zeros;
 		*state = reg->runs[k].state;
 		end = reg->info.start + (reg->runs[k].first + reg->runs[k].count) * ps;
 		n = end - addr;
+		/* same as the parent's: read there (it was resolved with the
+		 * same region bounds, so the span stays inside its region) */
+		if (*state == MSNAP_PAGE_PARENT && r->parent)
+			return rd_read_span(r->parent, addr, dst, n < len ? n : len,
+					    state, err);
 		if (*state != MSNAP_PAGE_DATA)
 			goto zeros;
 	}
@@ -289,8 +296,8 @@ int msnap_read(struct msnap_reader *r, uint64_t addr, void *buf, size_t len,
 		return msnap_fail(err, MSNAP_E_INVAL, -1, "range wraps around");
 	while (done < len) {
 		uint8_t st;
-		const int64_t n = read_span(r, addr + done, dst + done, len - done,
-					    &st, err);
+		const int64_t n = rd_read_span(r, addr + done, dst + done,
+					       len - done, &st, err);
 		uint64_t p;
 
 		if (n < 0)

@@ -21,6 +21,8 @@ struct worker_arg {
 	struct msnap_writer *w;
 	ZSTD_CCtx *cctx;
 	ZSTD_DCtx *dctx;            /* made on the first JOB_ADOPT */
+	struct msnap_reader *parent;    /* incremental: this worker's own */
+	uint8_t *ppage;             /* one page of the parent's */
 };
 
 static bool page_is_zero(const uint8_t *p, size_t len)
@@ -29,9 +31,13 @@ static bool page_is_zero(const uint8_t *p, size_t len)
 	return p[0] == 0 && memcmp(p, p + 1, len - 1) == 0;
 }
 
-/* Find zero pages, hash the others, gather and compress them. */
-static void run_job(struct msnap_writer *w, ZSTD_CCtx *cctx, struct job *j)
+/*
+ * Find zero pages, hash the others, drop those the parent holds as they
+ * are (incremental), gather and compress the rest.
+ */
+static void run_job(struct msnap_writer *w, struct worker_arg *a, struct job *j)
 {
+	ZSTD_CCtx *cctx = a->cctx;
 	const size_t ps = w->opts.page_size;
 	uint64_t k = 0, nonzero = 0;
 	size_t i, data_segs = 0;
@@ -47,11 +53,17 @@ static void run_job(struct msnap_writer *w, ZSTD_CCtx *cctx, struct job *j)
 		for (p = 0; p < s->count; p++, k++) {
 			const uint8_t *page = s->data + p * ps;
 
-			j->zero[k] = page_is_zero(page, ps);
-			if (!j->zero[k]) {
-				j->hashes[k] = WRITER_HASHES ? page_hash(page, ps) : 0;
-				nonzero++;
+			j->zero[k] = page_is_zero(page, ps) ? PAGE_ZERO : PAGE_KEEP;
+			if (j->zero[k])
+				continue;
+			j->hashes[k] = WRITER_HASHES ? page_hash(page, ps) : 0;
+			if (a->parent &&
+			    parent_same(a->parent, j->rstart, j->rend, s->first + p,
+					page, j->hashes[k], a->ppage, (uint32_t)ps)) {
+				j->zero[k] = PAGE_SAME;
+				continue;
 			}
+			nonzero++;
 		}
 	}
 	j->raw_len = nonzero * ps;
@@ -161,7 +173,7 @@ static void *worker_main(void *p)
 		if (j->kind == JOB_ADOPT)
 			read_back(w, a, j);
 		else
-			run_job(w, a->cctx, j);
+			run_job(w, a, j);
 		pthread_mutex_lock(&w->lock);
 		j->done = true;
 		pthread_cond_broadcast(&w->done_cv);
@@ -169,6 +181,7 @@ static void *worker_main(void *p)
 	pthread_mutex_unlock(&w->lock);
 	ZSTD_freeCCtx(a->cctx);
 	ZSTD_freeDCtx(a->dctx);
+	free(a->ppage);
 	free(a);
 	return NULL;
 }
@@ -238,7 +251,13 @@ int pool_start(struct msnap_writer *w, struct msnap_error *err)
 		}
 		a->w = w;
 		a->cctx = make_cctx(w->opts.level);
-		if (!a->cctx) {
+		if (w->opts.flags & MSNAP_HDR_INCREMENTAL) {
+			a->parent = w->opts.parents[i];
+			a->ppage = malloc(w->opts.page_size);
+		}
+		if (!a->cctx || (a->parent && !a->ppage)) {
+			ZSTD_freeCCtx(a->cctx);
+			free(a->ppage);
 			free(a);
 			pthread_sigmask(SIG_SETMASK, &old, NULL);
 			return msnap_fail(err, MSNAP_E_ZSTD, -1,
@@ -246,6 +265,7 @@ int pool_start(struct msnap_writer *w, struct msnap_error *err)
 		}
 		if (pthread_create(&w->workers[i], NULL, worker_main, a)) {
 			ZSTD_freeCCtx(a->cctx);
+			free(a->ppage);
 			free(a);
 			pthread_sigmask(SIG_SETMASK, &old, NULL);
 			return msnap_fail(err, MSNAP_E_ERRNO, -1,
