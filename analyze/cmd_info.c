@@ -65,6 +65,12 @@ static void put_container(const struct snap *s, struct onode *root)
 	msnap_hex(fi->capture_id, sizeof(fi->capture_id), id);
 	out_str(o, "capture_id", id);
 	out_u64(o, "page_size", fi->page_size);
+	if (msnap_parent_ref(s->rd)) {
+		/* incremental: where its unchanged pages are */
+		msnap_hex(msnap_parent_ref(s->rd)->capture_id, 16, id);
+		out_str(o, "parent", msnap_parent_path(s->rd));
+		out_str(o, "parent_id", id);
+	}
 	if (fi->flags & MSNAP_HDR_LAYOUT_ONLY)
 		out_bool(o, "layout_only", true);
 	out_u64(o, "regions", msnap_region_count(s->rd));
