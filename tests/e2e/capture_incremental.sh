@@ -66,6 +66,14 @@ assert_exit 0 "$ANALYZE" export-core "$D/inc.msnap" -o "$SCRATCH/inc.core"
 assert_exit 0 "$ANALYZE" export-core "$D/same1.msnap" -o "$SCRATCH/same1.core"
 assert_same_bytes "$SCRATCH/inc.core" "$SCRATCH/same1.core" "export-core"
 rm -f "$SCRATCH"/*.core
+# strings (and yara, search: the same scanner) read on worker threads
+# (the summary line, which names the file, left out)
+assert_exit 0 "$ANALYZE" strings -j 2 -r anon "$D/inc.msnap"
+grep -v '^#' "$SCRATCH/last.out" >"$SCRATCH/inc.strings"
+assert_exit 0 "$ANALYZE" strings -j 2 -r anon "$D/same1.msnap"
+grep -v '^#' "$SCRATCH/last.out" >"$SCRATCH/same1.strings"
+[ "$(wc -l <"$SCRATCH/same1.strings")" -gt 1000 ] || fail "few strings in the victim"
+assert_same_bytes "$SCRATCH/inc.strings" "$SCRATCH/same1.strings" "strings"
 
 # Level 2 against level 1: a chain of three files.
 victim_signal USR1 mutated
