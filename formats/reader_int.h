@@ -119,6 +119,13 @@ int rd_decompress(struct msnap_reader *r, uint64_t i, void *buf,
 int rd_parse_parent(struct msnap_reader *r, struct msnap_error *err);
 void rd_free_chain(struct msnap_reader *r);
 
+/*
+ * reader_read.c: where the bytes of the DATA page at addr (page aligned)
+ * are, in r's chunk cache (or its parent's, for a PARENT page): valid
+ * until r or its chain reads again.  -MSNAP_E_NOT_FOUND if not DATA.
+ */
+int rd_page_ptr(struct msnap_reader *r, uint64_t addr, const uint8_t **page,
+		struct msnap_error *err);
 /* reader_read.c: what lies at addr in r, within one run (msnap_read's step) */
 int64_t rd_read_span(struct msnap_reader *r, uint64_t addr, uint8_t *dst,
 		     uint64_t len, uint8_t *state, struct msnap_error *err);

@@ -208,6 +208,47 @@ static int cache_chunk(struct msnap_reader *r, uint64_t ci,
 	return ret;
 }
 
+int rd_page_ptr(struct msnap_reader *r, uint64_t addr, const uint8_t **page,
+		struct msnap_error *err)
+{
+	const uint64_t ps = r->info.page_size;
+	const struct region_slot *reg;
+	const struct chunk_slot *c;
+	int64_t ri, k, ci;
+	uint64_t p;
+	int ret;
+
+	ri = msnap_find_region(r, addr);
+	if (ri < 0 || !r->regions[ri].info.has_table)
+		return msnap_fail(err, MSNAP_E_NOT_FOUND, -1, "no page table");
+	reg = &r->regions[ri];
+	p = (addr - reg->info.start) / ps;
+	k = find_run(reg->runs, reg->nruns, p);
+	if (k >= 0 && reg->runs[k].state == MSNAP_PAGE_PARENT && r->parent)
+		return rd_page_ptr(r->parent, addr, page, err);
+	if (k < 0 || reg->runs[k].state != MSNAP_PAGE_DATA)
+		return msnap_fail(err, MSNAP_E_NOT_FOUND, -1, "not a data page");
+	ci = find_chunk(r, reg, addr);
+	if (ci < 0)
+		return msnap_fail(err, MSNAP_E_CORRUPT, -1,
+				  "no chunk holds data page at 0x%llx",
+				  (unsigned long long)addr);
+	ret = rd_load_chunk(r, (uint64_t)ci, err);
+	if (ret)
+		return ret;
+	c = &r->chunks[ci];
+	k = find_run(c->runs, c->info.nruns, p);
+	if (k < 0)
+		return msnap_fail(err, MSNAP_E_CORRUPT, (int64_t)c->info.header_offset,
+				  "chunk %lld lacks data page at 0x%llx",
+				  (long long)ci, (unsigned long long)addr);
+	ret = cache_chunk(r, (uint64_t)ci, err);
+	if (ret)
+		return ret;
+	*page = r->cache + (c->run_pos[k] + p - c->runs[k].first) * ps;
+	return 0;
+}
+
 /*
  * Copy out what lies at addr, at most len bytes, staying inside one run of
  * one state.  Returns the bytes handled (> 0) or a negative error; *state

@@ -138,13 +138,9 @@ struct msnap_writer {
 #define PAGE_SAME 2                 /* as the parent's: PARENT */
 
 /* writer_parent.c */
-/*
- * Page `page` of region [start, end) holds the same bytes as in the parent
- * p (hash: the page's XXH3-64, a filter only; tmp: one page of scratch).
- */
+/* Page `page` of region [start, end) has the same bytes in the parent p. */
 bool parent_same(struct msnap_reader *p, uint64_t start, uint64_t end,
-		 uint64_t page, const uint8_t *data, uint64_t hash,
-		 uint8_t *tmp, uint32_t page_size);
+		 uint64_t page, const uint8_t *data, uint32_t page_size);
 
 /* writer.c */
 int note_adopted(struct region_acc *r, uint64_t first, uint64_t count);

@@ -22,7 +22,6 @@ struct worker_arg {
 	ZSTD_CCtx *cctx;
 	ZSTD_DCtx *dctx;            /* made on the first JOB_ADOPT */
 	struct msnap_reader *parent;    /* incremental: this worker's own */
-	uint8_t *ppage;             /* one page of the parent's */
 };
 
 static bool page_is_zero(const uint8_t *p, size_t len)
@@ -56,13 +55,13 @@ static void run_job(struct msnap_writer *w, struct worker_arg *a, struct job *j)
 			j->zero[k] = page_is_zero(page, ps) ? PAGE_ZERO : PAGE_KEEP;
 			if (j->zero[k])
 				continue;
-			j->hashes[k] = WRITER_HASHES ? page_hash(page, ps) : 0;
 			if (a->parent &&
 			    parent_same(a->parent, j->rstart, j->rend, s->first + p,
-					page, j->hashes[k], a->ppage, (uint32_t)ps)) {
-				j->zero[k] = PAGE_SAME;
+					page, (uint32_t)ps)) {
+				j->zero[k] = PAGE_SAME;     /* stored in the parent */
 				continue;
 			}
+			j->hashes[k] = WRITER_HASHES ? page_hash(page, ps) : 0;
 			nonzero++;
 		}
 	}
@@ -181,7 +180,6 @@ static void *worker_main(void *p)
 	pthread_mutex_unlock(&w->lock);
 	ZSTD_freeCCtx(a->cctx);
 	ZSTD_freeDCtx(a->dctx);
-	free(a->ppage);
 	free(a);
 	return NULL;
 }
@@ -251,13 +249,9 @@ int pool_start(struct msnap_writer *w, struct msnap_error *err)
 		}
 		a->w = w;
 		a->cctx = make_cctx(w->opts.level);
-		if (w->opts.flags & MSNAP_HDR_INCREMENTAL) {
+		if (w->opts.flags & MSNAP_HDR_INCREMENTAL)
 			a->parent = w->opts.parents[i];
-			a->ppage = malloc(w->opts.page_size);
-		}
-		if (!a->cctx || (a->parent && !a->ppage)) {
-			ZSTD_freeCCtx(a->cctx);
-			free(a->ppage);
+		if (!a->cctx) {
 			free(a);
 			pthread_sigmask(SIG_SETMASK, &old, NULL);
 			return msnap_fail(err, MSNAP_E_ZSTD, -1,
@@ -265,7 +259,6 @@ int pool_start(struct msnap_writer *w, struct msnap_error *err)
 		}
 		if (pthread_create(&w->workers[i], NULL, worker_main, a)) {
 			ZSTD_freeCCtx(a->cctx);
-			free(a->ppage);
 			free(a);
 			pthread_sigmask(SIG_SETMASK, &old, NULL);
 			return msnap_fail(err, MSNAP_E_ERRNO, -1,
