@@ -12,7 +12,7 @@
 #include "manifest.h"
 #include "yaml_out.h"
 
-#define SCHEMA "1.1"
+#define SCHEMA "1.2"
 
 void manifest_time(const struct timespec *ts, char *buf, size_t size)
 {

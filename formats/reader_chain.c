@@ -331,7 +331,7 @@ static int resolve(struct msnap_reader *r, const char *child_path,
 			return msnap_fail(err, MSNAP_E_PARENT, -1,
 					  "'%.300s' names parent %s, which is already in its chain (a loop)",
 					  child_path ? child_path : "snapshot", idhex);
-	if (ch->n >= MSNAP_MAX_CHAIN)
+	if (ch->n > MSNAP_MAX_CHAIN)     /* ids[0] is the first child's */
 		return msnap_fail(err, MSNAP_E_PARENT, -1,
 				  "'%.300s': chain of parents deeper than %u",
 				  child_path ? child_path : "snapshot", MSNAP_MAX_CHAIN);
