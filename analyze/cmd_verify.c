@@ -40,7 +40,9 @@ static void verify_usage(FILE *fp)
 		"  -j, --threads N    decompression workers (default: one per CPU)\n"
 		"  -f, --format F     text (default), json or yaml\n"
 		"\n"
-		"exit status: 0 intact, 1 damaged or cut short, 2 unreadable\n");
+		"An incremental snapshot's parents are checked too (see --parent-dir).\n"
+		"exit status: 0 intact, 1 damaged or cut short, 2 unreadable\n"
+		"(or a parent missing or altered)\n");
 }
 
 static void on_problem(void *arg, int64_t offset, const char *message)
