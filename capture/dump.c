@@ -1095,6 +1095,7 @@ static int preflight(struct dump *d)
 	    precopy_init(&d->pc, d->page_size, PRECOPY_READ, &d->err))
 		return -1;
 	d->pc.swapped_changed = o->read_swap;   /* read from swap while frozen */
+	d->pc.same_bounds_only = o->parent != NULL;
 	if (!o->no_space_check &&
 	    output_check_space(&d->out, estimate, &d->err))
 		return -1;

@@ -568,7 +568,7 @@ void precopy_verify(struct precopy *pc, uint64_t start, uint64_t end,
 	size_t n, k, first;
 
 	precopy_keep_free(keep);
-	if (!a)
+	if (!a || (pc->same_bounds_only && a->end != end))
 		goto out;
 	keep->area = a->id;
 	keep->cuts = a->cuts;

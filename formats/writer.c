@@ -115,7 +115,7 @@ int msnap_writer_create(struct msnap_writer **out,
 		w->minor = 1;
 		if (!pr || !pr->name[0] || strchr(pr->name, '/') ||
 		    strnlen(pr->name, sizeof(pr->name)) > MSNAP_PARENT_NAME_MAX ||
-		    w->opts.nparents != w->opts.threads) {
+		    w->opts.nparents < w->opts.threads) {
 			msnap_fail(err, MSNAP_E_INVAL, -1,
 				   "incremental: a parent name and one parent reader per thread are needed");
 			goto fail;
@@ -400,8 +400,10 @@ int msnap_writer_begin_adopting(struct msnap_writer *w, uint64_t start,
 				  "pre-copy area %u is not written yet", area);
 	a = &w->pre[area];
 	c = cut ? find_cut(a, cut) : NULL;
+	/* incremental: PARENT pages hold only in a region of the same bounds */
 	if (a->sum.start != start || (cut && !c) ||
-	    cut > (end - start) / w->opts.page_size)
+	    cut > (end - start) / w->opts.page_size ||
+	    (cut && (w->opts.flags & MSNAP_HDR_INCREMENTAL) && a->sum.end != end))
 		return msnap_fail(err, MSNAP_E_INVAL, -1,
 				  "region 0x%llx cannot adopt pre-copy area %u up to page %llu",
 				  (unsigned long long)start, area,
@@ -503,7 +505,8 @@ int msnap_writer_adopt_chunk(struct msnap_writer *w, uint32_t area,
 	a = &w->pre[area];
 	from = cut ? a->cuts[cut - 1].page : 0;
 	if (a->sum.start != r->sum.start || cut >= a->ncuts ||
-	    from < w->next_page || a->cuts[cut].page > r->npages)
+	    from < w->next_page || a->cuts[cut].page > r->npages ||
+	    ((w->opts.flags & MSNAP_HDR_INCREMENTAL) && a->sum.end != r->sum.end))
 		return msnap_fail(err, MSNAP_E_INVAL, -1,
 				  "region 0x%llx cannot adopt chunk %zu of pre-copy area %u",
 				  (unsigned long long)r->sum.start, cut, area);
