@@ -8,7 +8,7 @@ static struct progress *active;
 void ana_before_message(void)
 {
 	if (active)
-		progress_clear(active);
+		msnap_progress_clear(active);
 }
 
 uint64_t ana_stored_bytes(const struct msnap_reader *rd)
@@ -29,8 +29,8 @@ void ana_progress_begin(struct progress *p, const struct ana_common *co,
 			const char *phase, uint64_t total,
 			struct msnap_reader *rd)
 {
-	progress_init(p, ana_progress_wanted(co), "memsnap-analyze");
-	progress_phase(p, phase, total);
+	msnap_progress_init(p, ana_progress_wanted(co), "memsnap-analyze");
+	msnap_progress_phase(p, phase, total);
 	if (p->on)
 		active = p;
 	if (rd && p->on)
@@ -41,7 +41,7 @@ void ana_progress_end(struct progress *p, struct msnap_reader *rd)
 {
 	if (rd)
 		msnap_reader_set_progress(rd, NULL);
-	progress_clear(p);
+	msnap_progress_clear(p);
 	if (active == p)
 		active = NULL;
 }

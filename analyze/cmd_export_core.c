@@ -344,8 +344,8 @@ static void *data_worker(void *arg)
 	uint64_t i, n;
 
 	if (!rd) {
-		j->ret = msnap_open(&own, s->fd, s->info->recovered ?
-				    MSNAP_OPEN_SCAN : 0, &j->err);
+		/* a clone: the same view, parents included */
+		j->ret = msnap_reader_clone(&own, s->rd, &j->err);
 		if (j->ret)
 			return NULL;
 		rd = own;
@@ -387,7 +387,7 @@ static void *data_worker(void *arg)
 		j->ret = write_chunk(j->fd, c, &s->regions[c->region],
 				     j->ld[c->region].offset, ps, raw, zeros,
 				     &j->err);
-		progress_add(j->prog, c->raw_size);
+		msnap_progress_add(j->prog, c->raw_size);
 		if (j->ret)
 			break;
 	}
@@ -442,6 +442,45 @@ static int write_data(struct snap *s, int fd, const struct load *ld,
 			*err = jobs[k].err;
 		}
 	}
+	return r;
+}
+
+/*
+ * An incremental snapshot's chunks hold only what changed since its
+ * parent: write the regions that have pages of the parent once more,
+ * through the reader, which takes those from the parent.
+ */
+static int write_parent_pages(struct snap *s, int fd, const struct load *ld,
+			      struct msnap_error *err)
+{
+	const uint64_t ps = s->info->page_size, piece = 256;
+	uint8_t *buf = NULL, *st = NULL;
+	uint32_t i;
+	int r = 0;
+
+	for (i = 0; i < s->manifest_regions && !r; i++) {
+		const struct snap_region *g = &s->regions[i];
+		uint64_t p, k, n, pages;
+
+		if (!ld[i].filesz || !g->ri || !g->ri->own_pages[MSNAP_PAGE_PARENT])
+			continue;
+		if (!buf && (!(buf = malloc(piece * ps)) || !(st = malloc(piece)))) {
+			r = msnap_fail(err, MSNAP_E_NOMEM, -1, "out of memory");
+			break;
+		}
+		pages = (g->end - g->start) / ps;
+		for (p = 0; p < pages && !r; p += n) {
+			n = pages - p < piece ? pages - p : piece;
+			r = msnap_read(s->rd, g->start + p * ps, buf, n * ps, st, err);
+			for (k = 0; !r && k < n; k++)
+				if (st[k] == MSNAP_PAGE_DATA &&
+				    pwrite(fd, buf + k * ps, ps,
+					   (off_t)(ld[i].offset + (p + k) * ps)) != (ssize_t)ps)
+					r = msnap_fail_errno(err, "writing the core");
+		}
+	}
+	free(buf);
+	free(st);
 	return r;
 }
 
@@ -555,6 +594,8 @@ static int export_core(struct snap *s, int fd, unsigned threads,
 			       "notes changed size between passes");
 	if (!r)
 		r = write_data(s, fd, ld, threads, damaged, prog, err);
+	if (!r && msnap_parent(s->rd))
+		r = write_parent_pages(s, fd, ld, err);
 out:
 	free(ns.buf);
 	free(ld);

@@ -122,7 +122,7 @@ static int stream_span(struct snap *s, const struct span *sp, int fd,
 			ana_err(cmd, "writing the output: %s", strerror(errno));
 			return -1;
 		}
-		progress_add(prog, len);
+		msnap_progress_add(prog, len);
 		addr += len;
 	}
 	return 0;

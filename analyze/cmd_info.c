@@ -70,6 +70,12 @@ static void put_container(const struct snap *s, struct onode *root)
 	msnap_hex(fi->capture_id, sizeof(fi->capture_id), id);
 	out_str(o, "capture_id", id);
 	out_u64(o, "page_size", fi->page_size);
+	if (msnap_parent_ref(s->rd)) {
+		/* incremental: where its unchanged pages are */
+		msnap_hex(msnap_parent_ref(s->rd)->capture_id, 16, id);
+		out_str(o, "parent", msnap_parent_path(s->rd));
+		out_str(o, "parent_id", id);
+	}
 	if (fi->flags & MSNAP_HDR_LAYOUT_ONLY)
 		out_bool(o, "layout_only", true);
 	out_u64(o, "regions", msnap_region_count(s->rd));
@@ -276,7 +282,7 @@ static void put_errors(const struct snap *s, struct onode *root)
 /* Page counts in the order an analyst reads them: captured first. */
 static const int state_order[MSNAP_PAGE_NSTATES] = {
 	MSNAP_PAGE_DATA, MSNAP_PAGE_ZERO, MSNAP_PAGE_ABSENT,
-	MSNAP_PAGE_SWAPPED, MSNAP_PAGE_UNREADABLE,
+	MSNAP_PAGE_SWAPPED, MSNAP_PAGE_UNREADABLE, MSNAP_PAGE_PARENT,
 };
 
 /* Pages the manifest lists as written copies of a private file mapping. */
@@ -339,8 +345,10 @@ static void put_regions(const struct snap *s, struct onode *root)
 			const int st = state_order[k];
 			const char *name = msnap_page_state_name(st);
 
+			/* parent: how many of its pages the parent holds */
 			if (g->ri && g->ri->has_table)
-				out_u64(row, name, g->ri->pages[st]);
+				out_u64(row, name, st == MSNAP_PAGE_PARENT ?
+					g->ri->own_pages[st] : g->ri->pages[st]);
 			else
 				out_null(row, name);
 		}

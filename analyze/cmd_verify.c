@@ -47,7 +47,9 @@ static void verify_usage(FILE *fp)
 		"\n"
 		"example: memsnap-analyze verify --format json evidence.msnap\n"
 		"\n"
-		"exit status: 0 intact, 1 damaged or cut short, 2 unreadable\n");
+		"An incremental snapshot's parents are checked too (see --parent-dir).\n"
+		"exit status: 0 intact, 1 damaged or cut short, 2 unreadable\n"
+		"(or a parent missing or altered)\n");
 }
 
 static void on_problem(void *arg, int64_t offset, const char *message)
@@ -58,7 +60,7 @@ static void on_problem(void *arg, int64_t offset, const char *message)
 	pthread_mutex_lock(&p->lock);
 	p->count++;
 	if (p->fmt == OUT_TEXT) {
-		progress_clear(&p->prog);
+		msnap_progress_clear(&p->prog);
 		/* As found: a long verify shows its problems early. */
 		if (offset >= 0)
 			printf("problem at offset %" PRId64 ": ", offset);
@@ -138,6 +140,42 @@ static void put_summary(struct onode *root, const struct snap *s,
 	}
 }
 
+/*
+ * An incremental snapshot is whole only with its parents: each one was
+ * accepted because its SHA-256 is the one its child recorded; check each
+ * inside too, and list them.  A parent's problems make the result damaged.
+ */
+static void put_chain(struct onode *root, struct msnap_reader *rd,
+		      unsigned threads, unsigned flags, struct problems *probs,
+		      int *r)
+{
+	struct onode *seq = NULL, *row;
+	struct msnap_reader *p;
+	unsigned level = 1;
+	char hex[65];
+
+	for (p = msnap_parent(rd); p; rd = p, p = msnap_parent(p), level++) {
+		struct msnap_verify_report prep;
+		struct msnap_error perr = { 0 };
+		const uint64_t before = probs->count;
+		int pr;
+
+		if (!seq)
+			seq = out_seq(root, "parents");
+		row = out_map(seq, NULL);
+		out_u64(row, "level", level);
+		out_str(row, "file", msnap_parent_path(rd));
+		msnap_hex(msnap_parent_ref(rd)->file_sha256, 32, hex);
+		out_str(row, "sha256", hex);
+		pr = msnap_verify(p, threads, flags, &prep, on_problem, probs, &perr);
+		if (pr && pr != -MSNAP_E_CHECKSUM && pr != -MSNAP_E_TRUNCATED)
+			on_problem(probs, perr.offset, perr.msg);
+		out_str(row, "result", pr || probs->count != before ? "damaged" : "intact");
+		if (pr && !*r)
+			*r = -MSNAP_E_CHECKSUM;
+	}
+}
+
 int cmd_verify(int argc, char **argv)
 {
 	struct ana_common co = { 0 };
@@ -208,6 +246,7 @@ int cmd_verify(int argc, char **argv)
 		ana_err_msnap(cmd, &err);
 		goto out;
 	}
+	put_chain(root, s.rd, (unsigned)threads, flags, &probs, &r);
 	/* The manifest must parse and agree with the container. */
 	if (s.manifest_problem[0])
 		on_problem(&probs, -1, s.manifest_problem);

@@ -6,6 +6,7 @@
  * returns its exit code (cli.h).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -46,7 +47,46 @@ static void usage(FILE *fp)
 		"\n"
 		"FILE may be \"-\" for standard input.  Options may come before or\n"
 		"after the operands; \"--\" ends them.  A letter or a long name means\n"
-		"the same in every command.  See memsnap-analyze(1).\n");
+		"the same in every command.  See memsnap-analyze(1).\n"
+		"\n"
+		"every command also takes:\n"
+		"  --parent-dir DIR  look for the parents of incremental snapshots in DIR\n"
+		"                    first (then beside each child; also $MSNAP_PARENT_DIR)\n");
+}
+
+/*
+ * --parent-dir DIR (or =DIR), for every command: the reader takes it from
+ * $MSNAP_PARENT_DIR, so it is taken out of argv here, before the command's
+ * own options are parsed.  Returns the new argc, or -1 (no DIR).
+ */
+static int take_parent_dir(int argc, char **argv)
+{
+	int i, o = 1;
+
+	for (i = 1; i < argc; i++) {
+		const char *dir = NULL;
+
+		if (!strcmp(argv[i], "--")) {
+			while (i < argc)
+				argv[o++] = argv[i++];
+			break;
+		}
+		if (!strcmp(argv[i], "--parent-dir")) {
+			if (i + 1 >= argc || !argv[i + 1][0])
+				return -1;
+			dir = argv[++i];
+		} else if (!strncmp(argv[i], "--parent-dir=", 13)) {
+			dir = argv[i] + 13;
+			if (!dir[0])
+				return -1;
+		}
+		if (dir)
+			setenv("MSNAP_PARENT_DIR", dir, 1);
+		else
+			argv[o++] = argv[i];
+	}
+	argv[o] = NULL;
+	return o;
 }
 
 int main(int argc, char **argv)
@@ -54,6 +94,11 @@ int main(int argc, char **argv)
 	const char *name;
 	size_t i;
 
+	argc = argc < 2 ? argc : take_parent_dir(argc, argv);
+	if (argc < 0) {
+		fprintf(stderr, "memsnap-analyze: --parent-dir wants a directory\n");
+		return ANA_EXIT_ERROR;
+	}
 	if (argc < 2) {
 		fprintf(stderr, "memsnap-analyze: give a command\n"
 			"Try 'memsnap-analyze --help'\n");

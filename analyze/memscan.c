@@ -514,7 +514,6 @@ static unsigned worker_count(unsigned asked)
 
 static int start_workers(struct mscan *m, unsigned nw, char *msg, size_t len)
 {
-	const unsigned flags = m->s->scanned_after_error ? MSNAP_OPEN_SCAN : 0;
 	struct msnap_error err = { 0 };
 	unsigned i;
 
@@ -529,11 +528,12 @@ static int start_workers(struct mscan *m, unsigned nw, char *msg, size_t len)
 		if (!m->slots[i].buf || !m->slots[i].states)
 			goto nomem;
 	}
-	/* one reader per worker, opened here: opening is not thread-safe */
+	/* one reader per worker, opened here: opening is not thread-safe;
+	 * a clone sees what s->rd sees (scanned or not, its parents) */
 	m->nworkers = nw;
 	for (i = 0; i < nw; i++) {
 		m->workers[i].m = m;
-		if (msnap_open(&m->workers[i].rd, m->s->fd, flags, &err)) {
+		if (msnap_reader_clone(&m->workers[i].rd, m->s->rd, &err)) {
 			snprintf(msg, len, "opening a reader for worker %u: %s",
 				 i, err.msg);
 			return -1;

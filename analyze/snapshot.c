@@ -110,6 +110,14 @@ int snap_open(struct snap *s, const char *path, struct msnap_error *err)
 		else
 			*err = s->trailer_error;
 	}
+	/* incremental: the parent's pages come from the parent ($MSNAP_PARENT_DIR
+	 * or beside it); a file read from stdin has no directory */
+	if (!r) {
+		r = msnap_resolve_parent(s->rd, strcmp(path, "-") ? path : NULL,
+					 NULL, err);
+		if (r)
+			msnap_close(s->rd);
+	}
 	if (r) {
 		s->rd = NULL;
 		close(s->fd);
@@ -288,6 +296,7 @@ static bool manifest_disagrees(const struct ynode *m,
 		[MSNAP_PAGE_ABSENT] = "absent", [MSNAP_PAGE_DATA] = "data",
 		[MSNAP_PAGE_ZERO] = "zero", [MSNAP_PAGE_SWAPPED] = "swapped",
 		[MSNAP_PAGE_UNREADABLE] = "unreadable",
+		[MSNAP_PAGE_PARENT] = "parent",
 	};
 	const struct ynode *pages = ynode_get(m, "pages"), *sha = ynode_get(m, "sha256");
 	uint8_t digest[32];
@@ -297,7 +306,7 @@ static bool manifest_disagrees(const struct ynode *m,
 	for (k = 0; pages && k < MSNAP_PAGE_NSTATES; k++) {
 		const struct ynode *n = ynode_get(pages, keys[k]);
 
-		if (n && (ynode_u64(n, &v) || v != ri->pages[k]))
+		if (n && (ynode_u64(n, &v) || v != ri->own_pages[k]))
 			return true;
 	}
 	if (sha && (ynode_hexbytes(sha, digest, sizeof(digest)) ||

@@ -34,6 +34,7 @@
 #include "msnap.h"
 #include "output.h"
 #include "pages.h"
+#include "parent.h"
 #include "precopy.h"
 #include "progress.h"
 #include "signals.h"
@@ -109,6 +110,8 @@ struct dump {
 	bool child_lost;         /* it died before everything was read */
 	uint64_t must_copy_estimate;    /* present bytes copied while frozen */
 	struct cow_facts cow_facts;
+	struct cap_parent parent;        /* --parent */
+	bool parent_open;
 };
 
 static int failf(struct dump *d, const char *fmt, ...)
@@ -398,7 +401,7 @@ static int keep_verified(struct dump *d)
 
 	if (!d->precopy)
 		return 0;
-	progress_phase(&d->prog, "frozen: verifying", 0);
+	msnap_progress_phase(&d->prog, "frozen: verifying", 0);
 	for (i = 0; i < d->regions.n && !gone(d) && !signals_caught(); i++) {
 		const struct region *r = &d->regions.v[i];
 
@@ -606,7 +609,7 @@ static int flush_batch(struct dump *d)
 		for (i = 0; i < d->nspans; i++)
 			d->work[d->span_region[i]].dst[d->span_run[i]] = NULL;
 	}
-	progress_add(&d->prog, d->batch_bytes);
+	msnap_progress_add(&d->prog, d->batch_bytes);
 	d->nspans = 0;
 	d->batch_bytes = 0;
 	return 0;
@@ -725,7 +728,7 @@ static int feed_from_child(struct dump *d, size_t ri, size_t k)
 			return child_lost(d, ri, part.first, end - part.first);
 		}
 		d->cow_facts.pages_from_child += part.count;
-		progress_add(&d->prog, span.len);
+		msnap_progress_add(&d->prog, span.len);
 		if (feed_data(d, wk, &part, d->child_buf, true))
 			return -1;
 		if (signals_caught())
@@ -751,7 +754,7 @@ static int feed_run(struct dump *d, size_t ri, size_t k)
 			return add(d, run->first, run->count,
 				   MSNAP_PAGE_UNREADABLE, NULL);
 		}
-		progress_add(&d->prog, run->count * d->page_size);
+		msnap_progress_add(&d->prog, run->count * d->page_size);
 		return feed_data(d, wk, run, wk->dst[k], false);
 	default:
 		return add(d, run->first, run->count, run->state, NULL);
@@ -844,7 +847,7 @@ static int copy_all(struct dump *d)
 	size_t ri, k;
 	uint8_t *p;
 
-	progress_phase(&d->prog, "frozen: copying", d->present_bytes);
+	msnap_progress_phase(&d->prog, "frozen: copying", d->present_bytes);
 	for (ri = 0; ri < d->regions.n && !gone(d); ri++) {
 		wk = &d->work[ri];
 		if (wk->from_child)     /* --cow: read after the thaw */
@@ -998,6 +1001,12 @@ static int create_writer(struct dump *d)
 		wo.flags |= MSNAP_HDR_PRECOPY;
 	/* --cow streams the child through one reused buffer (format 1.0) */
 	wo.copy_pages = d->cow;
+	if (d->parent_open) {
+		wo.flags |= MSNAP_HDR_INCREMENTAL;
+		wo.parents = d->parent.rd;
+		wo.nparents = d->parent.n;
+		wo.parent = &d->parent.ref;
+	}
 	if (msnap_writer_create(&d->w, &wo, &merr))
 		return writer_failed(d, &merr);
 	return 0;
@@ -1054,6 +1063,16 @@ static int preflight(struct dump *d)
 		return failf(d, "getrandom: %s", strerror(errno));
 	if (harden(d))
 		return -1;
+	/* a missing or altered parent is refused before anything is touched */
+	if (o->parent) {
+		if (parent_open(&d->parent, o->parent, d->facts.threads,
+				d->page_size, &d->err)) {
+			parent_close(&d->parent);
+			return -1;
+		}
+		d->parent_open = true;
+		d->facts.parent = &d->parent.ref;
+	}
 	if (output_open(&d->out, o->output, &d->err))
 		return -1;
 	d->out_open = true;
@@ -1080,6 +1099,7 @@ static int preflight(struct dump *d)
 	    precopy_init(&d->pc, d->page_size, PRECOPY_READ, &d->err))
 		return -1;
 	d->pc.swapped_changed = o->read_swap;   /* read from swap while frozen */
+	d->pc.same_bounds_only = o->parent != NULL;
 	if (!o->no_space_check &&
 	    output_check_space(&d->out, estimate, &d->err))
 		return -1;
@@ -1142,13 +1162,13 @@ static int precopy_stage(struct dump *d)
 	if (maps_read(d->t.procfd, &pre, &cerr))
 		return prepare_buffer(d, d->estimate);
 	maps_classify(&pre, false);
-	progress_phase(&d->prog, "pre-copy", d->estimate);
+	msnap_progress_phase(&d->prog, "pre-copy", d->estimate);
 	if (precopy_run(&d->pc, &pre, &d->ps, &d->mr, d->w, &d->prog,
 			&cerr) && errno != ESRCH) {
 		d->write_failed = true;
 		ret = failf(d, "%s", cerr.msg);
 	}
-	progress_clear(&d->prog);
+	msnap_progress_clear(&d->prog);
 	d->facts.precopy = &d->pc;
 	maps_free(&pre);
 	if (ret || signals_caught())
@@ -1348,14 +1368,14 @@ static int write_stage(struct dump *d, uint8_t sha[32])
 
 	if (d->bad_list_lost)
 		return failf(d, "out of memory recording unreadable pages");
-	progress_phase(&d->prog, "writing", d->present_bytes);
+	msnap_progress_phase(&d->prog, "writing", d->present_bytes);
 	if (feed_to(d, d->regions.n, 0))
 		return -1;
 	if (signals_caught())
 		return 0;
 	if (msnap_writer_sync(d->w, &merr))
 		return writer_failed(d, &merr);
-	progress_clear(&d->prog);
+	msnap_progress_clear(&d->prog);
 	if (d->cow)
 		end_cow(d);     /* before the manifest, which records it */
 	if (d->facts.target_exited && d->unread_pages)
@@ -1371,11 +1391,11 @@ static int write_stage(struct dump *d, uint8_t sha[32])
 	d->facts.complete = !d->facts.target_exited && !d->bad_pages &&
 			    !d->unread_pages && !d->execed;
 	if (d->opt->with_files) {
-		progress_phase(&d->prog, "storing mapped files", 0);
+		msnap_progress_phase(&d->prog, "storing mapped files", 0);
 		if (files_store(&d->files, &d->regions, d->t.procfd, d->w,
 				(uint32_t)d->page_size, &d->errs, &d->err))
 			return -1;
-		progress_clear(&d->prog);
+		msnap_progress_clear(&d->prog);
 	}
 	if (manifest_build(&d->facts, &d->t, &d->regions,
 			   d->opt->with_files ? &d->files : NULL, d->w,
@@ -1450,7 +1470,7 @@ static int finish(struct dump *d, int ret, const uint8_t sha[32])
 	thaw(d);        /* first, whatever happened */
 	if (d->cow)
 		end_cow(d);     /* no-op when done already */
-	progress_clear(&d->prog);
+	msnap_progress_clear(&d->prog);
 	sig = signals_caught();
 	if (sig) {
 		if (d->w)
@@ -1490,6 +1510,8 @@ static void cleanup(struct dump *d)
 
 	if (d->w)
 		msnap_writer_free(d->w);
+	if (d->parent_open)
+		parent_close(&d->parent);   /* after the writer's workers */
 	copybuf_free(&d->buf);
 	precopy_free(&d->pc);
 	if (d->swap_open)
@@ -1532,8 +1554,8 @@ int dump_run(const struct cap_options *opt)
 	bar = opt->progress == PROGRESS_ON ||
 	      (opt->progress == PROGRESS_AUTO && !opt->quiet &&
 	       isatty(STDERR_FILENO));
-	progress_init(&d->prog, bar, "memsnap");
-	progress_phase(&d->prog, "starting", 0);
+	msnap_progress_init(&d->prog, bar, "memsnap");
+	msnap_progress_phase(&d->prog, "starting", 0);
 	ret = preflight(d);
 	if (!ret && !signals_caught())
 		ret = precopy_stage(d);

@@ -20,7 +20,7 @@ enum {
 	OPT_LEVEL = 256, OPT_MAX_BUFFER, OPT_CHUNK,
 	OPT_LAYOUT_ONLY, OPT_WITH_FILES, OPT_NO_FREEZE, OPT_PROGRESS,
 	OPT_NO_PROGRESS, OPT_VERSION, OPT_NO_SPACE_CHECK, OPT_METHOD,
-	OPT_READ_SWAP, OPT_COW,
+	OPT_READ_SWAP, OPT_COW, OPT_PARENT,
 };
 
 static const struct option long_options[] = {
@@ -30,6 +30,7 @@ static const struct option long_options[] = {
 	{ "threads", required_argument, NULL, 'j' },
 	{ "method", required_argument, NULL, OPT_METHOD },
 	{ "cow", no_argument, NULL, OPT_COW },
+	{ "parent", required_argument, NULL, OPT_PARENT },
 	{ "max-buffer", required_argument, NULL, OPT_MAX_BUFFER },
 	{ "chunk", required_argument, NULL, OPT_CHUNK },
 	{ "layout-only", no_argument, NULL, OPT_LAYOUT_ONLY },
@@ -80,6 +81,11 @@ static void usage(FILE *f)
 	      "      --chunk SIZE      raw bytes per compressed chunk (default 2M)\n"
 	      "      --layout-only     record the layout, registers and facts; no memory\n"
 	      "      --with-files      also store every mapped file (for offline checks)\n"
+	      "      --parent OLD      incremental: store only the pages whose bytes\n"
+	      "                        differ from snapshot OLD's (compared byte\n"
+	      "                        for byte); the rest is read from OLD, which\n"
+	      "                        must stay beside FILE or be given to the\n"
+	      "                        analyzer with --parent-dir\n"
 	      "      --no-freeze       read while the process runs (no ptrace)\n"
 	      "      --read-swap       read swapped-out pages from the swap areas\n"
 	      "                        (root; never swaps them in)\n"
@@ -242,6 +248,9 @@ int main(int argc, char **argv)
 		case OPT_READ_SWAP:
 			o.read_swap = true;
 			break;
+		case OPT_PARENT:
+			o.parent = optarg;
+			break;
 		case 'q':
 			o.quiet = true;
 			break;
@@ -278,6 +287,8 @@ int main(int argc, char **argv)
 		return usage_error("%s", "--cow is a method of its own: drop --method or --cow");
 	if (cow_given)
 		o.method = METHOD_COW;
+	if (o.parent && o.layout_only)
+		return usage_error("%s", "--parent needs memory contents: drop --layout-only");
 	if (o.method == METHOD_COW && (o.no_freeze || o.layout_only))
 		return usage_error("--cow cannot be used with %s: it forks a frozen process to read its memory",
 				   o.no_freeze ? "--no-freeze" : "--layout-only");

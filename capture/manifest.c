@@ -12,7 +12,7 @@
 #include "manifest.h"
 #include "yaml_out.h"
 
-#define SCHEMA "1.1"
+#define SCHEMA "1.2"
 
 void manifest_time(const struct timespec *ts, char *buf, size_t size)
 {
@@ -115,6 +115,18 @@ static void emit_capture(struct yout *y, const struct capture_facts *c)
 		emit_precopy(y, c->precopy);
 	if (c->cow)
 		emit_cow(y, c->cow);
+	if (c->parent) {
+		char hex[65];
+
+		yout_key(y, "parent");
+		yout_map_begin(y);
+		yout_kv_str(y, "file", c->parent->name);
+		msnap_hex(c->parent->capture_id, 16, hex);
+		yout_kv_str(y, "id", hex);
+		msnap_hex(c->parent->file_sha256, 32, hex);
+		yout_kv_str(y, "sha256", hex);
+		yout_map_end(y);
+	}
 	yout_kv_u64(y, "zstd_level", (uint64_t)c->opt->level);
 	yout_kv_u64(y, "threads", c->threads);
 	yout_kv_u64(y, "chunk_bytes", c->chunk_bytes);
@@ -154,6 +166,8 @@ static void emit_pages(struct yout *y, const struct msnap_region_summary *s)
 	yout_kv_u64(y, "absent", s->pages[MSNAP_PAGE_ABSENT]);
 	yout_kv_u64(y, "swapped", s->pages[MSNAP_PAGE_SWAPPED]);
 	yout_kv_u64(y, "unreadable", s->pages[MSNAP_PAGE_UNREADABLE]);
+	if (s->pages[MSNAP_PAGE_PARENT])
+		yout_kv_u64(y, "parent", s->pages[MSNAP_PAGE_PARENT]);
 	yout_map_end(y);
 }
 

@@ -35,6 +35,7 @@ struct capture_facts {
 	const char *method;             /* precopy, buffer; NULL: no memory */
 	const struct precopy *precopy;  /* its figures, when it ran */
 	const struct cow_facts *cow;    /* --cow only */
+	const struct msnap_parent_ref *parent;  /* --parent only */
 	bool complete;
 	struct timespec started, frozen_at, thawed_at;  /* CLOCK_REALTIME */
 	bool was_frozen;

@@ -24,6 +24,7 @@ struct cap_options {
 	enum cap_method method;
 	uint64_t max_buffer;        /* copy buffer budget, 0: automatic */
 	uint32_t chunk_bytes;
+	const char *parent;         /* --parent: incremental against this snapshot */
 	bool layout_only;
 	bool with_files;
 	bool no_freeze;

@@ -202,7 +202,7 @@ static int read_run(struct precopy *pc, struct precopy_area *a,
 		}
 		ret = give(pc, a, w, first, take, pc->buf, &bad, &bi, err);
 		pc->pages_read += take;
-		progress_add(prog, take * ps);
+		msnap_progress_add(prog, take * ps);
 		first += take;
 		count -= take;
 		if (signals_caught())
@@ -568,7 +568,7 @@ void precopy_verify(struct precopy *pc, uint64_t start, uint64_t end,
 	size_t n, k, first;
 
 	precopy_keep_free(keep);
-	if (!a)
+	if (!a || (pc->same_bounds_only && a->end != end))
 		goto out;
 	keep->area = a->id;
 	keep->cuts = a->cuts;

@@ -65,6 +65,11 @@ struct precopy {
 	uint64_t page_size;
 	long ncpu;
 	bool swapped_changed;        /* --read-swap: a swapped page is read now */
+	/*
+	 * --parent: an area was compared with the parent's region of its
+	 * bounds, so only a region of the same bounds keeps any of it.
+	 */
+	bool same_bounds_only;
 	/* for the manifest */
 	uint64_t pages_read;         /* present pages read while running */
 	uint64_t pages_verified;     /* re-read while frozen, found unchanged */

@@ -81,6 +81,7 @@ const char *msnap_page_state_name(enum msnap_page_state s)
 		[MSNAP_PAGE_ZERO] = "zero",
 		[MSNAP_PAGE_SWAPPED] = "swapped",
 		[MSNAP_PAGE_UNREADABLE] = "unreadable",
+		[MSNAP_PAGE_PARENT] = "parent",
 	};
 
 	if ((unsigned)s >= MSNAP_PAGE_NSTATES)

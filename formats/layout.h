@@ -26,6 +26,7 @@
 #define TAG_INDEX     TAG('M', 'S', 'I', 'X')
 #define TAG_TRAILER   TAG('M', 'S', 'T', 'R')
 #define TAG_ADOPT     TAG('M', 'S', 'A', 'D')   /* 2.0 */
+#define TAG_PARENT    TAG('M', 'S', 'P', 'A')   /* 2.1 */
 
 /* HEADER payload */
 #define HDR_PAYLOAD        52u
@@ -33,6 +34,8 @@
 #define CHUNK_FIXED        56u
 #define CHUNK_RUN_SIZE     16u
 #define CHUNK_FLAG_PRECOPY 0x1u          /* 2.0: Flags at offset 52 */
+/* PARENT payload (2.1): tag, name length, capture id, file SHA-256, name, checksum */
+#define PARENT_FIXED       56u
 /* ADOPT payload (2.0): tag, region, first chunk, chunk count, checksum */
 #define ADOPT_PAYLOAD      32u
 /* PAGES payload: fixed part, runs of 24 bytes, u64 count, hashes, checksum */

@@ -24,7 +24,7 @@
  * FORMAT.md 12); the reader reads both.
  */
 #define MSNAP_FORMAT_MAJOR 2
-#define MSNAP_FORMAT_MINOR 0
+#define MSNAP_FORMAT_MINOR 1          /* 2.1: incremental (FORMAT.md 4.9) */
 #define MSNAP_FORMAT_MAJOR_MIN 1
 
 /* The region of a chunk that no region uses (a stale pre-copied chunk). */
@@ -57,7 +57,8 @@
 	X(YAML, "manifest error")                                            \
 	X(NOT_FOUND, "not found")                                            \
 	X(STATE, "call out of order")                                        \
-	X(CANCELED, "stopped on request")
+	X(CANCELED, "stopped on request")                                    \
+	X(PARENT, "parent snapshot missing, altered or unusable")
 
 enum msnap_errcode {
 #define MSNAP_ENUM(name, text) MSNAP_E_##name,
@@ -93,6 +94,7 @@ enum msnap_page_state {
 	MSNAP_PAGE_ZERO = 2,       /* read, all zero bytes: recorded, not stored */
 	MSNAP_PAGE_SWAPPED = 3,    /* swapped out, not read */
 	MSNAP_PAGE_UNREADABLE = 4, /* the read failed (reason in the manifest) */
+	MSNAP_PAGE_PARENT = 5,     /* 2.1: same bytes as the parent snapshot's page */
 	MSNAP_PAGE_NSTATES
 };
 
@@ -131,12 +133,34 @@ struct msnap_writer_opts {
 	 * (a signal handler's flag, so Ctrl-C stops a long write at once).
 	 */
 	const volatile int *cancel;
+	/*
+	 * Incremental (MSNAP_HDR_INCREMENTAL): a DATA page whose bytes equal
+	 * those of the parent's page at the same address, in a parent region
+	 * with the same bounds, is recorded as PARENT and not stored.  Worker
+	 * k compares with parents[k] (a reader of the parent with its chain
+	 * resolved, msnap_open_chain()); nparents must equal threads.  The
+	 * comparison is of the bytes themselves, never of stored hashes.
+	 */
+	struct msnap_reader *const *parents;
+	unsigned nparents;
+	const struct msnap_parent_ref *parent;
 };
 
 #define MSNAP_HDR_LAYOUT_ONLY 0x1u  /* no memory contents were captured */
 #define MSNAP_HDR_LIVE        0x2u  /* read without freezing the target */
 #define MSNAP_HDR_PRECOPY     0x4u  /* 2.0: holds chunks written before the freeze */
+#define MSNAP_HDR_INCREMENTAL 0x8u  /* 2.1: pages may be PARENT (a PARENT record follows) */
 
+/* Longest file name a PARENT record holds, and the deepest chain read. */
+#define MSNAP_PARENT_NAME_MAX 255u
+#define MSNAP_MAX_CHAIN       32u
+
+/* What a child snapshot records about its parent (FORMAT.md 4.9). */
+struct msnap_parent_ref {
+	uint8_t capture_id[16];      /* the parent's header Capture_Id */
+	uint8_t file_sha256[32];     /* SHA-256 of the whole parent file */
+	char name[MSNAP_PARENT_NAME_MAX + 1];   /* its file name, no directory */
+};
 /* What end_region() reported once the region's page table was written. */
 struct msnap_region_summary {
 	uint64_t start, end;
@@ -278,7 +302,14 @@ struct msnap_region_info {
 	uint32_t index;
 	uint64_t start, end;
 	bool has_table;              /* its page table record was read */
+	/*
+	 * With a parent resolved, runs, hashes and pages[] are those of the
+	 * whole memory: PARENT pages show the state and hash they have in the
+	 * parent.  own_pages[] are the counts this file's PAGES record holds
+	 * (PARENT included), what its manifest says.
+	 */
 	uint64_t pages[MSNAP_PAGE_NSTATES];
+	uint64_t own_pages[MSNAP_PAGE_NSTATES];
 	uint64_t stored_bytes;
 	uint64_t compressed_bytes;
 	uint32_t chunks;
@@ -357,6 +388,43 @@ int msnap_page_state(const struct msnap_reader *r, uint32_t region,
  * can hash a page it builds itself (diff: the zero page) the same way.
  */
 uint64_t msnap_page_hash(const void *page, size_t len);
+
+/* ---- incremental snapshots (reader_chain.c) ------------------------------- */
+
+/* The parent this file names, or NULL if it is not incremental. */
+const struct msnap_parent_ref *msnap_parent_ref(const struct msnap_reader *r);
+/* The resolved parent reader, or NULL (not incremental, or not resolved). */
+struct msnap_reader *msnap_parent(const struct msnap_reader *r);
+/* Where the resolved parent was found, or NULL. */
+const char *msnap_parent_path(const struct msnap_reader *r);
+
+/*
+ * Find and open r's parent, and its parent's, up to MSNAP_MAX_CHAIN levels
+ * (a loop or a deeper chain is refused).  Each parent is looked for in
+ * parent_dir (NULL: $MSNAP_PARENT_DIR, if set), then in the directory of
+ * child_path (NULL: none): first by the name the child records, then by
+ * capture id among the *.msnap files there.  A candidate is accepted only
+ * if its whole-file SHA-256 is the one recorded.  Afterwards reads of r
+ * take PARENT pages from the parent.  Does nothing for a file that is not
+ * incremental.  Errors: -MSNAP_E_PARENT, naming the parent.
+ */
+int msnap_resolve_parent(struct msnap_reader *r, const char *child_path,
+			 const char *parent_dir, struct msnap_error *err);
+
+/*
+ * A second reader of the same file (and chain), for another thread: each
+ * reader caches one chunk and must be used by one thread at a time.
+ */
+int msnap_reader_clone(struct msnap_reader **out, const struct msnap_reader *r,
+		       struct msnap_error *err);
+
+/* SHA-256 of the whole file behind fd (read with pread).  0 or -1 (errno). */
+int msnap_file_sha256(int fd, uint8_t out[32]);
+
+/* msnap_open_path() then msnap_resolve_parent() beside it. */
+int msnap_open_chain(struct msnap_reader **out, const char *path,
+		     unsigned flags, const char *parent_dir,
+		     struct msnap_error *err);
 
 /* ---- verification ------------------------------------------------------------ */
 

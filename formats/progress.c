@@ -12,7 +12,7 @@
 #define BAR_WIDTH 24
 #define MIN_INTERVAL_NS 100000000ll
 
-void progress_init(struct progress *p, bool on, const char *who)
+void msnap_progress_init(struct progress *p, bool on, const char *who)
 {
 	memset(p, 0, sizeof(*p));
 	p->on = on;
@@ -79,7 +79,7 @@ static void draw(struct progress *p, const struct timespec *now)
 	p->last = *now;
 }
 
-void progress_phase(struct progress *p, const char *phase, uint64_t total)
+void msnap_progress_phase(struct progress *p, const char *phase, uint64_t total)
 {
 	p->phase = phase;
 	p->total = total;
@@ -90,7 +90,7 @@ void progress_phase(struct progress *p, const char *phase, uint64_t total)
 	}
 }
 
-void progress_add(struct progress *p, uint64_t n)
+void msnap_progress_add(struct progress *p, uint64_t n)
 {
 	struct timespec now;
 
@@ -103,7 +103,7 @@ void progress_add(struct progress *p, uint64_t n)
 	__atomic_store_n(&p->busy, 0, __ATOMIC_RELEASE);
 }
 
-void progress_clear(struct progress *p)
+void msnap_progress_clear(struct progress *p)
 {
 	static const char erase[] = "\r\033[K";
 

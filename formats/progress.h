@@ -4,7 +4,7 @@
  * rate, ETA), at most 10 updates a second, shared by memsnap and
  * memsnap-analyze.  The caller decides whether it is on (a terminal, no
  * --quiet, no --no-progress); off, every call costs a test and nothing else.
- * progress_add may be called from several threads at once.
+ * msnap_progress_add may be called from several threads at once.
  */
 #ifndef MSNAP_PROGRESS_H
 #define MSNAP_PROGRESS_H
@@ -24,11 +24,11 @@ struct progress {
 	struct timespec start, last;
 };
 
-void progress_init(struct progress *p, bool on, const char *who);
+void msnap_progress_init(struct progress *p, bool on, const char *who);
 /* A new phase: drawn at once, so a long job shows from its first second. */
-void progress_phase(struct progress *p, const char *phase, uint64_t total);
-void progress_add(struct progress *p, uint64_t n);
+void msnap_progress_phase(struct progress *p, const char *phase, uint64_t total);
+void msnap_progress_add(struct progress *p, uint64_t n);
 /* Erase the line so that the next message starts on a clean line. */
-void progress_clear(struct progress *p);
+void msnap_progress_clear(struct progress *p);
 
 #endif

@@ -286,6 +286,8 @@ void msnap_rd_reset(struct msnap_reader *r)
 		free(r->regions[i].runs);
 		free(r->regions[i].hashes);
 		free(r->regions[i].hash_base);
+		free(r->regions[i].res_runs);
+		free(r->regions[i].res_hashes);
 	}
 	for (i = 0; i < r->nchunks; i++) {
 		free(r->chunks[i].runs);
@@ -315,6 +317,7 @@ void msnap_close(struct msnap_reader *r)
 	if (!r)
 		return;
 	msnap_rd_reset(r);
+	msnap_rd_free_chain(r);
 	free(r->cache);
 	free(r->zbuf);
 	ZSTD_freeDCtx(r->dctx);

@@ -39,6 +39,11 @@ struct region_slot {
 	uint64_t *hash_base;         /* per run: index of its first hash (DATA runs) */
 	uint64_t first_chunk, nchunks;  /* its chunks: [first, first+n) in by_addr order */
 	bool seen;
+	size_t nruns;                /* of runs: the file's (info.nruns may be resolved) */
+	/* a resolved incremental region (reader_chain.c): the whole memory */
+	struct msnap_run *res_runs;  /* owned */
+	uint64_t *res_hashes;        /* owned */
+	uint32_t parent_region;      /* the parent's region with the same bounds */
 };
 
 /* An ADOPT record seen by a scan: chunks [first, first+count) are region's. */
@@ -69,7 +74,11 @@ struct msnap_reader {
 	uint8_t *zbuf;
 	size_t zbuf_cap;
 	uint64_t bytes_read;         /* for measuring what info/read cost */
-	uint64_t data_start;         /* first byte after the HEADER record */
+	uint64_t data_start;         /* first byte after the HEADER (and PARENT) record */
+	bool incremental;            /* 2.1: a PARENT record was read */
+	struct msnap_parent_ref parent_ref;
+	struct msnap_reader *parent; /* resolved parent (owned), or NULL */
+	char parent_path[4096];      /* where it was found */
 	struct progress *prog;       /* counts decompressed bytes, or NULL */
 };
 
@@ -109,6 +118,22 @@ int msnap_rd_load_chunk(struct msnap_reader *r, uint64_t i, struct msnap_error *
 int msnap_rd_decompress(struct msnap_reader *r, uint64_t i, void *buf,
 		  uint8_t **zbuf, size_t *zcap, ZSTD_DCtx *dctx,
 		  struct msnap_error *err);
+
+/* reader_chain.c */
+/* The PARENT record right after the header (flag INCREMENTAL). */
+int msnap_rd_parse_parent(struct msnap_reader *r, struct msnap_error *err);
+void msnap_rd_free_chain(struct msnap_reader *r);
+
+/*
+ * reader_read.c: where the bytes of the DATA page at addr (page aligned)
+ * are, in r's chunk cache (or its parent's, for a PARENT page): valid
+ * until r or its chain reads again.  -MSNAP_E_NOT_FOUND if not DATA.
+ */
+int msnap_rd_page_ptr(struct msnap_reader *r, uint64_t addr, const uint8_t **page,
+		struct msnap_error *err);
+/* reader_read.c: what lies at addr in r, within one run (msnap_read's step) */
+int64_t msnap_rd_read_span(struct msnap_reader *r, uint64_t addr, uint8_t *dst,
+		     uint64_t len, uint8_t *state, struct msnap_error *err);
 
 /* reader_scan.c */
 int msnap_rd_scan(struct msnap_reader *r, struct msnap_error *err);

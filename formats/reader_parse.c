@@ -49,6 +49,7 @@ static const char *tag_name(uint32_t tag)
 	case TAG_MANIFEST: return "manifest";
 	case TAG_INDEX: return "index";
 	case TAG_TRAILER: return "trailer";
+	case TAG_PARENT: return "parent record";
 	default: return "record";
 	}
 }
@@ -159,7 +160,8 @@ int msnap_rd_header(struct msnap_reader *r, struct msnap_error *err)
 				 fi->major, fi->minor, MSNAP_FORMAT_MAJOR_MIN,
 				 MSNAP_FORMAT_MAJOR);
 	else if (fi->flags & ~(MSNAP_HDR_LAYOUT_ONLY | MSNAP_HDR_LIVE |
-			       (fi->major >= 2 ? MSNAP_HDR_PRECOPY : 0)))
+			       (fi->major >= 2 ? MSNAP_HDR_PRECOPY |
+				MSNAP_HDR_INCREMENTAL : 0)))
 		ret = msnap_fail(err, MSNAP_E_RESERVED, 8,
 				 "unknown header flags 0x%x", fi->flags);
 	else if (get_le32(p + 16))
@@ -171,6 +173,8 @@ int msnap_rd_header(struct msnap_reader *r, struct msnap_error *err)
 				 fi->page_size);
 	free(p);
 	r->data_start = SKIP_HDR_SIZE + HDR_PAYLOAD;
+	if (!ret && (fi->flags & MSNAP_HDR_INCREMENTAL))
+		ret = msnap_rd_parse_parent(r, err);
 	return ret;
 }
 
@@ -320,7 +324,8 @@ int msnap_rd_parse_pages(struct msnap_reader *r, const uint8_t *p, size_t len,
 		run->state = q[16];
 		if (run->first != covered || run->count == 0 ||
 		    run->count > npages - covered ||
-		    run->state >= MSNAP_PAGE_NSTATES)
+		    run->state >= MSNAP_PAGE_NSTATES ||
+		    (run->state == MSNAP_PAGE_PARENT && !r->incremental))
 			return msnap_fail(err, MSNAP_E_CORRUPT, (int64_t)off,
 					  "page table run %llu is not contiguous or "
 					  "has a bad state", (unsigned long long)i);
@@ -341,8 +346,10 @@ int msnap_rd_parse_pages(struct msnap_reader *r, const uint8_t *p, size_t len,
 				  (unsigned long long)nhashes);
 	for (i = 0; i < nhashes; i++)
 		reg->hashes[i] = get_le64(p + PAGES_FIXED + nruns * PAGES_RUN_SIZE + i * 8);
+	memcpy(ri->own_pages, ri->pages, sizeof(ri->pages));
 	ri->runs = reg->runs;
 	ri->nruns = nruns;
+	reg->nruns = nruns;
 	ri->hashes = reg->hashes;
 	ri->nhashes = nhashes;
 	ri->has_table = true;

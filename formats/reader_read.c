@@ -109,7 +109,7 @@ int msnap_rd_decompress(struct msnap_reader *r, uint64_t i, void *buf,
 				  "data frame of chunk %llu: %s", (unsigned long long)i,
 				  ZSTD_isError(got) ? ZSTD_getErrorName(got) : "short");
 	if (r->prog)
-		progress_add(r->prog, got);
+		msnap_progress_add(r->prog, got);
 	return 0;
 }
 
@@ -161,9 +161,11 @@ int msnap_page_state(const struct msnap_reader *r, uint32_t region,
 	if (region >= r->nregions || !r->regions[region].info.has_table)
 		return MSNAP_PAGE_ABSENT;
 	reg = &r->regions[region];
-	k = find_run(reg->runs, reg->info.nruns, page);
+	k = find_run(reg->runs, reg->nruns, page);
 	if (k < 0)
 		return MSNAP_PAGE_ABSENT;
+	if (reg->runs[k].state == MSNAP_PAGE_PARENT && r->parent)
+		return msnap_page_state(r->parent, reg->parent_region, page, hash);
 	if (reg->runs[k].state == MSNAP_PAGE_DATA && hash)
 		*hash = reg->hashes[reg->hash_base[k] + page - reg->runs[k].first];
 	return reg->runs[k].state;
@@ -214,13 +216,54 @@ static int cache_chunk(struct msnap_reader *r, uint64_t ci,
 	return ret;
 }
 
+int msnap_rd_page_ptr(struct msnap_reader *r, uint64_t addr, const uint8_t **page,
+		struct msnap_error *err)
+{
+	const uint64_t ps = r->info.page_size;
+	const struct region_slot *reg;
+	const struct chunk_slot *c;
+	int64_t ri, k, ci;
+	uint64_t p;
+	int ret;
+
+	ri = msnap_find_region(r, addr);
+	if (ri < 0 || !r->regions[ri].info.has_table)
+		return msnap_fail(err, MSNAP_E_NOT_FOUND, -1, "no page table");
+	reg = &r->regions[ri];
+	p = (addr - reg->info.start) / ps;
+	k = find_run(reg->runs, reg->nruns, p);
+	if (k >= 0 && reg->runs[k].state == MSNAP_PAGE_PARENT && r->parent)
+		return msnap_rd_page_ptr(r->parent, addr, page, err);
+	if (k < 0 || reg->runs[k].state != MSNAP_PAGE_DATA)
+		return msnap_fail(err, MSNAP_E_NOT_FOUND, -1, "not a data page");
+	ci = find_chunk(r, reg, addr);
+	if (ci < 0)
+		return msnap_fail(err, MSNAP_E_CORRUPT, -1,
+				  "no chunk holds data page at 0x%llx",
+				  (unsigned long long)addr);
+	ret = msnap_rd_load_chunk(r, (uint64_t)ci, err);
+	if (ret)
+		return ret;
+	c = &r->chunks[ci];
+	k = find_run(c->runs, c->info.nruns, p);
+	if (k < 0)
+		return msnap_fail(err, MSNAP_E_CORRUPT, (int64_t)c->info.header_offset,
+				  "chunk %lld lacks data page at 0x%llx",
+				  (long long)ci, (unsigned long long)addr);
+	ret = cache_chunk(r, (uint64_t)ci, err);
+	if (ret)
+		return ret;
+	*page = r->cache + (c->run_pos[k] + p - c->runs[k].first) * ps;
+	return 0;
+}
+
 /*
  * Copy out what lies at addr, at most len bytes, staying inside one run of
  * one state.  Returns the bytes handled (> 0) or a negative error; *state
  * receives the run's state.
  */
-static int64_t read_span(struct msnap_reader *r, uint64_t addr, uint8_t *dst,
-			 uint64_t len, uint8_t *state, struct msnap_error *err)
+int64_t msnap_rd_read_span(struct msnap_reader *r, uint64_t addr, uint8_t *dst,
+		     uint64_t len, uint8_t *state, struct msnap_error *err)
 {
 	const uint64_t ps = r->info.page_size;
 	const int64_t ri = msnap_find_region(r, addr);
@@ -237,12 +280,17 @@ static int64_t read_span(struct msnap_reader *r, uint64_t addr, uint8_t *dst,
 	reg = &r->regions[ri];
 	page = (addr - reg->info.start) / ps;
 	if (reg->info.has_table) {
-		k = find_run(reg->runs, reg->info.nruns, page);
+		k = find_run(reg->runs, reg->nruns, page);
 		if (k < 0)
 			goto zeros;
 		*state = reg->runs[k].state;
 		end = reg->info.start + (reg->runs[k].first + reg->runs[k].count) * ps;
 		n = end - addr;
+		/* same as the parent's: read there (it was resolved with the
+		 * same region bounds, so the span stays inside its region) */
+		if (*state == MSNAP_PAGE_PARENT && r->parent)
+			return msnap_rd_read_span(r->parent, addr, dst, n < len ? n : len,
+					    state, err);
 		if (*state != MSNAP_PAGE_DATA)
 			goto zeros;
 	}
@@ -297,8 +345,8 @@ int msnap_read(struct msnap_reader *r, uint64_t addr, void *buf, size_t len,
 		return msnap_fail(err, MSNAP_E_INVAL, -1, "range wraps around");
 	while (done < len) {
 		uint8_t st;
-		const int64_t n = read_span(r, addr + done, dst + done, len - done,
-					    &st, err);
+		const int64_t n = msnap_rd_read_span(r, addr + done, dst + done,
+					       len - done, &st, err);
 		uint64_t p;
 
 		if (n < 0)

@@ -45,12 +45,27 @@ static int write_header(struct msnap_writer *w, struct msnap_error *err)
 
 	put_le32(p, TAG_HEADER);
 	put_le16(p + 4, w->major);
-	put_le16(p + 6, MSNAP_FORMAT_MINOR);
+	put_le16(p + 6, w->minor);
 	put_le32(p + 8, w->opts.flags);
 	put_le32(p + 12, w->opts.page_size);
 	memcpy(p + 20, w->opts.capture_id, 16);
 	put_le64(p + 36, w->opts.created_ns);
 	return msnap_wr_emit_record(w, p, sizeof(p), err);
+}
+
+/* 2.1: right after the header, so that a scan knows the parent too. */
+static int write_parent(struct msnap_writer *w, struct msnap_error *err)
+{
+	const struct msnap_parent_ref *pr = w->opts.parent;
+	const size_t nlen = strlen(pr->name);
+	uint8_t p[PARENT_FIXED + MSNAP_PARENT_NAME_MAX + REC_SUM_SIZE] = { 0 };
+
+	put_le32(p, TAG_PARENT);
+	put_le32(p + 4, (uint32_t)nlen);
+	memcpy(p + 8, pr->capture_id, 16);
+	memcpy(p + 24, pr->file_sha256, 32);
+	memcpy(p + PARENT_FIXED, pr->name, nlen);
+	return msnap_wr_emit_record(w, p, PARENT_FIXED + nlen + REC_SUM_SIZE, err);
 }
 
 /* ---- creation ----------------------------------------------------------------- */
@@ -93,6 +108,19 @@ int msnap_writer_create(struct msnap_writer **out,
 	w->chunk_pages = w->opts.chunk_bytes / w->opts.page_size;
 	/* 1.0 readers read everything but pre-copied chunks */
 	w->major = w->opts.flags & MSNAP_HDR_PRECOPY ? 2 : 1;
+	if (w->opts.flags & MSNAP_HDR_INCREMENTAL) {
+		const struct msnap_parent_ref *pr = w->opts.parent;
+
+		w->major = 2;
+		w->minor = 1;
+		if (!pr || !pr->name[0] || strchr(pr->name, '/') ||
+		    strnlen(pr->name, sizeof(pr->name)) > MSNAP_PARENT_NAME_MAX ||
+		    w->opts.nparents < w->opts.threads) {
+			msnap_fail(err, MSNAP_E_INVAL, -1,
+				   "incremental: a parent name and one parent reader per thread are needed");
+			goto fail;
+		}
+	}
 	w->fd = opts->fd;
 	{
 		struct stat st;
@@ -111,6 +139,8 @@ int msnap_writer_create(struct msnap_writer **out,
 	for (i = 0; i < w->nslots; i++)
 		job_reset(&w->slots[i]);
 	ret = write_header(w, err);
+	if (!ret && (w->opts.flags & MSNAP_HDR_INCREMENTAL))
+		ret = write_parent(w, err);
 	if (ret)
 		goto fail;
 	*out = w;
@@ -171,6 +201,14 @@ static int open_job(struct msnap_writer *w, struct msnap_error *err)
 	j = msnap_wr_pool_tail(w);
 	j->region = (uint32_t)w->cur_region;
 	j->precopy = w->cur_is_pre;
+	{
+		/* the workers must not look at w->regions: it may move */
+		const struct region_acc *r = w->cur_is_pre ?
+			&w->pre[w->cur_region] : &w->regions[w->cur_region];
+
+		j->rstart = r->sum.start;
+		j->rend = r->sum.end;
+	}
 	w->filling = j;
 	return 0;
 }
@@ -362,8 +400,10 @@ int msnap_writer_begin_adopting(struct msnap_writer *w, uint64_t start,
 				  "pre-copy area %u is not written yet", area);
 	a = &w->pre[area];
 	c = cut ? find_cut(a, cut) : NULL;
+	/* incremental: PARENT pages hold only in a region of the same bounds */
 	if (a->sum.start != start || (cut && !c) ||
-	    cut > (end - start) / w->opts.page_size)
+	    cut > (end - start) / w->opts.page_size ||
+	    (cut && (w->opts.flags & MSNAP_HDR_INCREMENTAL) && a->sum.end != end))
 		return msnap_fail(err, MSNAP_E_INVAL, -1,
 				  "region 0x%llx cannot adopt pre-copy area %u up to page %llu",
 				  (unsigned long long)start, area,
@@ -392,7 +432,7 @@ static int add_pages(struct msnap_writer *w, uint64_t first, uint64_t count,
 		return msnap_fail(err, MSNAP_E_STATE, -1, "no region open");
 	r = w->cur_is_pre ? &w->pre[w->cur_region] : &w->regions[w->cur_region];
 	if (first < w->next_page || count > r->npages ||
-	    first > r->npages - count || (unsigned)state >= MSNAP_PAGE_NSTATES ||
+	    first > r->npages - count || (unsigned)state >= MSNAP_PAGE_PARENT ||
 	    (state == MSNAP_PAGE_DATA && !data))
 		return msnap_fail(err, MSNAP_E_INVAL, -1,
 				  "bad page range %llu+%llu (state %d)",
@@ -465,7 +505,8 @@ int msnap_writer_adopt_chunk(struct msnap_writer *w, uint32_t area,
 	a = &w->pre[area];
 	from = cut ? a->cuts[cut - 1].page : 0;
 	if (a->sum.start != r->sum.start || cut >= a->ncuts ||
-	    from < w->next_page || a->cuts[cut].page > r->npages)
+	    from < w->next_page || a->cuts[cut].page > r->npages ||
+	    ((w->opts.flags & MSNAP_HDR_INCREMENTAL) && a->sum.end != r->sum.end))
 		return msnap_fail(err, MSNAP_E_INVAL, -1,
 				  "region 0x%llx cannot adopt chunk %zu of pre-copy area %u",
 				  (unsigned long long)r->sum.start, cut, area);

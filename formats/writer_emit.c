@@ -212,7 +212,9 @@ static int account_job(struct msnap_writer *w, struct job *j,
 			continue;
 		}
 		for (p = 0; p < s->count; p++, k++) {
-			const uint8_t st = j->zero[k] ? MSNAP_PAGE_ZERO : MSNAP_PAGE_DATA;
+			const uint8_t st = j->zero[k] == PAGE_ZERO ? MSNAP_PAGE_ZERO :
+					   j->zero[k] == PAGE_SAME ? MSNAP_PAGE_PARENT :
+					   MSNAP_PAGE_DATA;
 
 			if (add_run(r, s->first + p, 1, st))
 				return -1;

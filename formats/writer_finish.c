@@ -105,7 +105,7 @@ int msnap_writer_finish(struct msnap_writer *w, const char *manifest,
 
 	put_le32(t, TAG_TRAILER);
 	put_le16(t + 4, w->major);
-	put_le16(t + 6, MSNAP_FORMAT_MINOR);
+	put_le16(t + 6, w->minor);
 	put_le64(t + 8, moff);
 	put_le64(t + 16, mframe);
 	put_le64(t + 24, ioff);

@@ -37,6 +37,7 @@ enum job_kind { JOB_PAGES, JOB_ADOPT };
 struct job {
 	enum job_kind kind;
 	uint32_t region;            /* or pre-copy area, when precopy */
+	uint64_t rstart, rend;      /* its bounds */
 	bool precopy;
 	bool ends_region;
 	struct segment seg[JOB_MAX_SEGMENTS];
@@ -45,7 +46,7 @@ struct job {
 	/* set by the worker */
 	bool queued, claimed, done, failed;
 	char errmsg[128];
-	uint8_t *zero;              /* per DATA page: 1 if all zero */
+	uint8_t *zero;              /* per DATA page: PAGE_KEEP, PAGE_ZERO or PAGE_SAME */
 	uint64_t *hashes;           /* per DATA page: XXH3-64 (if not zero) */
 	uint8_t *stage;             /* non-zero pages gathered, when needed */
 	const uint8_t *raw;         /* what was compressed */
@@ -108,7 +109,7 @@ struct msnap_writer {
 	struct sha256_ctx file_sha;
 	uint64_t chunk_pages;
 
-	uint16_t major;             /* written in the header and trailer */
+	uint16_t major, minor;      /* written in the header and trailer */
 	struct region_acc *regions;
 	size_t nregions, regions_cap;
 	struct region_acc *pre;     /* pre-copy areas */
@@ -130,6 +131,16 @@ struct msnap_writer {
 	pthread_cond_t work_cv, done_cv;
 	bool stopping, pool_up;
 };
+
+/* What the workers found a DATA page to be (job.zero). */
+#define PAGE_KEEP 0                 /* stored */
+#define PAGE_ZERO 1                 /* all zero: ZERO */
+#define PAGE_SAME 2                 /* as the parent's: PARENT */
+
+/* writer_parent.c */
+/* Page `page` of region [start, end) has the same bytes in the parent p. */
+bool msnap_wr_parent_same(struct msnap_reader *p, uint64_t start, uint64_t end,
+		 uint64_t page, const uint8_t *data, uint32_t page_size);
 
 /* writer.c */
 int msnap_wr_note_adopted(struct region_acc *r, uint64_t first, uint64_t count);

@@ -21,6 +21,7 @@ struct worker_arg {
 	struct msnap_writer *w;
 	ZSTD_CCtx *cctx;
 	ZSTD_DCtx *dctx;            /* made on the first JOB_ADOPT */
+	struct msnap_reader *parent;    /* incremental: this worker's own */
 };
 
 static bool page_is_zero(const uint8_t *p, size_t len)
@@ -29,9 +30,13 @@ static bool page_is_zero(const uint8_t *p, size_t len)
 	return p[0] == 0 && memcmp(p, p + 1, len - 1) == 0;
 }
 
-/* Find zero pages, hash the others, gather and compress them. */
-static void run_job(struct msnap_writer *w, ZSTD_CCtx *cctx, struct job *j)
+/*
+ * Find zero pages, hash the others, drop those the parent holds as they
+ * are (incremental), gather and compress the rest.
+ */
+static void run_job(struct msnap_writer *w, struct worker_arg *a, struct job *j)
 {
+	ZSTD_CCtx *cctx = a->cctx;
 	const size_t ps = w->opts.page_size;
 	uint64_t k = 0, nonzero = 0;
 	size_t i, data_segs = 0;
@@ -47,11 +52,17 @@ static void run_job(struct msnap_writer *w, ZSTD_CCtx *cctx, struct job *j)
 		for (p = 0; p < s->count; p++, k++) {
 			const uint8_t *page = s->data + p * ps;
 
-			j->zero[k] = page_is_zero(page, ps);
-			if (!j->zero[k]) {
-				j->hashes[k] = WRITER_HASHES ? msnap_page_hash(page, ps) : 0;
-				nonzero++;
+			j->zero[k] = page_is_zero(page, ps) ? PAGE_ZERO : PAGE_KEEP;
+			if (j->zero[k])
+				continue;
+			if (a->parent &&
+			    msnap_wr_parent_same(a->parent, j->rstart, j->rend, s->first + p,
+					page, (uint32_t)ps)) {
+				j->zero[k] = PAGE_SAME;     /* stored in the parent */
+				continue;
 			}
+			j->hashes[k] = WRITER_HASHES ? msnap_page_hash(page, ps) : 0;
+			nonzero++;
 		}
 	}
 	j->raw_len = nonzero * ps;
@@ -161,7 +172,7 @@ static void *worker_main(void *p)
 		if (j->kind == JOB_ADOPT)
 			read_back(w, a, j);
 		else
-			run_job(w, a->cctx, j);
+			run_job(w, a, j);
 		pthread_mutex_lock(&w->lock);
 		j->done = true;
 		pthread_cond_broadcast(&w->done_cv);
@@ -238,6 +249,8 @@ int msnap_wr_pool_start(struct msnap_writer *w, struct msnap_error *err)
 		}
 		a->w = w;
 		a->cctx = make_cctx(w->opts.level);
+		if (w->opts.flags & MSNAP_HDR_INCREMENTAL)
+			a->parent = w->opts.parents[i];
 		if (!a->cctx) {
 			free(a);
 			pthread_sigmask(SIG_SETMASK, &old, NULL);

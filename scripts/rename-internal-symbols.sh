@@ -15,12 +15,14 @@ names='
 rd_decompress rd_finalize rd_header rd_load_chunk rd_open_trailer
 rd_parse_chunk rd_parse_manifest rd_parse_pages rd_pread rd_push_chunk
 rd_record rd_region_bounds rd_region_slot rd_reset rd_scan
+rd_parse_parent rd_free_chain rd_page_ptr rd_read_span
+progress_add progress_clear progress_init progress_phase
 record_frame_header record_seal record_sum
 '
 writer_names='
 emit_adopt emit_job emit_raw emit_record note_adopted
 pool_empty pool_full pool_release_head pool_start pool_stop pool_submit
-pool_tail pool_wait_head
+pool_tail pool_wait_head parent_same
 '
 
 script=

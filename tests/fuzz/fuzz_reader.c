@@ -3,7 +3,10 @@
  * fuzz_reader.c - libFuzzer target: any bytes given to the snapshot reader
  * must give a clean error or a consistent reader, never a crash, a hang or
  * an unbounded allocation.  Both open paths (trailer and recovery scan),
- * every accessor, reads of every region, and verify are driven.
+ * every accessor, reads of every region, and verify are driven.  An
+ * incremental input is also resolved against seed_parent.h's parent,
+ * written once to a temporary directory: the seeds made by
+ * make_reader_seeds name it, so mutations of them reach the chain code.
  *
  * fuzz-seconds-percent: 90
  */
@@ -14,6 +17,7 @@
 #include <sys/mman.h>
 
 #include "msnap.h"
+#include "seed_parent.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -46,6 +50,30 @@ static void walk(struct msnap_reader *r)
 	msnap_verify(r, 1, 0, &rep, NULL, NULL, &e);
 }
 
+static char dir[64];
+
+static void remove_parent_dir(void)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, SEED_PARENT);
+	unlink(path);
+	rmdir(dir);
+}
+
+/* The directory that holds the seed parent, NULL if it could not be made. */
+static const char *parent_dir(void)
+{
+	if (!dir[0]) {
+		strcpy(dir, "/tmp/fuzz_reader_parent.XXXXXX");
+		if (!mkdtemp(dir))
+			strcpy(dir, "-");
+		else if (atexit(remove_parent_dir) || seed_parent_file(dir))
+			return NULL;
+	}
+	return strcmp(dir, "-") ? dir : NULL;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct msnap_reader *r;
@@ -62,6 +90,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (mode = 0; mode < 2; mode++) {
 		if (msnap_open(&r, fd, mode ? MSNAP_OPEN_SCAN : 0, &e) == 0) {
 			walk(r);
+			/* a child: its pages through the parent, if found */
+			if (msnap_parent_ref(r) && parent_dir() &&
+			    msnap_resolve_parent(r, NULL, parent_dir(), &e) == 0)
+				walk(r);
 			msnap_close(r);
 		}
 	}

@@ -5,7 +5,8 @@
  * A one-region file, a many-region file with holes and zero pages, a
  * layout-only file, a file cut short in its middle, and two 2.0 pre-copy
  * files (one region adopting part of an area, an area nobody adopts), whole
- * and cut short.
+ * and cut short, and a 2.1 incremental file (two pages changed, the rest
+ * PARENT) against seed_parent.h's parent, whole and cut short.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "msnap.h"
+#include "seed_parent.h"
 
 #define PS 4096u
 
@@ -116,6 +118,41 @@ static int precopy_seed(const char *dir, const char *name, unsigned cut_div)
 	return 0;
 }
 
+/* 2.1: a child of the seed parent with pages 2 and 5 changed. */
+static int incremental_seed(const char *dir, const char *name, unsigned cut_div)
+{
+	static uint8_t mem[SEED_PAGES * SEED_PS];
+	struct msnap_parent_ref ref = { .name = SEED_PARENT };
+	struct msnap_reader *p;
+	struct msnap_error e;
+	char path[512];
+	int fd, pfd, ret;
+	off_t end;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, SEED_PARENT);
+	if (seed_parent_file(dir) || msnap_open_path(&p, path, 0, &e))
+		return 1;
+	pfd = open(path, O_RDONLY);
+	if (pfd < 0 || msnap_file_sha256(pfd, ref.file_sha256))
+		return 1;
+	close(pfd);
+	memcpy(ref.capture_id, msnap_info(p)->capture_id, 16);
+	seed_parent_mem(mem);
+	mem[2 * SEED_PS + 9] ^= 1;
+	mem[5 * SEED_PS] ^= 0x40;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	ret = fd < 0 || seed_write(fd, mem, p, &ref);
+	msnap_close(p);
+	if (!ret && cut_div) {
+		end = lseek(fd, 0, SEEK_END);
+		ret = ftruncate(fd, end - end / cut_div) != 0;
+	}
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2)
@@ -125,5 +162,7 @@ int main(int argc, char **argv)
 	       seed(argv[1], "layout_only.msnap", 3, 4, MSNAP_HDR_LAYOUT_ONLY, 0) ||
 	       seed(argv[1], "cut_short.msnap", 4, 9, 0, 2) ||
 	       precopy_seed(argv[1], "precopy.msnap", 0) ||
-	       precopy_seed(argv[1], "precopy_cut.msnap", 8);
+	       precopy_seed(argv[1], "precopy_cut.msnap", 8) ||
+	       incremental_seed(argv[1], "incremental.msnap", 0) ||
+	       incremental_seed(argv[1], "incremental_cut.msnap", 4);
 }
