@@ -31,8 +31,8 @@ static void timeline_usage(FILE *fp)
 	      "\n"
 	      "Follow every region through a series of snapshots (in the order\n"
 	      "given; a DIR is read in name order, as memsnap names a series):\n"
-	      "size and present memory per snapshot, changed pages against the\n"
-	      "previous one, regions born and gone, and the regions that only\n"
+	      "size and present memory per snapshot (and per module), changed\n"
+	      "pages against the previous one, regions born and gone, and the regions that only\n"
 	      "grow (leak suspects), most growth first.  --svg writes a stacked\n"
 	      "picture of present memory by region kind with the growing regions\n"
 	      "named; --html the same picture in a page (no script, no network).\n", fp);
@@ -204,6 +204,9 @@ static int build(struct timeline *tl, struct snap *snaps, struct rset *rs)
 				t->role = r->role;
 				if (!t->label)
 					goto nomem;
+				if (r->module >= 0 &&
+				    !(t->module = strdup(rs[i].mod[r->module].path)))
+					goto nomem;
 			}
 			idx[i][b] = (size_t)(t - tl->t);
 			t->size[i] = r->end - r->start;
@@ -233,6 +236,49 @@ static void put_series(struct onode *row, const char *key, const uint64_t *v,
 
 	for (i = 0; i < n; i++)
 		out_u64(seq, NULL, v[i]);
+}
+
+/* Per module: the sums of its regions (segments and bss) per snapshot. */
+static void put_modules(const struct timeline *tl, struct onode *root,
+			enum out_format fmt)
+{
+	struct onode *seq = out_seq(root, "modules"), *row;
+	uint64_t *size = calloc(tl->nsnap, sizeof(uint64_t));
+	uint64_t *present = calloc(tl->nsnap, sizeof(uint64_t));
+	size_t i, j, k;
+	bool seen;
+
+	for (i = 0; size && present && i < tl->n; i++) {
+		const char *mod = tl->t[i].module;
+
+		for (j = 0, seen = false; mod && j < i && !seen; j++)
+			seen = tl->t[j].module && !strcmp(tl->t[j].module, mod);
+		if (!mod || seen)
+			continue;
+		memset(size, 0, tl->nsnap * sizeof(uint64_t));
+		memset(present, 0, tl->nsnap * sizeof(uint64_t));
+		for (j = i; j < tl->n; j++) {
+			if (!tl->t[j].module || strcmp(tl->t[j].module, mod))
+				continue;
+			for (k = 0; k < tl->nsnap; k++) {
+				size[k] += tl->t[j].size[k];
+				present[k] += tl->t[j].present[k];
+			}
+		}
+		row = out_map(seq, NULL);
+		out_str(row, "module", mod);
+		if (fmt == OUT_TEXT) {
+			out_u64(row, "size_first", size[0]);
+			out_u64(row, "size_last", size[tl->nsnap - 1]);
+			out_u64(row, "present_first", present[0]);
+			out_u64(row, "present_last", present[tl->nsnap - 1]);
+		} else {
+			put_series(row, "size", size, tl->nsnap);
+			put_series(row, "present", present, tl->nsnap);
+		}
+	}
+	free(size);
+	free(present);
 }
 
 static int report(const struct timeline *tl, struct snap *snaps,
@@ -267,6 +313,7 @@ static int report(const struct timeline *tl, struct snap *snaps,
 		out_u64(row, "first_present", t->present[t->born]);
 		out_u64(row, "last_present", t->present[t->gone - 1]);
 	}
+	put_modules(tl, root, fmt);
 	seq = out_seq(root, "regions");
 	for (i = 0; i < tl->n; i++) {
 		const struct tl_track *t = &tl->t[i];
@@ -409,6 +456,7 @@ int cmd_timeline(int argc, char **argv)
 out:
 	for (i = 0; i < tl.n; i++) {
 		free(tl.t[i].label);
+		free(tl.t[i].module);
 		free(tl.t[i].size);
 		free(tl.t[i].present);
 		free(tl.t[i].changed);

@@ -15,6 +15,7 @@
 /* One region followed through the series. */
 struct tl_track {
 	char *label;                /* path, name, or role@address */
+	char *module;               /* the mapped file it belongs to, or NULL */
 	enum region_role role;
 	size_t born, gone;          /* first snapshot, one past the last */
 	uint64_t *size;             /* per snapshot, bytes; 0 when absent */

@@ -28,6 +28,9 @@ assert len(d["snapshots"]) == 5
 heap = [r for r in d["regions"] if r["region"] == "[heap]"][0]
 assert heap["grows_only"] and heap["present"][-1] > heap["present"][0]
 assert not any(r["grows_only"] for r in d["regions"] if r["kind"] == "file")
+# per module: libc is there in every snapshot, and does not grow
+libc = [m for m in d["modules"] if "libc.so" in m["module"]][0]
+assert len(set(libc["size"])) == 1 and libc["size"][0] > 0
 PY
 assert_exit 0 "$ANALYZE" timeline "$SCRATCH"/d/snap-0001-*.msnap "$SCRATCH"/d/snap-0003-*.msnap \
 	"$SCRATCH"/d/snap-0005-*.msnap
