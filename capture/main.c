@@ -392,8 +392,6 @@ int main(int argc, char **argv)
 		return usage_error("unexpected argument: %s", argv[optind]);
 	if (o.series.active && !o.output)
 		return usage_error("%s", "a series needs a directory: -o DIR");
-	if (o.series.active && (c = check_series(&o, have_pid)))
-		return c;
 	if (!have_pid && !o.series.active)
 		return usage_error("%s", "no process given: use -p PID");
 	if (!o.output)
@@ -405,5 +403,7 @@ int main(int argc, char **argv)
 	if (o.method == METHOD_COW && (o.no_freeze || o.layout_only))
 		return usage_error("--cow cannot be used with %s: it forks a frozen process to read its memory",
 				   o.no_freeze ? "--no-freeze" : "--layout-only");
+	if (o.series.active && (c = check_series(&o, have_pid)))
+		return c;
 	return o.series.active ? series_run(&o) : dump_run(&o);
 }
