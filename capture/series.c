@@ -199,6 +199,7 @@ static int run_traced(struct series *s)
 	struct cap_error err;
 	unsigned long msg = 0;
 	char reason[128], name[32];
+	bool exited;
 	int ret = 0;
 
 	while (!signals_caught() && (!s->want || s->done < s->want)) {
@@ -231,8 +232,9 @@ static int run_traced(struct series *s)
 			snprintf(reason, sizeof(reason),
 				 "exit (wait status 0x%lx), memory intact", msg);
 		}
+		exited = !w.held_sig;
 		target_hold(w.held, w.held_sig);
-		ret = shoot(s, reason, w.held_sig ? cost_sig : cost_exit);
+		ret = shoot(s, reason, exited ? cost_exit : cost_sig);
 		if (target_held()) {
 			/* the capture never froze: the threads are still ours */
 			target_hold(0, 0);
@@ -240,7 +242,7 @@ static int run_traced(struct series *s)
 		} else {
 			watch_handover(&w);     /* its thaw released them */
 		}
-		if (ret >= 128 || ret == EXIT_FAILED || !w.held_sig)
+		if (ret >= 128 || ret == EXIT_FAILED || exited)
 			break;          /* after the exit there is nothing left */
 		ret = 0;
 	}
