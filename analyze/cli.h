@@ -28,6 +28,7 @@ int cmd_layout(int argc, char **argv);
 int cmd_yara(int argc, char **argv);
 int cmd_search(int argc, char **argv);
 int cmd_strings(int argc, char **argv);
+int cmd_timeline(int argc, char **argv);
 
 /* "memsnap-analyze: <cmd>: <message>\n" on stderr. */
 void ana_err(const char *cmd, const char *fmt, ...)

@@ -192,6 +192,9 @@ static void put_capture(const struct snap *s, struct onode *root)
 		     "capture.precopy.pages_copied_frozen");
 	put_fact_u64(s, o, "precopy_segments_kept_after_change",
 		     "capture.precopy.segments_kept_after_change");
+	put_fact_u64(s, o, "series_sequence", "capture.trigger.sequence");
+	put_fact(s, o, "trigger", "capture.trigger.reason");
+	put_fact(s, o, "trigger_cost", "capture.trigger.cost");
 	put_fact(s, o, "tool_version", "memsnap.version");
 }
 

@@ -26,6 +26,7 @@ static const struct command {
 	{ "yara", cmd_yara, "scan stored memory with YARA rules, at process addresses" },
 	{ "search", cmd_search, "find a string, bytes, a regex or a pointer in stored memory" },
 	{ "strings", cmd_strings, "printable strings with their addresses and regions" },
+	{ "timeline", cmd_timeline, "regions over a series of snapshots: growth, leak suspects, a picture" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -134,6 +134,24 @@ void target_emergency_thaw(void)
 	errno = saved_errno;
 }
 
+/*
+ * A thread that a series' watch holds in a ptrace stop (its trigger): the
+ * freeze adopts it as frozen, and the thaw hands it its signal.
+ */
+static pid_t held_tid;
+static int held_sig;
+
+void target_hold(pid_t tid, int sig)
+{
+	held_tid = tid;
+	held_sig = sig;
+}
+
+pid_t target_held(void)
+{
+	return held_tid;
+}
+
 static int64_t now_ns(void)
 {
 	struct timespec ts;
@@ -414,6 +432,20 @@ static enum seize_result seize_one(struct target *t, pid_t tid,
 			goto nomem;
 		return SEIZE_OK;
 	}
+	if (held_tid && tid == held_tid) {
+		if (emerg_add(tid))
+			goto nomem;
+		th = add_thread(t, tid, st.state);
+		if (!th) {
+			emerg_forget(tid);
+			goto nomem;
+		}
+		th->seized = th->frozen = true;
+		th->resume_sig = held_sig;
+		emerg_set_sig(tid, held_sig);
+		held_tid = 0;   /* its release is the thaw's now */
+		return SEIZE_OK;
+	}
 	if (seize_retrying(tid) && !(traced_by_us(t, tid) && readopt(tid))) {
 		if (errno == ESRCH)
 			return SEIZE_GONE;
@@ -569,7 +601,7 @@ static int freeze_pass(struct target *t, struct tid_set *gone, bool *added,
 	for (i = first_new; i < t->nthreads; i++) {
 		struct thread_state *th = &t->threads[i];
 
-		if (!th->seized)
+		if (!th->seized || th->frozen)  /* frozen: a held thread */
 			continue;
 		w = wait_stop(th, STOP_TIMEOUT_NS, &err_no);
 		if (w == WAIT_STOPPED)

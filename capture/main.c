@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,12 +16,15 @@
 #include "harden.h"
 #include "output.h"
 #include "options.h"
+#include "series.h"
+#include "trigger.h"
 
 enum {
 	OPT_LEVEL = 256, OPT_MAX_BUFFER, OPT_CHUNK,
 	OPT_LAYOUT_ONLY, OPT_WITH_FILES, OPT_NO_FREEZE, OPT_PROGRESS,
 	OPT_NO_PROGRESS, OPT_VERSION, OPT_NO_SPACE_CHECK, OPT_METHOD,
-	OPT_READ_SWAP, OPT_COW, OPT_PARENT,
+	OPT_READ_SWAP, OPT_COW, OPT_PARENT, OPT_EVERY, OPT_COUNT, OPT_WHEN,
+	OPT_ON_SIGNAL, OPT_AT_EXIT, OPT_WAIT_NAME,
 };
 
 static const struct option long_options[] = {
@@ -38,6 +42,12 @@ static const struct option long_options[] = {
 	{ "no-freeze", no_argument, NULL, OPT_NO_FREEZE },
 	{ "no-space-check", no_argument, NULL, OPT_NO_SPACE_CHECK },
 	{ "read-swap", no_argument, NULL, OPT_READ_SWAP },
+	{ "every", required_argument, NULL, OPT_EVERY },
+	{ "count", required_argument, NULL, OPT_COUNT },
+	{ "when", required_argument, NULL, OPT_WHEN },
+	{ "on-signal", required_argument, NULL, OPT_ON_SIGNAL },
+	{ "at-exit", no_argument, NULL, OPT_AT_EXIT },
+	{ "wait-name", required_argument, NULL, OPT_WAIT_NAME },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "progress", no_argument, NULL, OPT_PROGRESS },
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
@@ -49,6 +59,7 @@ static const struct option long_options[] = {
 static void usage(FILE *f)
 {
 	fputs("usage: memsnap -p PID -o FILE|DIR [options]\n"
+	      "       memsnap {-p PID | --wait-name NAME} -o DIR TRIGGER... [options]\n"
 	      "\n"
 	      "Freeze process PID, write a snapshot of its memory and state to\n"
 	      "FILE (\"-\" for standard output), and let it run again.\n"
@@ -91,6 +102,26 @@ static void usage(FILE *f)
 	      "                        (root; never swaps them in)\n"
 	      "      --no-space-check  do not refuse an output file system that has\n"
 	      "                        less free space than 1/16 of the memory + 1M\n"
+	      "\n"
+	      "Series (-o DIR: files snap-SEQ-TIME.msnap, one per trigger):\n"
+	      "      --every DURATION  capture every DURATION (500ms, 2s, 1m);\n"
+	      "                        with --when: at least this far apart\n"
+	      "                        (default 10s)\n"
+	      "      --count N         stop after N snapshots (default 1, or\n"
+	      "                        until stopped with --every alone)\n"
+	      "      --when COND       capture when COND holds: rss>SIZE,\n"
+	      "                        cpu>N% (of one core, over 1 s),\n"
+	      "                        threads>N, fds>N; repeat: any fires\n"
+	      "      --on-signal SIG   capture when the process receives SIG,\n"
+	      "                        before its handler runs (traces it while\n"
+	      "                        waiting: every signal passes through\n"
+	      "                        memsnap; SIG is delivered after)\n"
+	      "      --at-exit         capture the process as it exits, memory\n"
+	      "                        intact (traced while waiting)\n"
+	      "      --wait-name NAME  wait for a process of that comm or exe\n"
+	      "                        name (instead of -p), then the rest\n"
+	      "  Ctrl-C ends a series: the target runs on, the files stay whole.\n"
+	      "\n"
 	      "  -q, --quiet           no output on success\n"
 	      "      --progress        progress bar on stderr (default: if a terminal)\n"
 	      "      --no-progress     no progress bar\n"
@@ -165,6 +196,72 @@ static bool parse_size(const char *s, uint64_t *out)
 		return false;
 	*out = (uint64_t)v << shift;
 	return true;
+}
+
+/* "500ms", "2s", "1m", "3" (seconds). */
+static bool parse_duration_ms(const char *s, uint64_t *ms)
+{
+	uint64_t mult = 1000;
+	uintmax_t v;
+	char *end;
+
+	if (!*s || *s == '-' || *s == '+')
+		return false;
+	errno = 0;
+	v = strtoumax(s, &end, 10);
+	if (errno || end == s)
+		return false;
+	if (!strcmp(end, "ms"))
+		mult = 1;
+	else if (!strcmp(end, "m"))
+		mult = 60000;
+	else if (*end && strcmp(end, "s"))
+		return false;
+	if (!v || v > UINT64_MAX / mult)
+		return false;
+	*ms = v * mult;
+	return true;
+}
+
+/* "USR1", "SIGUSR1" or a number; never one that cannot be caught. */
+static int parse_signal(const char *s)
+{
+	uint64_t v;
+	int sig;
+
+	if (parse_uint(s, NSIG - 1, &v))
+		sig = (int)v;
+	else {
+		if (!strncmp(s, "SIG", 3))
+			s += 3;
+		for (sig = 1; sig < NSIG; sig++)
+			if (sigabbrev_np(sig) && !strcmp(sigabbrev_np(sig), s))
+				break;
+	}
+	if (sig <= 0 || sig >= NSIG || sig == SIGKILL || sig == SIGSTOP)
+		return 0;
+	return sig;
+}
+
+/* The checks of a series' options; 0, or the usage error's status. */
+static int check_series(struct cap_options *o, bool have_pid)
+{
+	struct cap_series *c = &o->series;
+	const bool traced = c->on_signal || c->at_exit;
+
+	if (have_pid && c->wait_name)
+		return usage_error("%s", "give -p PID or --wait-name NAME, not both");
+	if (!have_pid && !c->wait_name)
+		return usage_error("%s", "no process given: use -p PID or --wait-name NAME");
+	if (!c->every_ms && !c->nwhen && !traced && !c->wait_name)
+		return usage_error("%s", "--count needs a trigger: --every, --when, --on-signal");
+	if (traced && (c->every_ms || c->nwhen))
+		return usage_error("%s", "--on-signal and --at-exit cannot be combined with --every or --when");
+	if (c->at_exit && c->count > 1 && !c->on_signal)
+		return usage_error("%s", "--at-exit captures once: drop --count");
+	if (traced && (o->no_freeze || o->method == METHOD_COW))
+		return usage_error("%s", "--on-signal and --at-exit need the ordinary freeze: drop --no-freeze and --cow");
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -251,6 +348,41 @@ int main(int argc, char **argv)
 		case OPT_PARENT:
 			o.parent = optarg;
 			break;
+		case OPT_EVERY:
+			if (!parse_duration_ms(optarg, &o.series.every_ms))
+				return usage_error("invalid duration (500ms, 2s, 1m): %s", optarg);
+			o.series.active = true;
+			break;
+		case OPT_COUNT:
+			if (!parse_uint(optarg, UINT32_MAX, &v) || !v)
+				return usage_error("invalid count: %s", optarg);
+			o.series.count = v;
+			o.series.active = true;
+			break;
+		case OPT_WHEN:
+			if (o.series.nwhen == MAX_WHEN)
+				return usage_error("at most %d --when conditions", MAX_WHEN);
+			if (when_parse(optarg, &o.series.when[o.series.nwhen], &herr))
+				return usage_error("%s", herr.msg);
+			o.series.nwhen++;
+			o.series.active = true;
+			break;
+		case OPT_ON_SIGNAL:
+			o.series.on_signal = parse_signal(optarg);
+			if (!o.series.on_signal)
+				return usage_error("invalid signal (not KILL or STOP): %s", optarg);
+			o.series.active = true;
+			break;
+		case OPT_AT_EXIT:
+			o.series.at_exit = true;
+			o.series.active = true;
+			break;
+		case OPT_WAIT_NAME:
+			if (!*optarg || strchr(optarg, '/'))
+				return usage_error("invalid process name: %s", optarg);
+			o.series.wait_name = optarg;
+			o.series.active = true;
+			break;
 		case 'q':
 			o.quiet = true;
 			break;
@@ -274,11 +406,13 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc)
 		return usage_error("unexpected argument: %s", argv[optind]);
-	if (!have_pid)
+	if (o.series.active && !o.output)
+		return usage_error("%s", "a series needs a directory: -o DIR");
+	if (!have_pid && !o.series.active)
 		return usage_error("%s", "no process given: use -p PID");
 	if (!o.output)
 		return usage_error("%s", "no output given: use -o FILE (or -o - for standard output)");
-	if (output_is_dir(o.output)) {
+	if (!o.series.active && output_is_dir(o.output)) {
 		o.output = output_name_in_dir(o.output, o.pid);
 		if (!o.output)
 			return usage_error("%s", "out of memory");
@@ -292,5 +426,7 @@ int main(int argc, char **argv)
 	if (o.method == METHOD_COW && (o.no_freeze || o.layout_only))
 		return usage_error("--cow cannot be used with %s: it forks a frozen process to read its memory",
 				   o.no_freeze ? "--no-freeze" : "--layout-only");
-	return dump_run(&o);
+	if (o.series.active && (c = check_series(&o, have_pid)))
+		return c;
+	return o.series.active ? series_run(&o) : dump_run(&o);
 }

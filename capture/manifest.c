@@ -133,6 +133,15 @@ static void emit_capture(struct yout *y, const struct capture_facts *c)
 	yout_kv_str(y, "page_scan", c->page_scan);
 	if (c->target_exited)
 		yout_kv_bool(y, "target_exited", true);
+	if (c->opt->shot) {
+		yout_key(y, "trigger");
+		yout_map_begin(y);
+		yout_kv_u64(y, "sequence", c->opt->shot->seq);
+		yout_kv_str(y, "reason", c->opt->shot->reason);
+		if (c->opt->shot->cost)
+			yout_kv_str(y, "cost", c->opt->shot->cost);
+		yout_map_end(y);
+	}
 	yout_map_end(y);
 }
 

@@ -74,17 +74,31 @@ int signals_install(void)
 	return 0;
 }
 
+static void stop_set(sigset_t *set)
+{
+	size_t i;
+
+	sigemptyset(set);
+	for (i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
+		sigaddset(set, stop_signals[i]);
+}
+
 int signals_hold(void)
 {
 	sigset_t set;
-	size_t i;
 
-	sigemptyset(&set);
-	for (i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
-		sigaddset(&set, stop_signals[i]);
+	stop_set(&set);
 	/* only this thread takes signals: the writer's workers block them all */
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	return caught;
+}
+
+void signals_unhold(void)
+{
+	sigset_t set;
+
+	stop_set(&set);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 }
 
 void signals_watch_cow(const struct cow_child *c)

@@ -21,6 +21,12 @@ int signals_install(void);
  */
 int signals_hold(void);
 
+/*
+ * Undo signals_hold between the captures of a series: a signal held
+ * during the last commit is handled now, and ends the series.
+ */
+void signals_unhold(void);
+
 struct cow_child;
 
 /*

@@ -189,6 +189,12 @@ int tgt_parse_stat(const char *buf, size_t len, struct tgt_stat *st)
 			st->ppid = (pid_t)v;
 		} else if (field == 9) {
 			st->flags = (unsigned long)v;
+		} else if (field == 14) {
+			st->utime = v;
+		} else if (field == 15) {
+			st->stime = v;
+		} else if (field == 20) {
+			st->num_threads = v;
 		} else if (field == 22) {
 			st->start_time = v;
 		}
@@ -464,6 +470,9 @@ static int check_capturable(struct target *t, const struct tgt_stat *st,
 			    (int)t->pid);
 		goto out;
 	}
+	/* a series watching for a signal or the exit traces it already */
+	if (tracer == (uint64_t)getpid())
+		tracer = 0;
 	t->tracer_pid = (pid_t)tracer;
 	if (tracer && !(flags & TARGET_ALLOW_TRACED)) {
 		set_traced_err(err, t->pid, (pid_t)tracer);

@@ -100,6 +100,15 @@ void target_thaw(struct target *t);
  */
 void target_emergency_thaw(void);
 
+/*
+ * A series' watch (trigger_trace.c) holds thread tid in a ptrace stop: the
+ * next freeze adopts it as frozen instead of seizing it, and the thaw
+ * detaches it with sig (a signal caught in delivery, or 0).  target_held()
+ * is tid until the freeze adopted it, then 0.
+ */
+void target_hold(pid_t tid, int sig);
+pid_t target_held(void);
+
 /* Read the thread list without freezing (live mode); registers stay unset. */
 int target_list_threads(struct target *t, struct cap_error *err);
 

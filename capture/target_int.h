@@ -34,6 +34,8 @@ struct tgt_stat {
 	char state;
 	pid_t ppid;
 	unsigned long flags;    /* field 9, PF_* */
+	uint64_t utime, stime;  /* fields 14, 15, clock ticks */
+	uint64_t num_threads;   /* field 20 */
 	uint64_t start_time;    /* field 22, clock ticks after boot */
 };
 

@@ -9,7 +9,7 @@ pkgs="make gcc clang libzstd-dev zstd libelf-dev libyaml-dev nettle-dev
 libxxhash-dev libjansson-dev libcapstone-dev libcmocka-dev gdb binutils
 python3 python3-yaml elfutils strace time bc luajit valgrind
 nodejs default-jre-headless postgresql sqlite3 perl
-libyara-dev yara"
+libyara-dev yara librsvg2-bin"
 
 missing=
 for p in $pkgs; do
