@@ -30,6 +30,8 @@ struct cap_options {
 	bool no_space_check;        /* skip output_check_space */
 	bool read_swap;             /* read swapped pages from the swap areas */
 	bool quiet;
+	bool scope_code;            /* --scope code: what check needs */
+	const char *who;            /* group capture: prefix of messages */
 	enum progress_mode progress;
 	int argc;                   /* the whole command line, for the manifest */
 	char *const *argv;
