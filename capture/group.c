@@ -256,6 +256,17 @@ static void thaw_all(struct group *g)
 		g->window_ns = ns_between(&g->freeze_begin, &g->thawed);
 }
 
+/* Not in the instant: what it left is no evidence of it. */
+static void drop_leftover(struct group *g, const struct member *m)
+{
+	char name[48];
+
+	if (!m->gone)
+		return;
+	snprintf(name, sizeof(name), "%s.partial", m->file);
+	unlinkat(g->dirfd, name, 0);
+}
+
 /* Write each snapshot, then let each go (dump_end also thaws). */
 static void write_all(struct group *g)
 {
@@ -283,6 +294,7 @@ static void write_all(struct group *g)
 				 "partial snapshot: see its manifest's errors");
 		dump_free(m->d);
 		m->d = NULL;
+		drop_leftover(g, m);
 	}
 }
 

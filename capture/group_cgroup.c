@@ -187,7 +187,7 @@ static int check_pid(pid_t pid, struct cap_error *err)
 		sel_err(err, "no such process: %d", (int)pid);
 		return -1;
 	}
-	if ((st.flags & 0x00200000ul) || pid == 2 || st.ppid == 2) {
+	if (st.flags & 0x00200000ul) {      /* PF_KTHREAD */
 		sel_err(err, "pid %d is a kernel thread (%s): it has no user "
 			"memory to capture", (int)pid, st.comm);
 		return -1;

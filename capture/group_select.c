@@ -21,7 +21,6 @@
 #include "target_int.h"
 
 #define PF_KTHREAD 0x00200000ul
-#define KTHREADD 2
 #define MAX_DEPTH 64            /* nested cgroup directories */
 
 int proc_stat_read(pid_t pid, struct proc_stat *st)
@@ -44,8 +43,9 @@ int proc_stat_read(pid_t pid, struct proc_stat *st)
 
 static bool is_user_process(const struct proc_stat *st)
 {
-	return !(st->flags & PF_KTHREAD) && st->pid != KTHREADD &&
-	       st->ppid != KTHREADD && st->state != 'Z' && st->state != 'X';
+	/* not "ppid 2": in a pid namespace 2 is an ordinary process */
+	return !(st->flags & PF_KTHREAD) && st->state != 'Z' &&
+	       st->state != 'X';
 }
 
 bool pid_list_has(const struct pid_list *l, pid_t pid)

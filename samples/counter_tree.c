@@ -8,7 +8,8 @@
  * Usage: counter_tree [N] [churn] [traced]
  *   N       processes in the tree (>= 3, default 4): the root, a child
  *           with a grandchild, and N-3 more children
- *   churn   the root also forks children that live ~1 ms, all the time
+ *   churn   the first child also forks children that live ~50 ms, all the
+ *           time (born and dead during a capture)
  *   traced  the last child is ptrace'd by the root (PTRACE_TRACEME), so
  *           no other tracer (memsnap) can attach to it
  *
@@ -41,14 +42,10 @@ static void tick(void)
 	nanosleep(&pause, NULL);
 }
 
-static void count_forever(void)
-{
-	for (;;)
-		tick();
-}
+static void count_loop(bool churn);
 
 /* A child: dies with its parent; may fork a grandchild first. */
-static pid_t spawn(bool grandchild, bool traceme)
+static pid_t spawn(bool grandchild, bool traceme, bool churn)
 {
 	pid_t pid = fork();
 
@@ -59,24 +56,24 @@ static pid_t spawn(bool grandchild, bool traceme)
 		_exit(0);
 	if (traceme && ptrace(PTRACE_TRACEME, 0, NULL, NULL))
 		_exit(1);
-	if (grandchild && !spawn(false, false))
+	if (grandchild && !spawn(false, false, false))
 		_exit(1);
-	count_forever();
+	count_loop(churn);
 	return 0;
 }
 
-/* The root: count, and with churn fork short-lived children. */
-static void root_loop(bool churn)
+/* Count; with churn also fork short-lived children and reap them. */
+static void count_loop(bool churn)
 {
 	unsigned n = 0;
 
 	for (;;) {
 		tick();
-		if (churn && ++n % 50 == 0) {
+		if (churn && ++n % 80 == 0) {
 			pid_t p = fork();
 
 			if (!p) {
-				usleep(1000);
+				usleep(50000);
 				_exit(0);
 			}
 		}
@@ -108,9 +105,9 @@ int main(int argc, char **argv)
 	memcpy((void *)counter, MAGIC, 8);
 	counter++;              /* the counter follows the magic */
 	pids[np++] = getpid();
-	pids[np++] = spawn(true, false);
+	pids[np++] = spawn(true, false, churn);
 	for (i = 3; i < n; i++)
-		pids[np++] = spawn(false, traced && i == n - 1);
+		pids[np++] = spawn(false, traced && i == n - 1, false);
 	printf("counter=%p\npids=", (void *)counter);
 	for (i = 0; i < np; i++)
 		printf("%s%d", i ? "," : "", (int)pids[i]);
@@ -119,6 +116,6 @@ int main(int argc, char **argv)
 		usleep(1000);
 	printf("\nready\n");
 	fflush(stdout);
-	root_loop(churn);
+	count_loop(false);
 	return 0;
 }
