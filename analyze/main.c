@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "case_run.h"
 #include "cli.h"
 
 static const struct command {
@@ -44,13 +45,16 @@ static void usage(FILE *fp)
 			commands[i].summary);
 	fprintf(fp,
 		"\n"
-		"FILE may be \"-\" for standard input.  See memsnap-analyze(1).\n");
+		"FILE may be \"-\" for standard input.  info, verify, check, layout\n"
+		"and yara also take a case directory (memsnap --tree/--cgroup/--all),\n"
+		"diff two of them.  See memsnap-analyze(1).\n");
 }
 
 int main(int argc, char **argv)
 {
 	const char *name;
 	size_t i;
+	int ret;
 
 	if (argc < 2) {
 		usage(stderr);
@@ -74,9 +78,13 @@ int main(int argc, char **argv)
 			if (!strcmp(argv[2], commands[i].name))
 				return commands[i].run(2, help_argv);
 	}
-	for (i = 0; i < NCOMMANDS; i++)
-		if (!strcmp(name, commands[i].name))
-			return commands[i].run(argc - 1, argv + 1);
+	for (i = 0; i < NCOMMANDS; i++) {
+		if (strcmp(name, commands[i].name))
+			continue;
+		/* a case directory: the same subcommand per snapshot */
+		ret = case_dispatch(name, commands[i].run, argc - 1, argv + 1);
+		return ret >= 0 ? ret : commands[i].run(argc - 1, argv + 1);
+	}
 	fprintf(stderr, "memsnap-analyze: unknown command '%s'\n", name);
 	usage(stderr);
 	return ANA_EXIT_ERROR;

@@ -1338,6 +1338,10 @@ static int read_stage(struct dump *d)
 	if (!gone(d) && (!target_same(&d->t) ||
 			 (d->mr_open && memread_mm_gone(&d->mr))))
 		note_gone(d);
+	/* a group is written long after the thaw: its members may be gone */
+	if (d->opt->facts_while_frozen &&
+	    manifest_begin_frozen(&d->facts, &d->t, &d->errs))
+		return failf(d, "out of memory");
 	return 0;
 }
 
@@ -1355,6 +1359,7 @@ static int write_stage(struct dump *d, uint8_t sha[32])
 	struct msnap_error merr;
 	char *yaml = NULL;
 	size_t len = 0;
+	int ret;
 
 	if (d->bad_list_lost)
 		return failf(d, "out of memory recording unreadable pages");
@@ -1387,9 +1392,11 @@ static int write_stage(struct dump *d, uint8_t sha[32])
 			return -1;
 		progress_clear(&d->prog);
 	}
-	if (manifest_build(&d->facts, &d->t, &d->regions,
-			   d->opt->with_files ? &d->files : NULL, d->w,
-			   &d->errs, &yaml, &len, &d->err))
+	ret = manifest_build(&d->facts, &d->t, &d->regions,
+			     d->opt->with_files ? &d->files : NULL, d->w,
+			     &d->errs, &yaml, &len, &d->err);
+	d->facts.early = NULL;          /* manifest_build freed it */
+	if (ret)
 		return -1;
 	if (msnap_writer_finish(d->w, yaml, len, sha, &merr)) {
 		free(yaml);
@@ -1494,6 +1501,7 @@ static void cleanup(struct dump *d)
 
 	if (d->w)
 		msnap_writer_free(d->w);
+	yout_free(d->facts.early);
 	copybuf_free(&d->buf);
 	precopy_free(&d->pc);
 	if (d->swap_open)

@@ -139,6 +139,7 @@ static struct member *add_member(struct group *g, pid_t pid, bool late)
 	m->opt.output = m->path;
 	m->opt.who = m->who;
 	m->opt.progress = PROGRESS_OFF;
+	m->opt.facts_while_frozen = true;
 	/* one compression worker each: a host has many writers open at once */
 	if (!m->opt.threads)
 		m->opt.threads = 1;

@@ -32,6 +32,7 @@ struct cap_options {
 	bool quiet;
 	bool scope_code;            /* --scope code: what check needs */
 	const char *who;            /* group capture: prefix of messages */
+	bool facts_while_frozen;    /* group capture: process facts read frozen */
 	enum progress_mode progress;
 	int argc;                   /* the whole command line, for the manifest */
 	char *const *argv;
