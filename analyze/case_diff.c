@@ -95,20 +95,13 @@ static int diff_pair(case_cmd_fn run, int argc, char **argv, int ia, int ib,
 {
 	char *pa = case_path(argv[ia], a->snapshot);
 	char *pb = case_path(argv[ib], b->snapshot);
-	char *sa = argv[ia], *sb = argv[ib];
 	int ret = ANA_EXIT_ERROR;
 
 	printf("\n== pid %lld -> pid %lld %s ==\n", (long long)a->pid,
 	       (long long)b->pid, what(a));
 	fflush(stdout);
-	if (pa && pb) {
-		argv[ia] = pa;
-		argv[ib] = pb;
-		ret = run(argc, argv);
-		argv[ia] = sa;
-		argv[ib] = sb;
-		fflush(stdout);
-	}
+	if (pa && pb)
+		ret = case_run_one(run, argc, argv, ia, pa, ib, pb);
 	free(pa);
 	free(pb);
 	return ret;

@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,18 +81,34 @@ static bool has_output_option(int argc, char **argv)
 	return false;
 }
 
-/* The run with argv[at] replaced by path. */
+/*
+ * The run on a fresh copy of argv with argv[at] replaced by path (and
+ * argv[at2] by path2 when at2 > 0): getopt permutes the vector it is given
+ * and keeps its position in optind, so each run starts over.
+ */
+int case_run_one(case_cmd_fn run, int argc, char **argv, int at, char *path,
+		 int at2, char *path2)
+{
+	char **v = calloc((size_t)argc + 1, sizeof(*v));
+	int ret;
+
+	if (!v)
+		return ANA_EXIT_ERROR;
+	memcpy(v, argv, (size_t)argc * sizeof(*v));
+	v[at] = path;
+	if (at2 > 0)
+		v[at2] = path2;
+	optind = 0;
+	ret = run(argc, v);
+	fflush(stdout);
+	free(v);
+	return ret;
+}
+
 static int run_with(case_cmd_fn run, int argc, char **argv, int at,
 		    char *path)
 {
-	char *saved = argv[at];
-	int ret;
-
-	argv[at] = path;
-	ret = run(argc, argv);
-	argv[at] = saved;
-	fflush(stdout);
-	return ret;
+	return case_run_one(run, argc, argv, at, path, 0, NULL);
 }
 
 /* ---- verify: the hashes of case.yaml ------------------------------------- */
@@ -350,6 +367,7 @@ static int all_at_once(case_cmd_fn run, int argc, char **argv, int at,
 		else
 			for (k = 0; k < np; k++)
 				nargv[n++] = paths[k];
+	optind = 0;
 	ret = run(n, nargv);
 out:
 	for (k = 0; paths && k < np; k++)

@@ -27,6 +27,10 @@ int case_dispatch(const char *name, case_cmd_fn run, int argc, char **argv);
 /* case_diff.c: diff A B of two case directories. */
 int case_diff(case_cmd_fn run, int argc, char **argv, int ia, int ib);
 
+/* One run on a copy of argv with argv[at] (and argv[at2] if > 0) replaced. */
+int case_run_one(case_cmd_fn run, int argc, char **argv, int at, char *path,
+		 int at2, char *path2);
+
 /* "DIR/NAME", malloc'd, or NULL. */
 char *case_path(const char *dir, const char *name);
 
