@@ -116,7 +116,7 @@ static void read_identity(struct member *m)
 
 static struct member *add_member(struct group *g, pid_t pid, bool late)
 {
-	struct member *m, *nv;
+	struct member *m, **nv;
 
 	if (g->n == g->cap) {
 		g->cap = g->cap ? 2 * g->cap : 64;
@@ -125,8 +125,10 @@ static struct member *add_member(struct group *g, pid_t pid, bool late)
 			return NULL;
 		g->m = nv;
 	}
-	m = &g->m[g->n++];
-	memset(m, 0, sizeof(*m));
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return NULL;
+	g->m[g->n++] = m;
 	m->st.pid = pid;
 	m->late = late;
 	read_identity(m);
@@ -179,7 +181,7 @@ static bool known(const struct group *g, pid_t pid)
 	size_t i;
 
 	for (i = 0; i < g->n; i++)
-		if (g->m[i].st.pid == pid)
+		if (g->m[i]->st.pid == pid)
 			return true;
 	return false;
 }
@@ -222,7 +224,7 @@ static void freeze_all(struct group *g)
 	int added;
 
 	for (i = 0; i < g->n; i++)
-		freeze(g, &g->m[i]);
+		freeze(g, g->m[i]);
 	for (g->rescans = 1; g->rescans <= MAX_RESCANS; g->rescans++) {
 		if (signals_caught())
 			return;
@@ -241,8 +243,8 @@ static void read_all(struct group *g)
 
 	clock_gettime(CLOCK_REALTIME, &g->all_frozen);
 	for (i = 0; i < g->n && !signals_caught(); i++)
-		if (!g->m[i].ret && dump_read_frozen(g->m[i].d))
-			fail(&g->m[i], dump_error(g->m[i].d));
+		if (!g->m[i]->ret && dump_read_frozen(g->m[i]->d))
+			fail(g->m[i], dump_error(g->m[i]->d));
 }
 
 static void thaw_all(struct group *g)
@@ -250,8 +252,8 @@ static void thaw_all(struct group *g)
 	size_t i;
 
 	for (i = 0; i < g->n; i++)
-		if (g->m[i].d)
-			dump_thaw(g->m[i].d);
+		if (g->m[i]->d)
+			dump_thaw(g->m[i]->d);
 	clock_gettime(CLOCK_REALTIME, &g->thawed);
 	if (g->freeze_begin.tv_sec)
 		g->window_ns = ns_between(&g->freeze_begin, &g->thawed);
@@ -275,7 +277,7 @@ static void write_all(struct group *g)
 	size_t i;
 
 	for (i = 0; i < g->n; i++) {
-		m = &g->m[i];
+		m = g->m[i];
 		if (!m->d) {
 			m->exit = EXIT_FAILED;
 			continue;
@@ -305,12 +307,12 @@ static int group_exit(const struct group *g)
 	uint64_t longest = 0;
 
 	for (i = 0; i < g->n; i++) {
-		if (g->m[i].have_sha)
+		if (g->m[i]->have_sha)
 			ok++;
-		if (g->m[i].exit != EXIT_COMPLETE && !g->m[i].gone)
+		if (g->m[i]->exit != EXIT_COMPLETE && !g->m[i]->gone)
 			bad++;
-		if (g->m[i].frozen_ns > longest)
-			longest = g->m[i].frozen_ns;
+		if (g->m[i]->frozen_ns > longest)
+			longest = g->m[i]->frozen_ns;
 	}
 	if (!g->opt->quiet)
 		fprintf(stderr, "memsnap: case %s: %zu of %zu processes "
@@ -329,12 +331,13 @@ static void group_free(struct group *g)
 	size_t i;
 
 	for (i = 0; i < g->n; i++) {
-		if (g->m[i].d) {
-			dump_end(g->m[i].d, -1);
-			dump_free(g->m[i].d);
+		if (g->m[i]->d) {
+			dump_end(g->m[i]->d, -1);
+			dump_free(g->m[i]->d);
 		}
-		free(g->m[i].exe);
-		free(g->m[i].cmdline);
+		free(g->m[i]->exe);
+		free(g->m[i]->cmdline);
+		free(g->m[i]);
 	}
 	free(g->m);
 	if (g->dirfd >= 0)

@@ -151,7 +151,7 @@ int case_write(const struct group *g, struct cap_error *err)
 	yout_key(y, "processes");
 	yout_seq_begin(y);
 	for (i = 0; i < g->n; i++)
-		emit_member(y, &g->m[i]);
+		emit_member(y, g->m[i]);
 	yout_seq_end(y);
 	yout_key(y, "errors");
 	yout_seq_begin(y);

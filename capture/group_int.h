@@ -35,7 +35,7 @@ struct group {
 	const struct cap_options *opt;
 	struct group_sel *sel;
 	int dirfd;
-	struct member *m;
+	struct member **m;          /* each allocated alone: dumps point into it */
 	size_t n, cap;
 	struct timespec started, freeze_begin, all_frozen, thawed, ended;
 	uint64_t window_ns;         /* first freeze to last thaw */

@@ -101,3 +101,13 @@ grep -Eq '^heap:[1-9][0-9]* stack:[1-9][0-9]* file:[1-9]' "$SCRATCH/all.data" ||
 	fail "--scope all: heap, stack or code not stored"
 grep -Eq '^heap:0 stack:0 file:[1-9]' "$SCRATCH/code.data" ||
 	fail "--scope code: heap or stack stored, or code not"
+
+# More members than the first allocation holds (64): 70 sleeps, the
+# layout only (quick).
+unshare --pid --fork --mount-proc bash -c '
+	for i in $(seq 70); do sleep 300 & done
+	"$1" -q --all --layout-only -o "$2"' ns "$MEMSNAP" "$SCRATCH/many" ||
+	fail "--all --layout-only of 70 processes: exit $?"
+assert_eq "$($CASE_GET "$SCRATCH/many" 'sum(p["status"] == "complete" and p["comm"] == "sleep" for p in case["processes"])')" \
+	70 "complete sleeps"
+assert_eq "$($CASE_GET "$SCRATCH/many" 'case["selector"]["scope"]')" layout "scope"
