@@ -1435,6 +1435,8 @@ static void say_failure(struct dump *d, const char *what_)
 {
 	char what[700];
 
+	if (d->opt->silent_failure)
+		return;
 	snprintf(what, sizeof(what), "%s%s%s", d->opt->who ? d->opt->who : "",
 		 d->opt->who ? ": " : "", what_);
 	if (d->out_open && d->keep_partial && !d->out.is_stdout)

@@ -284,6 +284,8 @@ static void write_all(struct group *g)
 		}
 		if (!m->ret && !signals_caught() && dump_write(m->d))
 			fail(m, dump_error(m->d));
+		/* not in the instant: counted in the summary, not a failure */
+		m->opt.silent_failure = m->gone;
 		m->exit = dump_end(m->d, m->ret);
 		m->frozen_ns = dump_frozen_ns(m->d);
 		if (m->exit == EXIT_COMPLETE || m->exit == EXIT_PARTIAL) {
@@ -303,7 +305,7 @@ static void write_all(struct group *g)
 
 static int group_exit(const struct group *g)
 {
-	size_t i, ok = 0, bad = 0;
+	size_t i, ok = 0, bad = 0, gone = 0;
 	uint64_t longest = 0;
 
 	for (i = 0; i < g->n; i++) {
@@ -311,14 +313,16 @@ static int group_exit(const struct group *g)
 			ok++;
 		if (g->m[i]->exit != EXIT_COMPLETE && !g->m[i]->gone)
 			bad++;
+		gone += g->m[i]->gone;
 		if (g->m[i]->frozen_ns > longest)
 			longest = g->m[i]->frozen_ns;
 	}
 	if (!g->opt->quiet)
 		fprintf(stderr, "memsnap: case %s: %zu of %zu processes "
-			"captured, group frozen %.1f ms, longest per process "
-			"%.1f ms\n", g->opt->output, ok, g->n,
-			g->window_ns / 1e6, longest / 1e6);
+			"captured (%zu gone before the freeze), group frozen "
+			"%.1f ms, longest per process %.1f ms\n",
+			g->opt->output, ok, g->n, gone, g->window_ns / 1e6,
+			longest / 1e6);
 	if (g->group_error[0])
 		fprintf(stderr, "memsnap: %s\n", g->group_error);
 	if (!ok)

@@ -33,6 +33,7 @@ struct cap_options {
 	bool scope_code;            /* --scope code: what check needs */
 	const char *who;            /* group capture: prefix of messages */
 	bool facts_while_frozen;    /* group capture: process facts read frozen */
+	bool silent_failure;        /* group capture: the group says it */
 	enum progress_mode progress;
 	int argc;                   /* the whole command line, for the manifest */
 	char *const *argv;
