@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "case_run.h"
 #include "cli.h"
 
 static const struct command {
@@ -48,7 +49,9 @@ static void usage(FILE *fp)
 		"\n"
 		"FILE may be \"-\" for standard input.  Options may come before or\n"
 		"after the operands; \"--\" ends them.  A letter or a long name means\n"
-		"the same in every command.  See memsnap-analyze(1).\n"
+		"the same in every command.  info, verify, check, layout and yara\n"
+		"also take a case directory (memsnap --tree/--cgroup/--all), diff two\n"
+		"of them.  See memsnap-analyze(1).\n"
 		"\n"
 		"every command also takes:\n"
 		"  --parent-dir DIR  look for the parents of incremental snapshots in DIR\n"
@@ -94,6 +97,7 @@ int main(int argc, char **argv)
 {
 	const char *name;
 	size_t i;
+	int ret;
 
 	argc = argc < 2 ? argc : take_parent_dir(argc, argv);
 	if (argc < 0) {
@@ -123,9 +127,13 @@ int main(int argc, char **argv)
 			if (!strcmp(argv[2], commands[i].name))
 				return commands[i].run(2, help_argv);
 	}
-	for (i = 0; i < NCOMMANDS; i++)
-		if (!strcmp(name, commands[i].name))
-			return commands[i].run(argc - 1, argv + 1);
+	for (i = 0; i < NCOMMANDS; i++) {
+		if (strcmp(name, commands[i].name))
+			continue;
+		/* a case directory: the same subcommand per snapshot */
+		ret = case_dispatch(name, commands[i].run, argc - 1, argv + 1);
+		return ret >= 0 ? ret : commands[i].run(argc - 1, argv + 1);
+	}
 	fprintf(stderr, "memsnap-analyze: unknown command '%s'\n"
 		"Try 'memsnap-analyze --help'\n", name);
 	return ANA_EXIT_ERROR;

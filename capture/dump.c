@@ -109,6 +109,8 @@ struct dump {
 	size_t child_buf_size;
 	bool child_lost;         /* it died before everything was read */
 	uint64_t must_copy_estimate;    /* present bytes copied while frozen */
+	uint64_t frozen_t0;             /* CLOCK_MONOTONIC at the freeze */
+	uint8_t sha[32];                /* of the file written */
 	struct cow_facts cow_facts;
 	struct cap_parent parent;        /* --parent */
 	bool parent_open;
@@ -155,6 +157,14 @@ static int harden(struct dump *d)
 }
 
 /* ---- regions and their pages ---------------------------------------------- */
+
+/* Kinds and skip reasons, then what --scope leaves out. */
+static void classify(struct dump *d, struct region_list *l, bool layout_only)
+{
+	maps_classify(l, layout_only);
+	if (d->opt->scope_code)
+		maps_scope_code(l);
+}
 
 static void mark_thread_stacks(struct dump *d)
 {
@@ -921,7 +931,7 @@ static uint64_t estimate_present(struct dump *d, uint64_t *must_copy)
 	*must_copy = 0;
 	if (maps_read(d->t.procfd, &pre, &cerr))
 		return 0;
-	maps_classify(&pre, false);
+	classify(d, &pre, false);
 	if (d->cow && cow_must_copy(&pre, &copies, &ncopies))
 		ncopies = 0;
 	for (i = 0; i < pre.n; i++) {
@@ -1161,7 +1171,7 @@ static int precopy_stage(struct dump *d)
 		return 0;
 	if (maps_read(d->t.procfd, &pre, &cerr))
 		return prepare_buffer(d, d->estimate);
-	maps_classify(&pre, false);
+	classify(d, &pre, false);
 	msnap_progress_phase(&d->prog, "pre-copy", d->estimate);
 	if (precopy_run(&d->pc, &pre, &d->ps, &d->mr, d->w, &d->prog,
 			&cerr) && errno != ESRCH) {
@@ -1306,27 +1316,27 @@ static void end_cow(struct dump *d)
 	}
 }
 
-/* Stop the target, read its layout and memory, resume it. */
-static int frozen_stage(struct dump *d)
+/* Stop the target (or list its threads when reading it live). */
+static int freeze_stage(struct dump *d)
 {
-	struct cap_error cerr;
-	uint64_t t0 = 0;
-
 	if (output_publish(&d->out, &d->err))
 		return -1;
 	d->keep_partial = true;
-	if (d->opt->no_freeze) {
-		if (target_list_threads(&d->t, &d->err))
-			return -1;
-	} else {
-		if (target_freeze(&d->t, &d->err))
-			return -1;
-		t0 = mono_ns();
-		clock_gettime(CLOCK_REALTIME, &d->facts.frozen_at);
-		d->facts.was_frozen = true;
-		if (reopen_if_execed(d))
-			return -1;
-	}
+	if (d->opt->no_freeze)
+		return target_list_threads(&d->t, &d->err);
+	if (target_freeze(&d->t, &d->err))
+		return -1;
+	d->frozen_t0 = mono_ns();
+	clock_gettime(CLOCK_REALTIME, &d->facts.frozen_at);
+	d->facts.was_frozen = true;
+	return reopen_if_execed(d);
+}
+
+/* Frozen: read the layout and the memory of the instant. */
+static int read_stage(struct dump *d)
+{
+	struct cap_error cerr;
+
 	if (signals_caught())
 		return 0;
 	if (maps_read(d->t.procfd, &d->regions, &cerr)) {
@@ -1335,7 +1345,7 @@ static int frozen_stage(struct dump *d)
 		else
 			return failf(d, "%s", cerr.msg);
 	}
-	maps_classify(&d->regions, d->opt->layout_only);
+	classify(d, &d->regions, d->opt->layout_only);
 	mark_thread_stacks(d);
 	if (classify_all(d) || keep_verified(d) || read_swapped(d))
 		return -1;
@@ -1352,11 +1362,19 @@ static int frozen_stage(struct dump *d)
 	if (!gone(d) && (!target_same(&d->t) ||
 			 (d->mr_open && memread_mm_gone(&d->mr))))
 		note_gone(d);
-	if (d->facts.was_frozen) {
-		thaw(d);
-		d->facts.frozen_ns = mono_ns() - t0;
-	}
+	/* a group is written long after the thaw: its members may be gone */
+	if (d->opt->facts_while_frozen &&
+	    manifest_begin_frozen(&d->facts, &d->t, &d->errs))
+		return failf(d, "out of memory");
 	return 0;
+}
+
+static void thaw_stage(struct dump *d)
+{
+	if (!d->facts.was_frozen || !d->t.frozen)
+		return;
+	thaw(d);
+	d->facts.frozen_ns = mono_ns() - d->frozen_t0;
 }
 
 /* After the thaw: write everything, then the manifest. */
@@ -1365,6 +1383,7 @@ static int write_stage(struct dump *d, uint8_t sha[32])
 	struct msnap_error merr;
 	char *yaml = NULL;
 	size_t len = 0;
+	int ret;
 
 	if (d->bad_list_lost)
 		return failf(d, "out of memory recording unreadable pages");
@@ -1397,9 +1416,11 @@ static int write_stage(struct dump *d, uint8_t sha[32])
 			return -1;
 		msnap_progress_clear(&d->prog);
 	}
-	if (manifest_build(&d->facts, &d->t, &d->regions,
-			   d->opt->with_files ? &d->files : NULL, d->w,
-			   &d->errs, &yaml, &len, &d->err))
+	ret = manifest_build(&d->facts, &d->t, &d->regions,
+			     d->opt->with_files ? &d->files : NULL, d->w,
+			     &d->errs, &yaml, &len, &d->err);
+	d->facts.early = NULL;          /* manifest_build freed it */
+	if (ret)
 		return -1;
 	if (msnap_writer_finish(d->w, yaml, len, sha, &merr)) {
 		free(yaml);
@@ -1434,17 +1455,24 @@ static void say(const char *fmt, ...)
 }
 
 /* What is left behind after a failure, for the message. */
-static void say_failure(struct dump *d, const char *what)
+static void say_failure(struct dump *d, const char *what_)
 {
-	char named[700];
-	const char *p = strstr(what, "/proc/PID/");
+	char what[700];
+	const char *p;
 
+	if (d->opt->silent_failure)
+		return;
+	snprintf(what, sizeof(what), "%s%s%s", d->opt->who ? d->opt->who : "",
+		 d->opt->who ? ": " : "", what_);
 	/* the readers below know only a /proc fd: name the pid here */
+	p = strstr(what, "/proc/PID/");
 	if (p && d->t.pid) {
+		char named[700];
+
 		snprintf(named, sizeof(named), "%.*s/proc/%d/%s",
 			 (int)(p - what), what, (int)d->t.pid,
 			 p + strlen("/proc/PID/"));
-		what = named;
+		memcpy(what, named, sizeof(what));
 	}
 	if (d->out_open && d->keep_partial && !d->out.is_stdout)
 		say("%s; partial snapshot left in %s", what,
@@ -1512,6 +1540,7 @@ static void cleanup(struct dump *d)
 		msnap_writer_free(d->w);
 	if (d->parent_open)
 		parent_close(&d->parent);   /* after the writer's workers */
+	yout_free(d->facts.early);
 	copybuf_free(&d->buf);
 	precopy_free(&d->pc);
 	if (d->swap_open)
@@ -1538,33 +1567,103 @@ static void cleanup(struct dump *d)
 		output_close(&d->out);
 }
 
-int dump_run(const struct cap_options *opt)
+struct dump *dump_new(const struct cap_options *opt)
 {
-	uint8_t sha[32] = { 0 };
-	struct dump *d;
+	struct dump *d = calloc(1, sizeof(*d));
 	bool bar;
-	int ret;
 
-	d = calloc(1, sizeof(*d));
-	if (!d) {
-		say("out of memory");
-		return EXIT_FAILED;
-	}
+	if (!d)
+		return NULL;
 	d->opt = opt;
 	bar = opt->progress == PROGRESS_ON ||
 	      (opt->progress == PROGRESS_AUTO && !opt->quiet &&
 	       isatty(STDERR_FILENO));
 	msnap_progress_init(&d->prog, bar, "memsnap");
+	return d;
+}
+
+int dump_prepare(struct dump *d)
+{
+	int ret;
+
 	msnap_progress_phase(&d->prog, "starting", 0);
 	ret = preflight(d);
 	if (!ret && !signals_caught())
 		ret = precopy_stage(d);
-	if (!ret && !signals_caught())
-		ret = frozen_stage(d);
-	if (!ret && !signals_caught())
-		ret = write_stage(d, sha);
-	ret = finish(d, ret, sha);
+	return ret;
+}
+
+int dump_freeze(struct dump *d)
+{
+	return freeze_stage(d);
+}
+
+int dump_read_frozen(struct dump *d)
+{
+	return read_stage(d);
+}
+
+void dump_thaw(struct dump *d)
+{
+	thaw_stage(d);
+}
+
+int dump_write(struct dump *d)
+{
+	return write_stage(d, d->sha);
+}
+
+int dump_end(struct dump *d, int ret)
+{
+	return finish(d, ret, d->sha);
+}
+
+void dump_free(struct dump *d)
+{
+	if (!d)
+		return;
 	cleanup(d);
 	free(d);
+}
+
+const char *dump_error(const struct dump *d)
+{
+	return d->err.msg;
+}
+
+const uint8_t *dump_sha256(const struct dump *d)
+{
+	return d->sha;
+}
+
+uint64_t dump_frozen_ns(const struct dump *d)
+{
+	return d->facts.frozen_ns;
+}
+
+bool dump_complete(const struct dump *d)
+{
+	return d->facts.complete;
+}
+
+int dump_run(const struct cap_options *opt)
+{
+	struct dump *d = dump_new(opt);
+	int ret;
+
+	if (!d) {
+		say("out of memory");
+		return EXIT_FAILED;
+	}
+	ret = dump_prepare(d);
+	if (!ret && !signals_caught())
+		ret = freeze_stage(d);
+	if (!ret && !signals_caught())
+		ret = read_stage(d);
+	thaw_stage(d);
+	if (!ret && !signals_caught())
+		ret = write_stage(d, d->sha);
+	ret = finish(d, ret, d->sha);
+	dump_free(d);
 	return ret;
 }

@@ -3,6 +3,9 @@
 #ifndef CAPTURE_DUMP_H
 #define CAPTURE_DUMP_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include "options.h"
 
 /* Exit codes of memsnap. */
@@ -15,5 +18,27 @@
  * process exit status: EXIT_*, or 128 + N after signal N.
  */
 int dump_run(const struct cap_options *opt);
+
+/*
+ * The same pipeline in stages, for a group capture (group.c) that freezes
+ * several targets before it reads any.  Order: dump_new, dump_prepare
+ * (output, writer, pre-copy; the target runs), dump_freeze,
+ * dump_read_frozen, dump_thaw, dump_write, dump_end (thaws whatever
+ * happened, says what failed, returns the EXIT_* of this target), dump_free.
+ * Each int stage returns 0 or -1 (dump_error() says why).  opt must outlive d.
+ */
+struct dump;
+struct dump *dump_new(const struct cap_options *opt);
+int dump_prepare(struct dump *d);
+int dump_freeze(struct dump *d);
+int dump_read_frozen(struct dump *d);
+void dump_thaw(struct dump *d);
+int dump_write(struct dump *d);
+int dump_end(struct dump *d, int ret);
+void dump_free(struct dump *d);
+const char *dump_error(const struct dump *d);
+const uint8_t *dump_sha256(const struct dump *d);  /* after dump_write */
+uint64_t dump_frozen_ns(const struct dump *d);
+bool dump_complete(const struct dump *d);
 
 #endif

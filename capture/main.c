@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "dump.h"
+#include "group.h"
 #include "harden.h"
 #include "output.h"
 #include "options.h"
@@ -25,6 +26,7 @@ enum {
 	OPT_NO_PROGRESS, OPT_VERSION, OPT_NO_SPACE_CHECK, OPT_METHOD,
 	OPT_READ_SWAP, OPT_COW, OPT_PARENT, OPT_EVERY, OPT_COUNT, OPT_WHEN,
 	OPT_ON_SIGNAL, OPT_AT_EXIT, OPT_WAIT_NAME,
+	OPT_TREE, OPT_CGROUP, OPT_CONTAINER_OF, OPT_ALL, OPT_SCOPE,
 };
 
 static const struct option long_options[] = {
@@ -35,6 +37,11 @@ static const struct option long_options[] = {
 	{ "method", required_argument, NULL, OPT_METHOD },
 	{ "cow", no_argument, NULL, OPT_COW },
 	{ "parent", required_argument, NULL, OPT_PARENT },
+	{ "tree", required_argument, NULL, OPT_TREE },
+	{ "cgroup", required_argument, NULL, OPT_CGROUP },
+	{ "container-of", required_argument, NULL, OPT_CONTAINER_OF },
+	{ "all", no_argument, NULL, OPT_ALL },
+	{ "scope", required_argument, NULL, OPT_SCOPE },
 	{ "max-buffer", required_argument, NULL, OPT_MAX_BUFFER },
 	{ "chunk", required_argument, NULL, OPT_CHUNK },
 	{ "layout-only", no_argument, NULL, OPT_LAYOUT_ONLY },
@@ -60,11 +67,25 @@ static void usage(FILE *f)
 {
 	fputs("usage: memsnap -p PID -o FILE|DIR [options]\n"
 	      "       memsnap {-p PID | --wait-name NAME} -o DIR TRIGGER... [options]\n"
+	      "       memsnap {--tree PID | --cgroup PATH | --container-of PID | --all}\n"
+	      "               -o DIR [options]\n"
 	      "\n"
 	      "Freeze process PID, write a snapshot of its memory and state to\n"
-	      "FILE (\"-\" for standard output), and let it run again.\n"
+	      "FILE (\"-\" for standard output), and let it run again.  A group\n"
+	      "is frozen at one instant and written to a new case directory DIR:\n"
+	      "one PID.msnap per process and case.yaml, the index.\n"
 	      "\n"
 	      "  -p, --pid PID         process to capture\n"
+	      "      --tree PID        the process and all its descendants\n"
+	      "      --cgroup PATH     every process of a cgroup and its children\n"
+	      "                        (a directory, or a path as /proc/PID/cgroup\n"
+	      "                        shows it; v1 or v2)\n"
+	      "      --container-of PID  the cgroup (container) that holds PID\n"
+	      "      --all             every user process but memsnap and its\n"
+	      "                        ancestors\n"
+	      "      --scope code      only executable memory and its modules'\n"
+	      "                        mappings: what memsnap-analyze check needs\n"
+	      "  -o, --output FILE     snapshot file (created 0600, never replaced)\n"
 	      "  -o, --output FILE     snapshot file (created 0600, never replaced);\n"
 	      "                        a directory: DIR/COMM-PID-UTCTIME.msnap\n"
 	      "      --level N         zstd level (default 1)\n"
@@ -275,6 +296,8 @@ int main(int argc, char **argv)
 	};
 	struct cap_error herr;
 	bool have_pid = false, method_given = false, cow_given = false;
+	struct group_sel sel = { 0 };
+	int ngroup = 0;
 	uint64_t v;
 	int c;
 
@@ -329,6 +352,25 @@ int main(int argc, char **argv)
 			break;
 		case OPT_COW:
 			cow_given = true;
+			break;
+		case OPT_TREE:
+		case OPT_CONTAINER_OF:
+			if (!parse_uint(optarg, INT_MAX, &v) || !v)
+				return usage_error("invalid pid: %s", optarg);
+			sel.pid = (pid_t)v;
+			/* fall through */
+		case OPT_CGROUP:
+		case OPT_ALL:
+			sel.kind = c == OPT_TREE ? GROUP_TREE :
+				   c == OPT_CGROUP ? GROUP_CGROUP :
+				   c == OPT_ALL ? GROUP_ALL : GROUP_CONTAINER;
+			sel.arg = c == OPT_ALL ? "the host" : optarg;
+			ngroup++;
+			break;
+		case OPT_SCOPE:
+			if (strcmp(optarg, "code") && strcmp(optarg, "all"))
+				return usage_error("invalid scope (code or all): %s", optarg);
+			o.scope_code = !strcmp(optarg, "code");
 			break;
 		case OPT_LAYOUT_ONLY:
 			o.layout_only = true;
@@ -406,6 +448,16 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc)
 		return usage_error("unexpected argument: %s", argv[optind]);
+	if (ngroup && o.series.active)
+		return usage_error("%s", "a series is of one process: drop --tree, --cgroup, --container-of, --all");
+	if (ngroup > 1 || (ngroup && have_pid))
+		return usage_error("%s", "give one of -p, --tree, --cgroup, --container-of, --all");
+	if (ngroup && (!o.output || !strcmp(o.output, "-")))
+		return usage_error("%s", "a group is written to a new directory: use -o DIR");
+	if (ngroup && (cow_given || o.method == METHOD_COW))
+		return usage_error("%s", "--cow is for one process, not a group");
+	if (ngroup)
+		return group_run(&o, &sel);
 	if (o.series.active && !o.output)
 		return usage_error("%s", "a series needs a directory: -o DIR");
 	if (!have_pid && !o.series.active)

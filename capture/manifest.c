@@ -266,6 +266,19 @@ static int emit_region(struct yout *y, const struct region *r, uint32_t index,
 	return 0;
 }
 
+int manifest_begin_frozen(struct capture_facts *c, const struct target *t,
+			  struct cap_errors *errs)
+{
+	c->early = yout_new();
+	if (!c->early)
+		return -1;
+	yout_map_begin(c->early);
+	emit_host(c->early);
+	emit_process(c->early, t, errs);
+	emit_threads(c->early, t);
+	return 0;
+}
+
 int manifest_build(const struct capture_facts *c, const struct target *t,
 		   const struct region_list *regions,
 		   const struct stored_files *files,
@@ -273,7 +286,7 @@ int manifest_build(const struct capture_facts *c, const struct target *t,
 		   char **yaml, size_t *len, struct cap_error *err)
 {
 	struct msnap_error merr;
-	struct yout *y = yout_new();
+	struct yout *y = c->early ? c->early : yout_new();
 	size_t i;
 	int ret = -1;
 
@@ -281,14 +294,17 @@ int manifest_build(const struct capture_facts *c, const struct target *t,
 		snprintf(err->msg, sizeof(err->msg), "out of memory");
 		return -1;
 	}
-	yout_map_begin(y);
+	if (!c->early)
+		yout_map_begin(y);
 	emit_tool(y, c->opt);
 	emit_capture(y, c);
 	if (c->cow && c->cow->child)
 		cow_emit(y, c->cow->child);
-	emit_host(y);
-	emit_process(y, t, errs);
-	emit_threads(y, t);
+	if (!c->early) {
+		emit_host(y);
+		emit_process(y, t, errs);
+		emit_threads(y, t);
+	}
 	yout_key(y, "regions");
 	yout_seq_begin(y);
 	for (i = 0; i < regions->n; i++)

@@ -46,7 +46,17 @@ struct capture_facts {
 	uint32_t chunk_bytes;
 	const char *page_scan;
 	bool target_exited;
+	/*
+	 * Group captures: host, process and threads emitted while frozen
+	 * (manifest_begin_frozen), as a process may exit before its manifest
+	 * is built; manifest_build continues this document and frees it.
+	 */
+	struct yout *early;
 };
+
+/* Start the document with host, process and threads.  0 or -1 (no memory). */
+int manifest_begin_frozen(struct capture_facts *c, const struct target *t,
+			  struct cap_errors *errs);
 
 /*
  * Build the whole document.  Region i of regions is container region i of

@@ -81,6 +81,12 @@ int maps_parse_text(const char *text, size_t len, struct region_list *out,
 /* Decide kind and skip reason of every region. */
 void maps_classify(struct region_list *l, bool layout_only);
 
+/*
+ * --scope code (scope.c): skip ("scope") every region that is neither
+ * executable nor a mapping of a file that is mapped executable somewhere.
+ */
+void maps_scope_code(struct region_list *l);
+
 /* The region holding addr, or NULL. */
 struct region *maps_find(struct region_list *l, uint64_t addr);
 

@@ -58,6 +58,10 @@ struct cap_options {
 	bool no_space_check;        /* skip output_check_space */
 	bool read_swap;             /* read swapped pages from the swap areas */
 	bool quiet;
+	bool scope_code;            /* --scope code: what check needs */
+	const char *who;            /* group capture: prefix of messages */
+	bool facts_while_frozen;    /* group capture: process facts read frozen */
+	bool silent_failure;        /* group capture: the group says it */
 	enum progress_mode progress;
 	struct cap_series series;
 	const struct series_shot *shot;     /* in a series, else NULL */

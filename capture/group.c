@@ -1,0 +1,419 @@
+// SPDX-License-Identifier: MIT
+/*
+ * group.c - a group capture is the one-process pipeline (dump.c) run over
+ * several targets in lock step: every target is prepared (and pre-copied)
+ * while the group runs, then all are frozen, then each is read, then all
+ * are thawed, and only then written.  The instant is the same for every
+ * snapshot: nothing of the group runs between the first read and the last.
+ *
+ * A process that fails at any stage is recorded with its error and left
+ * out; the others go on (exit status 1).  Whatever happens, every frozen
+ * process is thawed (dump_end), and the signal handlers thaw every seized
+ * thread of every target (freeze.c's registry is process-wide).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include "group_int.h"
+#include "signals.h"
+
+#define MAX_RESCANS 8   /* rescans for processes born during the freeze */
+
+static uint64_t ns_between(const struct timespec *a, const struct timespec *b)
+{
+	int64_t ns = (int64_t)(b->tv_sec - a->tv_sec) * 1000000000 +
+		     (b->tv_nsec - a->tv_nsec);
+
+	return ns > 0 ? (uint64_t)ns : 0;
+}
+
+/* A process has one fd per open thing; a host has many processes. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static int open_case_dir(struct group *g, struct cap_error *err)
+{
+	const char *dir = g->opt->output;
+
+	if (mkdir(dir, 0700)) {
+		snprintf(err->msg, sizeof(err->msg),
+			 errno == EEXIST ? "cannot create the case directory %s: "
+			 "it exists (a case is never written into an existing "
+			 "directory)" : "cannot create the case directory %s: %s",
+			 dir, strerror(errno));
+		return -1;
+	}
+	g->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (g->dirfd < 0) {
+		snprintf(err->msg, sizeof(err->msg), "cannot open %s: %s", dir,
+			 strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Exited before the freeze: it is not part of the instant, so it is noted
+ * but not an error.  The start time tells a reused pid apart.
+ */
+static bool gone_before_freeze(const struct member *m)
+{
+	struct proc_stat now;
+
+	return !m->frozen && (proc_stat_read(m->st.pid, &now) ||
+			      now.start_time != m->st.start_time ||
+			      now.state == 'Z');
+}
+
+static void fail(struct member *m, const char *msg)
+{
+	m->ret = -1;
+	m->gone = gone_before_freeze(m);
+	if (!m->error[0])
+		snprintf(m->error, sizeof(m->error), "%s", msg);
+}
+
+/* pid, ppid, comm, exe and cmdline, for case.yaml. */
+static void read_identity(struct member *m)
+{
+	char path[64], buf[4096];
+	ssize_t n;
+	int fd;
+
+	proc_stat_read(m->st.pid, &m->st);
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)m->st.pid);
+	n = readlink(path, buf, sizeof(buf) - 1);
+	free(m->exe);
+	m->exe = NULL;
+	if (n > 0) {
+		buf[n] = '\0';
+		m->exe = strdup(buf);
+	}
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)m->st.pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	n = fd >= 0 ? read(fd, buf, sizeof(buf)) : -1;
+	if (fd >= 0)
+		close(fd);
+	free(m->cmdline);
+	m->cmdline = NULL;
+	m->cmdline_len = 0;
+	if (n > 0 && (m->cmdline = malloc((size_t)n)))
+		memcpy(m->cmdline, buf, (m->cmdline_len = (size_t)n));
+}
+
+static struct member *add_member(struct group *g, pid_t pid, bool late)
+{
+	struct member *m, **nv;
+
+	if (g->n == g->cap) {
+		g->cap = g->cap ? 2 * g->cap : 64;
+		nv = realloc(g->m, g->cap * sizeof(*nv));
+		if (!nv)
+			return NULL;
+		g->m = nv;
+	}
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return NULL;
+	g->m[g->n++] = m;
+	m->st.pid = pid;
+	m->late = late;
+	read_identity(m);
+	snprintf(m->file, sizeof(m->file), "%d.msnap", (int)pid);
+	snprintf(m->who, sizeof(m->who), m->st.comm[0] ? "pid %d (%.60s)" :
+		 "pid %d", (int)pid, m->st.comm);
+	snprintf(m->path, sizeof(m->path), "%s/%s", g->opt->output, m->file);
+	m->opt = *g->opt;
+	m->opt.pid = pid;
+	m->opt.output = m->path;
+	m->opt.who = m->who;
+	m->opt.progress = PROGRESS_OFF;
+	m->opt.facts_while_frozen = true;
+	/* one compression worker each: a host has many writers open at once */
+	if (!m->opt.threads)
+		m->opt.threads = 1;
+	/* born while the group is frozen: no time to pre-copy it */
+	if (late && m->opt.method == METHOD_PRECOPY)
+		m->opt.method = METHOD_BUFFER;
+	return m;
+}
+
+static void prepare(struct member *m)
+{
+	m->d = dump_new(&m->opt);
+	if (!m->d) {
+		fail(m, "out of memory");
+		return;
+	}
+	if (dump_prepare(m->d))
+		fail(m, dump_error(m->d));
+}
+
+static void freeze(struct group *g, struct member *m)
+{
+	if (m->ret || signals_caught())
+		return;
+	if (!g->freeze_begin.tv_sec)
+		clock_gettime(CLOCK_REALTIME, &g->freeze_begin);
+	if (dump_freeze(m->d)) {
+		fail(m, dump_error(m->d));
+		return;
+	}
+	m->frozen = true;
+	read_identity(m);       /* frozen: it cannot exec or be reparented now */
+}
+
+static bool known(const struct group *g, pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < g->n; i++)
+		if (g->m[i]->st.pid == pid)
+			return true;
+	return false;
+}
+
+/*
+ * List the group again and bring in processes born since: prepare and
+ * freeze them too, until a listing adds nobody.  Returns the number added,
+ * or -1 when the group cannot be listed any more (a removed cgroup).
+ */
+static int rescan(struct group *g)
+{
+	struct pid_list l = { 0 };
+	struct cap_error err;
+	struct member *m;
+	int added = 0;
+	size_t i;
+
+	if (group_members(g->sel, &l, &err)) {
+		snprintf(g->group_error, sizeof(g->group_error),
+			 "rescan %u: %.400s", g->rescans, err.msg);
+		return -1;
+	}
+	for (i = 0; i < l.n && !signals_caught(); i++) {
+		if (known(g, l.v[i]))
+			continue;
+		m = add_member(g, l.v[i], true);
+		if (!m)
+			break;
+		prepare(m);
+		freeze(g, m);
+		added++;
+	}
+	pid_list_free(&l);
+	return added;
+}
+
+static void freeze_all(struct group *g)
+{
+	size_t i;
+	int added;
+
+	for (i = 0; i < g->n; i++)
+		freeze(g, g->m[i]);
+	for (g->rescans = 1; g->rescans <= MAX_RESCANS; g->rescans++) {
+		if (signals_caught())
+			return;
+		added = rescan(g);
+		if (added <= 0)
+			return;
+	}
+	snprintf(g->group_error, sizeof(g->group_error),
+		 "processes were still being born after %d rescans: later "
+		 "ones are not in the case", MAX_RESCANS);
+}
+
+static void read_all(struct group *g)
+{
+	size_t i;
+
+	clock_gettime(CLOCK_REALTIME, &g->all_frozen);
+	for (i = 0; i < g->n && !signals_caught(); i++)
+		if (!g->m[i]->ret && dump_read_frozen(g->m[i]->d))
+			fail(g->m[i], dump_error(g->m[i]->d));
+}
+
+static void thaw_all(struct group *g)
+{
+	size_t i;
+
+	for (i = 0; i < g->n; i++)
+		if (g->m[i]->d)
+			dump_thaw(g->m[i]->d);
+	clock_gettime(CLOCK_REALTIME, &g->thawed);
+	if (g->freeze_begin.tv_sec)
+		g->window_ns = ns_between(&g->freeze_begin, &g->thawed);
+}
+
+/* Not in the instant: what it left is no evidence of it. */
+static void drop_leftover(struct group *g, const struct member *m)
+{
+	char name[48];
+
+	if (!m->gone)
+		return;
+	snprintf(name, sizeof(name), "%s.partial", m->file);
+	unlinkat(g->dirfd, name, 0);
+}
+
+/* Write each snapshot, then let each go (dump_end also thaws). */
+static void write_all(struct group *g)
+{
+	struct member *m;
+	size_t i;
+
+	for (i = 0; i < g->n; i++) {
+		m = g->m[i];
+		if (!m->d) {
+			m->exit = EXIT_FAILED;
+			continue;
+		}
+		if (!m->ret && !signals_caught() && dump_write(m->d))
+			fail(m, dump_error(m->d));
+		/* not in the instant: counted in the summary, not a failure */
+		m->opt.silent_failure = m->gone;
+		m->exit = dump_end(m->d, m->ret);
+		m->frozen_ns = dump_frozen_ns(m->d);
+		if (m->exit == EXIT_COMPLETE || m->exit == EXIT_PARTIAL) {
+			memcpy(m->sha, dump_sha256(m->d), sizeof(m->sha));
+			m->have_sha = true;
+		} else if (!m->error[0]) {
+			fail(m, dump_error(m->d));
+		}
+		if (m->exit == EXIT_PARTIAL && !m->error[0])
+			snprintf(m->error, sizeof(m->error), "%s",
+				 "partial snapshot: see its manifest's errors");
+		dump_free(m->d);
+		m->d = NULL;
+		drop_leftover(g, m);
+	}
+}
+
+static int group_exit(const struct group *g)
+{
+	size_t i, ok = 0, bad = 0, gone = 0;
+	uint64_t longest = 0;
+
+	for (i = 0; i < g->n; i++) {
+		if (g->m[i]->have_sha)
+			ok++;
+		if (g->m[i]->exit != EXIT_COMPLETE && !g->m[i]->gone)
+			bad++;
+		gone += g->m[i]->gone;
+		if (g->m[i]->frozen_ns > longest)
+			longest = g->m[i]->frozen_ns;
+	}
+	if (!g->opt->quiet)
+		fprintf(stderr, "memsnap: case %s: %zu of %zu processes "
+			"captured (%zu gone before the freeze), group frozen "
+			"%.1f ms, longest per process %.1f ms\n",
+			g->opt->output, ok, g->n, gone, g->window_ns / 1e6,
+			longest / 1e6);
+	if (g->group_error[0])
+		fprintf(stderr, "memsnap: %s\n", g->group_error);
+	if (!ok)
+		return EXIT_FAILED;
+	return bad || g->group_error[0] ? EXIT_PARTIAL : EXIT_COMPLETE;
+}
+
+static void group_free(struct group *g)
+{
+	size_t i;
+
+	for (i = 0; i < g->n; i++) {
+		if (g->m[i]->d) {
+			dump_end(g->m[i]->d, -1);
+			dump_free(g->m[i]->d);
+		}
+		free(g->m[i]->exe);
+		free(g->m[i]->cmdline);
+		free(g->m[i]);
+	}
+	free(g->m);
+	if (g->dirfd >= 0)
+		close(g->dirfd);
+}
+
+static int start(struct group *g, struct cap_error *err)
+{
+	struct pid_list l = { 0 };
+	size_t i;
+
+	if (group_resolve(g->sel, err) || group_members(g->sel, &l, err))
+		return -1;
+	if (!l.n) {
+		snprintf(err->msg, sizeof(err->msg),
+			 "no process to capture in %s%s", g->sel->arg,
+			 g->sel->cgroup_dir[0] ? " (an empty cgroup)" : "");
+		return -1;
+	}
+	if (open_case_dir(g, err)) {
+		pid_list_free(&l);
+		return -1;
+	}
+	for (i = 0; i < l.n && !signals_caught(); i++) {
+		struct member *m = add_member(g, l.v[i], false);
+
+		if (!m) {
+			pid_list_free(&l);
+			snprintf(err->msg, sizeof(err->msg), "out of memory");
+			return -1;
+		}
+		prepare(m);
+	}
+	pid_list_free(&l);
+	return 0;
+}
+
+int group_run(const struct cap_options *opt, struct group_sel *sel)
+{
+	struct group g = { .opt = opt, .sel = sel, .dirfd = -1 };
+	struct cap_error err;
+	int ret, sig;
+
+	raise_fd_limit();
+	if (signals_install()) {
+		fprintf(stderr, "memsnap: cannot install signal handlers: %s\n",
+			strerror(errno));
+		return EXIT_FAILED;
+	}
+	clock_gettime(CLOCK_REALTIME, &g.started);
+	if (start(&g, &err)) {
+		fprintf(stderr, "memsnap: %s\n", err.msg);
+		group_free(&g);
+		return EXIT_FAILED;
+	}
+	freeze_all(&g);
+	read_all(&g);
+	thaw_all(&g);
+	write_all(&g);
+	clock_gettime(CLOCK_REALTIME, &g.ended);
+	sig = signals_caught();
+	if (sig) {
+		fprintf(stderr, "memsnap: interrupted by signal %d; the case in "
+			"%s is incomplete (no case.yaml)\n", sig, opt->output);
+		group_free(&g);
+		return 128 + sig;
+	}
+	ret = group_exit(&g);
+	if (case_write(&g, &err)) {
+		fprintf(stderr, "memsnap: %s\n", err.msg);
+		ret = EXIT_FAILED;
+	}
+	group_free(&g);
+	return ret;
+}

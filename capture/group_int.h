@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/* group_int.h - what group.c and group_case.c share. */
+#ifndef CAPTURE_GROUP_INT_H
+#define CAPTURE_GROUP_INT_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "dump.h"
+#include "group.h"
+
+/* One process of the group, from selection to its snapshot. */
+struct member {
+	struct proc_stat st;        /* while frozen (or when it failed) */
+	char *exe;                  /* readlink /proc/PID/exe, or NULL */
+	char *cmdline;              /* NUL-separated, cmdline_len bytes */
+	size_t cmdline_len;
+	char file[32];              /* PID.msnap */
+	char who[96];               /* "pid N (comm)" for messages */
+	char path[4200];            /* DIR/PID.msnap */
+	struct cap_options opt;
+	struct dump *d;
+	bool late;                  /* found by a rescan while the group was frozen */
+	bool frozen;
+	bool gone;                  /* exited before the group was frozen */
+	int ret;                    /* 0 so far, -1 failed at some stage */
+	int exit;                   /* EXIT_* of its snapshot */
+	char error[512];
+	uint8_t sha[32];
+	bool have_sha;
+	uint64_t frozen_ns;
+};
+
+struct group {
+	const struct cap_options *opt;
+	struct group_sel *sel;
+	int dirfd;
+	struct member **m;          /* each allocated alone: dumps point into it */
+	size_t n, cap;
+	struct timespec started, freeze_begin, all_frozen, thawed, ended;
+	uint64_t window_ns;         /* first freeze to last thaw */
+	unsigned rescans;
+	char group_error[512];      /* the group as a whole (a rescan failed) */
+};
+
+/* group_case.c: write DIR/case.yaml (0600, never replacing).  0 or -1. */
+int case_write(const struct group *g, struct cap_error *err);
+
+#endif
