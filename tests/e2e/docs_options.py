@@ -134,17 +134,20 @@ cap = {(m[2] if m[2] else None, m[1])
 cap = {(s, l) for s, l in cap if l not in SKIP}
 if len(cap) < 5:
     say(f"capture/main.c: only {len(cap)} options found in long_options")
-msecs = man_sections(f"{root}/capture/memsnap.1", ".SH", {"OPTIONS"})
+# options of a mode are listed in that mode's section (SERIES, GROUP CAPTURE)
+msecs = man_sections(f"{root}/capture/memsnap.1", ".SH", {"OPTIONS", "SERIES", "GROUP"})
 compare("memsnap", cap, help_options([memsnap, "--help"]),
-        man_tp_options(msecs.get("OPTIONS", [])))
+        man_tp_options([l for sec in msecs.values() for l in sec]))
 for s, l in cap:
     if f"--{l}" not in readme:
         say(f"README.md: memsnap --{l} is not mentioned")
 
 # ---- one grammar for the suite -------------------------------------------
 cap_short = {l: s for s, l in cap}
+# a long name with no letter in one program does not clash with its letter
+# in the other; two different letters do
 for l in set(cap_short) & set(ana_table):
-    if cap_short[l] != ana_table[l]:
+    if cap_short[l] and ana_table[l] and cap_short[l] != ana_table[l]:
         say(f"--{l} is -{cap_short[l]} in memsnap but -{ana_table[l]} in memsnap-analyze")
 for l, s in cap_short.items():
     if s and s in letters and letters[s] != l:
