@@ -7,7 +7,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
-#include <getopt.h>
+#include <limits.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_opts.h"
 #include "output.h"
 #include "snapshot.h"
 #include "timeline.h"
@@ -26,16 +27,22 @@ static const char cmd[] = "timeline";
 
 static void timeline_usage(FILE *fp)
 {
-	fputs("usage: memsnap-analyze timeline [--format text|json|yaml]\n"
-	      "                                [--svg FILE] [--html FILE] SNAPSHOT...|DIR\n"
+	fputs("usage: memsnap-analyze timeline [options] SNAPSHOT...|DIR\n"
 	      "\n"
 	      "Follow every region through a series of snapshots (in the order\n"
 	      "given; a DIR is read in name order, as memsnap names a series):\n"
 	      "size and present memory per snapshot (and per module), changed\n"
-	      "pages against the previous one, regions born and gone, and the regions that only\n"
-	      "grow (leak suspects), most growth first.  --svg writes a stacked\n"
-	      "picture of present memory by region kind with the growing regions\n"
-	      "named; --html the same picture in a page (no script, no network).\n", fp);
+	      "pages against the previous one, regions born and gone, and the\n"
+	      "regions that only grow (leak suspects), most growth first.\n"
+	      "\n"
+	      "  -f, --format F     text (default), json or yaml\n"
+	      "      --svg FILE     a stacked picture of present memory by region\n"
+	      "                     kind, the growing regions named (new file, 0600)\n"
+	      "      --html FILE    the same picture in a page (no script, no network)\n"
+	      "\n"
+	      "example:\n"
+	      "  memsnap -p 4242 -o series/ --every 10s --count 12\n"
+	      "  memsnap-analyze timeline series/ --svg memory.svg\n", fp);
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -362,13 +369,7 @@ static int write_picture(const struct timeline *tl, const char *path,
 
 int cmd_timeline(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "svg", required_argument, NULL, 's' },
-		{ "html", required_argument, NULL, 'H' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct ana_getopt g;
 	enum out_format fmt = OUT_TEXT;
 	const char *svg = NULL, *html = NULL;
 	struct msnap_error err = { 0 };
@@ -380,29 +381,31 @@ int cmd_timeline(int argc, char **argv)
 	struct stat st;
 	int c, ret = ANA_EXIT_ERROR;
 
-	while ((c = getopt_long(argc, argv, "f:h", opts, NULL)) != -1) {
+	ana_getopt_init(&g, cmd);
+	while ((c = ana_getopt_next(&g, argc, argv)) != ANA_OPT_END) {
 		switch (c) {
-		case 'f':
+		case ANA_O_FORMAT:
 			if (out_parse_format(optarg, &fmt)) {
-				ana_err(cmd, "unknown format '%s' (text, json or yaml)",
-					optarg);
+				ana_usage_error(cmd, "unknown format '%s' (text, json or yaml)",
+						optarg);
 				return ANA_EXIT_ERROR;
 			}
 			break;
-		case 's': svg = optarg; break;
-		case 'H': html = optarg; break;
-		case 'h':
+		case ANA_O_SVG:
+			svg = optarg;
+			break;
+		case ANA_O_HTML:
+			html = optarg;
+			break;
+		case ANA_O_HELP:
 			timeline_usage(stdout);
 			return ANA_EXIT_OK;
 		default:
-			timeline_usage(stderr);
 			return ANA_EXIT_ERROR;
 		}
 	}
-	if (optind == argc) {
-		timeline_usage(stderr);
+	if (ana_operands(&g, argc, argv, 1, INT_MAX, "SNAPSHOT...|DIR"))
 		return ANA_EXIT_ERROR;
-	}
 	for (; optind < argc; optind++) {
 		if (!stat(argv[optind], &st) && S_ISDIR(st.st_mode)) {
 			if (list_dir(argv[optind], &files, &nfiles))
