@@ -264,7 +264,7 @@ static void note_gone(struct dump *d)
 	if (gone(d))
 		return;
 	for (i = 0; i < 100 && target_same(&d->t); i++) {
-		if (!memread_open(&fresh, d->t.pid, d->t.procfd, &cerr)) {
+		if (!memread_open(&fresh, d->t.mm_pid, d->t.mmfd, &cerr)) {
 			live = fresh.memfd >= 0 && !memread_mm_gone(&fresh);
 			memread_close(&fresh);
 			if (live) {
@@ -929,7 +929,7 @@ static uint64_t estimate_present(struct dump *d, uint64_t *must_copy)
 	size_t i, ncopies = 0;
 
 	*must_copy = 0;
-	if (maps_read(d->t.procfd, &pre, &cerr))
+	if (maps_read(d->t.mmfd, &pre, &cerr))
 		return 0;
 	classify(d, &pre, false);
 	if (d->cow && cow_must_copy(&pre, &copies, &ncopies))
@@ -1032,7 +1032,7 @@ static int open_scanner(struct dump *d)
 	int tries;
 
 	for (tries = 0;; tries++) {
-		if (!pages_open(&d->ps, d->t.procfd, &d->err))
+		if (!pages_open(&d->ps, d->t.mmfd, &d->err))
 			return 0;
 		if (errno == EACCES || errno == EPERM) {
 			target_explain_eperm(&d->t, &d->err);
@@ -1099,7 +1099,7 @@ static int preflight(struct dump *d)
 	d->ps_open = true;
 	d->facts.page_scan = pages_method(&d->ps);
 	if (!o->layout_only) {
-		if (memread_open(&d->mr, d->t.pid, d->t.procfd, &d->err))
+		if (memread_open(&d->mr, d->t.mm_pid, d->t.mmfd, &d->err))
 			return -1;
 		d->mr_open = true;
 		estimate = estimate_present(d, &d->must_copy_estimate);
@@ -1149,7 +1149,7 @@ static int reopen_if_execed(struct dump *d)
 	if (open_scanner(d))
 		return -1;
 	d->ps_open = true;
-	if (memread_open(&d->mr, d->t.pid, d->t.procfd, &d->err))
+	if (memread_open(&d->mr, d->t.mm_pid, d->t.mmfd, &d->err))
 		return -1;
 	d->mr_open = true;
 	return 0;
@@ -1169,7 +1169,7 @@ static int precopy_stage(struct dump *d)
 
 	if (!d->precopy)
 		return 0;
-	if (maps_read(d->t.procfd, &pre, &cerr))
+	if (maps_read(d->t.mmfd, &pre, &cerr))
 		return prepare_buffer(d, d->estimate);
 	classify(d, &pre, false);
 	msnap_progress_phase(&d->prog, "pre-copy", d->estimate);
@@ -1339,7 +1339,7 @@ static int read_stage(struct dump *d)
 
 	if (signals_caught())
 		return 0;
-	if (maps_read(d->t.procfd, &d->regions, &cerr)) {
+	if (maps_read(d->t.mmfd, &d->regions, &cerr)) {
 		if (errno == ESRCH || !target_same(&d->t))
 			note_gone(d);
 		else

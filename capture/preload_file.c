@@ -38,7 +38,7 @@ static int open_in_root(const struct target *t)
 	};
 	int root, fd;
 
-	root = openat(t->procfd, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	root = openat(t->mmfd, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root < 0)
 		return -errno;
 	fd = (int)syscall(SYS_openat2, root, "etc/ld.so.preload", &how,

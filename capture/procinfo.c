@@ -63,7 +63,7 @@ static void emit_link(struct yout *y, const struct target *t,
 	char *buf;
 	int ret;
 
-	ret = read_link(t->procfd, name, &buf, &len);
+	ret = read_link(t->mmfd, name, &buf, &len);
 	if (ret) {
 		note_err(e, t, name, -ret);
 		return;
@@ -211,7 +211,7 @@ static void emit_exe(struct yout *y, const struct target *t,
 	yout_map_begin(y);
 	emit_link(y, t, e, "path", "exe");
 	/* The magic link reaches the mapped file even when it was deleted. */
-	fd = openat(t->procfd, "exe", O_RDONLY | O_CLOEXEC);
+	fd = openat(t->mmfd, "exe", O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		note_err(e, t, "exe", errno);
 		goto out;
@@ -263,7 +263,7 @@ static void emit_nul_list(struct yout *y, const struct target *t,
 	char *buf;
 	int ret;
 
-	ret = tgt_read_at(t->procfd, name, &buf, &len);
+	ret = tgt_read_at(t->mmfd, name, &buf, &len);
 	if (ret) {
 		note_err(e, t, name, -ret);
 		return;
@@ -586,7 +586,7 @@ static void emit_auxv(struct yout *y, const struct target *t,
 	char *buf;
 	int ret;
 
-	ret = tgt_read_at(t->procfd, "auxv", &buf, &len);
+	ret = tgt_read_at(t->mmfd, "auxv", &buf, &len);
 	if (ret) {
 		note_err(e, t, "auxv", -ret);
 		return;

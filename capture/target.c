@@ -489,6 +489,43 @@ int target_open(struct target *t, pid_t pid, struct cap_error *err)
 	return target_open_flags(t, pid, 0, err);
 }
 
+/*
+ * The leader is a zombie: if other threads run on (it called pthread_exit),
+ * the memory is seen through one of them.  With none alive the process is
+ * exiting: say so.
+ */
+static int open_live_thread(struct target *t, struct cap_error *err)
+{
+	char path[64];
+	int *tids = NULL;
+	size_t n = 0, i;
+	struct tgt_stat st;
+
+	if (tgt_list_numeric(t->procfd, "task", &tids, &n))
+		n = 0;
+	for (i = 0; i < n; i++) {
+		if (tids[i] == t->pid)
+			continue;
+		snprintf(path, sizeof(path), "task/%d/stat", tids[i]);
+		if (tgt_read_stat(t->procfd, path, &st) || st.state == 'Z' ||
+		    st.state == 'X')
+			continue;
+		snprintf(path, sizeof(path), "task/%d", tids[i]);
+		t->mmfd = openat(t->procfd, path,
+				 O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (t->mmfd >= 0) {
+			t->mm_pid = tids[i];
+			free(tids);
+			return 0;
+		}
+	}
+	free(tids);
+	t->mmfd = t->procfd;
+	tgt_set_err(err, "pid %d is exiting: its main thread is a zombie and "
+		    "no other thread is alive", (int)t->pid);
+	return -1;
+}
+
 int target_open_flags(struct target *t, pid_t pid, unsigned flags,
 		      struct cap_error *err)
 {
@@ -498,8 +535,10 @@ int target_open_flags(struct target *t, pid_t pid, unsigned flags,
 
 	memset(t, 0, sizeof(*t));
 	t->pid = pid;
+	t->mm_pid = pid;
 	t->pidfd = -1;
 	t->procfd = -1;
+	t->mmfd = -1;
 	if (pid <= 0) {
 		tgt_set_err(err, "invalid pid %d", (int)pid);
 		return -1;
@@ -528,6 +567,7 @@ int target_open_flags(struct target *t, pid_t pid, unsigned flags,
 				    strerror(errno));
 		return -1;
 	}
+	t->mmfd = t->procfd;
 	ret = tgt_read_stat(t->procfd, "stat", &st);
 	if (ret) {
 		if (ret == -ESRCH || ret == -ENOENT)
@@ -557,6 +597,8 @@ int target_open_flags(struct target *t, pid_t pid, unsigned flags,
 	}
 	t->start_time = st.start_time;
 	memcpy(t->comm, st.comm, sizeof(t->comm));
+	if (st.state == 'Z' && open_live_thread(t, err))
+		goto fail;
 	return 0;
 
 fail:
@@ -577,10 +619,13 @@ void target_close(struct target *t)
 	t->nthreads = 0;
 	if (t->pidfd >= 0)
 		close(t->pidfd);
+	if (t->mmfd >= 0 && t->mmfd != t->procfd)
+		close(t->mmfd);
 	if (t->procfd >= 0)
 		close(t->procfd);
 	t->pidfd = -1;
 	t->procfd = -1;
+	t->mmfd = -1;
 }
 
 bool target_same(const struct target *t)

@@ -42,6 +42,15 @@ struct target {
 	pid_t pid;
 	int pidfd;              /* pidfd_open(), -1 if the kernel has none */
 	int procfd;             /* O_PATH|O_DIRECTORY fd of /proc/PID */
+	/*
+	 * Where the memory is seen: /proc/PID and PID, or, when the leader
+	 * called pthread_exit (a zombie whose threads run on), a live
+	 * thread's /proc/PID/task/TID and TID: the leader's maps, pagemap
+	 * and mem are gone with its mm, and process_vm_readv wants a task
+	 * that still has one.
+	 */
+	int mmfd;
+	pid_t mm_pid;
 	uint64_t start_time;    /* stat field 22, pins identity */
 	char comm[64];
 	pid_t tracer_pid;       /* TracerPid before we attached */
