@@ -1088,7 +1088,8 @@ static int preflight(struct dump *d)
 	d->out_open = true;
 	/* Reading live needs no attach: another tracer may hold the target. */
 	if (target_open_flags(&d->t, o->pid,
-			      o->no_freeze ? TARGET_ALLOW_TRACED : 0, &d->err))
+			      (o->no_freeze ? TARGET_ALLOW_TRACED : 0) |
+			      (target_held() ? TARGET_TRACED_BY_US : 0), &d->err))
 		return -1;
 	d->t_open = true;
 	/* refusals of --cow come before anything is touched or written */

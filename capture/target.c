@@ -471,7 +471,7 @@ static int check_capturable(struct target *t, const struct tgt_stat *st,
 		goto out;
 	}
 	/* a series watching for a signal or the exit traces it already */
-	if (tracer == (uint64_t)getpid())
+	if ((flags & TARGET_TRACED_BY_US) && tracer == (uint64_t)getpid())
 		tracer = 0;
 	t->tracer_pid = (pid_t)tracer;
 	if (tracer && !(flags & TARGET_ALLOW_TRACED)) {

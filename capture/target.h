@@ -80,6 +80,8 @@ int target_open(struct target *t, pid_t pid, struct cap_error *err);
  * tracer_pid then names that tracer.
  */
 #define TARGET_ALLOW_TRACED 1u
+/* we trace it already: a series holding a thread at a signal or its exit */
+#define TARGET_TRACED_BY_US 2u
 int target_open_flags(struct target *t, pid_t pid, unsigned flags,
 		      struct cap_error *err);
 void target_close(struct target *t);
