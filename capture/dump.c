@@ -118,7 +118,6 @@ struct dump {
 
 static int failf(struct dump *d, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static int failf(struct dump *d, const char *fmt, ...)
 {
@@ -1311,7 +1310,7 @@ static void end_cow(struct dump *d)
 		errors_add(&d->errs, "cow", -1, 0, 0, 0, 0,
 			   "the copy-on-write child %d is left as a zombie of "
 			   "the target: %s", (int)d->child.pid, cerr.msg);
-		say("warning: the copy-on-write child %d is left as a zombie "
+		cap_say("warning: the copy-on-write child %d is left as a zombie "
 		    "of pid %d until it reaps it or exits: %s",
 		    (int)d->child.pid, (int)d->t.pid, cerr.msg);
 	}
@@ -1444,7 +1443,7 @@ static const char *signal_name(int sig)
 	}
 }
 
-static void say(const char *fmt, ...)
+void cap_say(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -1476,13 +1475,13 @@ static void say_failure(struct dump *d, const char *what_)
 		memcpy(what, named, sizeof(what));
 	}
 	if (d->out_open && d->keep_partial && !d->out.is_stdout)
-		say("%s; partial snapshot left in %s", what,
+		cap_say("%s; partial snapshot left in %s", what,
 		    output_leftover(&d->out));
 	else if (d->out_open && d->out.is_stdout && (d->keep_partial || d->w))
 		/* the pre-copy wrote to it before the target was touched */
-		say("%s; the snapshot on standard output is cut short", what);
+		cap_say("%s; the snapshot on standard output is cut short", what);
 	else
-		say("%s", what);
+		cap_say("%s", what);
 }
 
 static void discard_unused_output(struct dump *d)
@@ -1519,11 +1518,11 @@ static int finish(struct dump *d, int ret, const uint8_t sha[32])
 	}
 	if (!d->facts.complete && !d->opt->quiet) {
 		if (d->facts.target_exited)
-			say("the target exited during the capture; the snapshot is partial");
+			cap_say("the target exited during the capture; the snapshot is partial");
 		if (d->execed)
-			say("the target called execve during the capture; the snapshot is partial");
+			cap_say("the target called execve during the capture; the snapshot is partial");
 		if (d->bad_pages)
-			say("%llu pages could not be read (listed in the manifest errors)",
+			cap_say("%llu pages could not be read (listed in the manifest errors)",
 			    (unsigned long long)d->bad_pages);
 	}
 	if (!d->opt->quiet) {
@@ -1653,7 +1652,7 @@ int dump_run(const struct cap_options *opt)
 	int ret;
 
 	if (!d) {
-		say("out of memory");
+		cap_say("out of memory");
 		return EXIT_FAILED;
 	}
 	ret = dump_prepare(d);

@@ -41,4 +41,7 @@ const uint8_t *dump_sha256(const struct dump *d);  /* after dump_write */
 uint64_t dump_frozen_ns(const struct dump *d);
 bool dump_complete(const struct dump *d);
 
+/* "memsnap: MESSAGE" on stderr: what a capture has to tell the user. */
+void cap_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 #endif

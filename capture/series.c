@@ -43,19 +43,6 @@ struct series {
 	char prev[PATH_MAX];
 };
 
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void say(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("memsnap: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
 static uint64_t mono_ms(void)
 {
 	struct timespec ts;
@@ -97,7 +84,7 @@ static int shoot(struct series *s, const char *reason, const char *cost)
 	int ret;
 
 	if (shot_path(s, shot.seq, path, sizeof(path))) {
-		say("output directory name too long: %s", s->dir);
+		cap_say("output directory name too long: %s", s->dir);
 		return EXIT_FAILED;
 	}
 	o.pid = s->pid;
@@ -107,7 +94,7 @@ static int shoot(struct series *s, const char *reason, const char *cost)
 	if (o.parent && s->prev[0])
 		o.parent = s->prev;
 	if (!o.quiet)
-		say("snapshot %" PRIu64 " of pid %d: %s", shot.seq,
+		cap_say("snapshot %" PRIu64 " of pid %d: %s", shot.seq,
 		    (int)s->pid, reason);
 	ret = dump_run(&o);
 	signals_unhold();       /* the commit held them; the series goes on */
@@ -138,7 +125,7 @@ static int run_polled(struct series *s)
 	int r, ret = 0;
 
 	if (when_open(&ws, s->pid, &err)) {
-		say("%s", err.msg);
+		cap_say("%s", err.msg);
 		return EXIT_FAILED;
 	}
 	while (!signals_caught() && (!s->want || s->done < s->want)) {
@@ -209,7 +196,7 @@ static int run_traced(struct series *s)
 		if (watch_start(&w, s->pid, c->on_signal, c->at_exit, &err)) {
 			if (!alive(s->pid))
 				break;
-			say("%s", err.msg);
+			cap_say("%s", err.msg);
 			return EXIT_FAILED;
 		}
 		switch (watch_wait(&w, &err)) {
@@ -223,7 +210,7 @@ static int run_traced(struct series *s)
 			return 0;
 		case WATCH_ERROR:
 			watch_stop(&w);
-			say("%s", err.msg);
+			cap_say("%s", err.msg);
 			return EXIT_FAILED;
 		}
 		if (w.held_sig) {
@@ -257,15 +244,15 @@ static int open_dir(const char *dir)
 	struct stat st;
 
 	if (!strcmp(dir, "-")) {
-		say("a series writes files: -o DIR, not standard output");
+		cap_say("a series writes files: -o DIR, not standard output");
 		return -1;
 	}
 	if (mkdir(dir, 0700) && errno != EEXIST) {
-		say("cannot create directory %s: %s", dir, strerror(errno));
+		cap_say("cannot create directory %s: %s", dir, strerror(errno));
 		return -1;
 	}
 	if (stat(dir, &st) || !S_ISDIR(st.st_mode)) {
-		say("%s is not a directory (a series needs -o DIR)", dir);
+		cap_say("%s is not a directory (a series needs -o DIR)", dir);
 		return -1;
 	}
 	return 0;
@@ -279,7 +266,7 @@ int series_run(const struct cap_options *opt)
 	int ret, sig;
 
 	if (signals_install()) {
-		say("cannot install signal handlers: %s", strerror(errno));
+		cap_say("cannot install signal handlers: %s", strerror(errno));
 		return EXIT_FAILED;
 	}
 	if (open_dir(s.dir))
@@ -290,14 +277,14 @@ int series_run(const struct cap_options *opt)
 		s.want = 1;     /* one capture, unless --every or --count */
 	if (c->wait_name) {
 		if (!opt->quiet)
-			say("waiting for a process named %s", c->wait_name);
+			cap_say("waiting for a process named %s", c->wait_name);
 		s.pid = wait_for_name(c->wait_name, &err);
 		if (s.pid < 0) {
-			say("%s", err.msg);
+			cap_say("%s", err.msg);
 			return EXIT_FAILED;
 		}
 		if (s.pid > 0 && !opt->quiet)
-			say("%s is pid %d", c->wait_name, (int)s.pid);
+			cap_say("%s is pid %d", c->wait_name, (int)s.pid);
 	}
 	ret = 0;
 	if (s.pid > 0 && !signals_caught())
@@ -305,7 +292,7 @@ int series_run(const struct cap_options *opt)
 		      run_polled(&s);
 	sig = signals_caught();
 	if (sig) {
-		say("series stopped by %s after %" PRIu64 " snapshot%s in %s; "
+		cap_say("series stopped by %s after %" PRIu64 " snapshot%s in %s; "
 		    "the target runs on", strsignal(sig), s.done,
 		    s.done == 1 ? "" : "s", s.dir);
 		return 128 + sig;
@@ -313,12 +300,12 @@ int series_run(const struct cap_options *opt)
 	if (ret)
 		return ret;
 	if (!s.done) {
-		say("pid %d exited before the trigger fired; no snapshot",
+		cap_say("pid %d exited before the trigger fired; no snapshot",
 		    (int)s.pid);
 		return EXIT_FAILED;
 	}
 	if (!opt->quiet)
-		say("%" PRIu64 " snapshot%s in %s", s.done,
+		cap_say("%" PRIu64 " snapshot%s in %s", s.done,
 		    s.done == 1 ? "" : "s", s.dir);
 	return s.worst;
 }
