@@ -1,6 +1,7 @@
 #!/bin/bash
 # Output paths that capture_errors.sh and capture_mode_0600.sh do not try:
-# the final name as a hard link, a FIFO or a directory; FILE.partial planted
+# the final name as a hard link or a FIFO (a directory is written into);
+# FILE.partial planted
 # beforehand as a symlink, a dangling symlink, a hard link or a FIFO; the
 # output directory itself a symbolic link.  Each is refused (exit 2, a
 # message, no hang on a FIFO), nothing that was there is changed, nothing
@@ -39,9 +40,20 @@ mkfifo "$out"
 refused "FIFO" "exists" "$out"
 [ -p "$out" ] || fail "the FIFO was replaced"
 rm -f "$out"
+# A directory as the name is where the snapshot goes, named as responders
+# name evidence: DIR/COMM-PID-UTCTIME.msnap, 0600; nothing else changes.
 mkdir "$out"
-refused "directory" "exists" "$out"
-rmdir "$out" || fail "the directory was changed"
+assert_exit 0 timeout 20 "$MEMSNAP" -q -p "$VICTIM_PID" -o "$out"
+named=$(find "$out" -mindepth 1)
+case $named in
+"$out"/heap_writer-"$VICTIM_PID"-[0-9]*T[0-9]*Z.msnap) ;;
+*) fail "-o DIR wrote '$named', not DIR/heap_writer-$VICTIM_PID-UTCTIME.msnap" ;;
+esac
+assert_eq "$(stat -c %a "$named")" 600 "mode of $named"
+assert_exit 0 "$ANALYZE" verify --quick "$named"
+rm -f "$named"
+rmdir "$out" || fail "memsnap left more than the snapshot in $out"
+assert_running
 
 # FILE.partial planted before the capture.
 ln -s "$precious" "$out.partial"
