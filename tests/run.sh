@@ -17,7 +17,7 @@ out=tests/out
 timeout_s=${TEST_TIMEOUT:-300}
 mkdir -p "$out" || exit 2
 # check tests keep the SARIF of their checks here; check_sarif_github
-# validates it (tests/e2e/sarif_tee.sh)
+# validates it (tests/e2e/lib_sarif_tee.sh)
 MEMSNAP_SARIF_DIR=$root/$out/sarif
 export MEMSNAP_SARIF_DIR
 rm -rf "$MEMSNAP_SARIF_DIR" && mkdir -p "$MEMSNAP_SARIF_DIR" || exit 2

@@ -2,7 +2,7 @@
 # check's SARIF passes Microsoft's SARIF multitool with GitHub's rules (what
 # code scanning requires) and the SARIF 2.1.0 rules: no error, no warning.
 # It validates the SARIF of every check the check tests ran before it in
-# this run (tests/run.sh keeps them: sarif_tee.sh); run alone, it first runs
+# this run (tests/run.sh keeps them: lib_sarif_tee.sh); run alone, it first runs
 # the check tests that give the rules the multitool flagged before (file
 # URIs, memfd names, results with no file: anon_exec, thread_in_anon,
 # elf_in_anon, process-wide facts).

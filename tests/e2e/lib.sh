@@ -24,7 +24,7 @@ if [ -d "${MEMSNAP_SARIF_DIR:-}" ]; then
 	check_sarif_github) ;;
 	*check*)
 		export MEMSNAP_SARIF_REAL=$ANALYZE MEMSNAP_SARIF_TEST=$TEST_NAME
-		ANALYZE=$E2E/sarif_tee.sh
+		ANALYZE=$E2E/lib_sarif_tee.sh
 		;;
 	esac
 fi

@@ -1,5 +1,5 @@
 #!/bin/bash
-# tests/e2e/sarif_tee.sh - memsnap-analyze as the tests run it, keeping the
+# tests/e2e/lib_sarif_tee.sh - memsnap-analyze as the tests run it, keeping the
 # SARIF of every `check` they run: lib.sh puts it in $ANALYZE when
 # MEMSNAP_SARIF_DIR is set (tests/run.sh sets it); check_sarif_github.sh
 # validates what it keeps.  The test sees the real command's output and
