@@ -189,6 +189,16 @@ static bool parse_uint(const char *s, uint64_t max, uint64_t *out)
 	return true;
 }
 
+/* The leading decimal digits of s (no sign); *end is what follows them. */
+static bool parse_leading_number(const char *s, uintmax_t *v, char **end)
+{
+	if (!*s || *s == '-' || *s == '+')
+		return false;
+	errno = 0;
+	*v = strtoumax(s, end, 10);
+	return !errno && *end != s;
+}
+
 /* "64K", "2M", "1G", or plain bytes. */
 static bool parse_size(const char *s, uint64_t *out)
 {
@@ -196,11 +206,7 @@ static bool parse_size(const char *s, uint64_t *out)
 	char *end;
 	uintmax_t v;
 
-	if (!*s || *s == '-' || *s == '+')
-		return false;
-	errno = 0;
-	v = strtoumax(s, &end, 10);
-	if (errno || end == s)
+	if (!parse_leading_number(s, &v, &end))
 		return false;
 	switch (*end) {
 	case '\0': break;
@@ -226,11 +232,7 @@ static bool parse_duration_ms(const char *s, uint64_t *ms)
 	uintmax_t v;
 	char *end;
 
-	if (!*s || *s == '-' || *s == '+')
-		return false;
-	errno = 0;
-	v = strtoumax(s, &end, 10);
-	if (errno || end == s)
+	if (!parse_leading_number(s, &v, &end))
 		return false;
 	if (!strcmp(end, "ms"))
 		mult = 1;
