@@ -127,11 +127,12 @@ static const char *reason_text(const struct msnap_file_info *fi)
 static void put_status(const struct snap *s, struct onode *root)
 {
 	const struct msnap_file_info *fi = s->info;
-	const struct ynode *errs = snap_fact(s, "errors");
-	size_t nerr = errs && ynode_kind(errs) == YNODE_SEQ ? ynode_len(errs) : 0;
+	size_t nerr = 0;
 	bool complete = false;
 	char why[1024];
 
+	if (snap_fact_count(s, "errors", &nerr))
+		nerr = 0;
 	if (!fi->complete || fi->recovered) {
 		snprintf(why, sizeof(why),
 			 "incomplete: cut short at offset %llu: %s",
@@ -202,16 +203,15 @@ static void put_capture(const struct snap *s, struct onode *root)
 static void put_fact_ids(const struct snap *s, struct onode *o,
 			 const char *key, const char *dotted)
 {
-	const struct ynode *seq = snap_fact(s, dotted);
 	char buf[256];
-	size_t i, at = 0;
+	size_t i, n, at = 0;
 	uint64_t v;
 
-	if (!seq || ynode_kind(seq) != YNODE_SEQ)
+	if (snap_fact_count(s, dotted, &n))
 		return;
 	buf[0] = '\0';
-	for (i = 0; i < ynode_len(seq) && at < sizeof(buf) - 24; i++) {
-		if (ynode_u64(ynode_at(seq, i), &v))
+	for (i = 0; i < n && at < sizeof(buf) - 24; i++) {
+		if (snap_fact_u64_at(s, dotted, i, &v))
 			return;
 		at += (size_t)snprintf(buf + at, sizeof(buf) - at, "%s%" PRIu64,
 				       i ? " " : "", v);
@@ -221,10 +221,9 @@ static void put_fact_ids(const struct snap *s, struct onode *o,
 
 static void put_process(const struct snap *s, struct onode *root)
 {
-	const struct ynode *cl = snap_fact(s, "process.cmdline");
 	struct onode *o = out_map(root, "process"), *seq;
 	struct snap_bytes b;
-	size_t i;
+	size_t i, n;
 
 	put_fact_u64(s, o, "pid", "process.pid");
 	put_fact_u64(s, o, "ppid", "process.ppid");
@@ -237,10 +236,10 @@ static void put_process(const struct snap *s, struct onode *root)
 	put_fact_u64(s, o, "dumpable", "process.dumpable");
 	put_fact_u64(s, o, "tracer_pid", "process.tracer_pid");
 	out_u64(o, "threads", s->nthreads);
-	if (cl && ynode_kind(cl) == YNODE_SEQ) {
+	if (snap_fact_count(s, "process.cmdline", &n) == 0) {
 		seq = out_seq(o, "cmdline");
-		for (i = 0; i < ynode_len(cl); i++) {
-			if (snap_node_bytes(ynode_at(cl, i), &b))
+		for (i = 0; i < n; i++) {
+			if (snap_fact_bytes_at(s, "process.cmdline", i, &b))
 				continue;
 			out_bytes(seq, NULL, b.s, b.len);
 			snap_bytes_free(&b);
@@ -260,25 +259,22 @@ static void put_host(const struct snap *s, struct onode *root)
 
 static void put_errors(const struct snap *s, struct onode *root)
 {
-	const struct ynode *errs = snap_fact(s, "errors"), *e;
 	struct onode *seq, *row;
-	struct snap_bytes b;
-	size_t i;
+	struct snap_bytes what, message;
+	size_t i, n;
 
-	if (!errs || ynode_kind(errs) != YNODE_SEQ || ynode_len(errs) == 0)
+	if (snap_fact_count(s, "errors", &n) || n == 0)
 		return;
 	seq = out_seq(root, "errors");
-	for (i = 0; i < ynode_len(errs); i++) {
-		e = ynode_at(errs, i);
+	for (i = 0; i < n; i++) {
 		row = out_map(seq, NULL);
-		if (snap_node_bytes(ynode_get(e, "what"), &b) == 0) {
-			out_bytes(row, "what", b.s, b.len);
-			snap_bytes_free(&b);
-		}
-		if (snap_node_bytes(ynode_get(e, "message"), &b) == 0) {
-			out_bytes(row, "message", b.s, b.len);
-			snap_bytes_free(&b);
-		}
+		snap_capture_error(s, i, &what, &message);
+		if (what.s)
+			out_bytes(row, "what", what.s, what.len);
+		if (message.s)
+			out_bytes(row, "message", message.s, message.len);
+		snap_bytes_free(&what);
+		snap_bytes_free(&message);
 	}
 }
 
@@ -292,35 +288,31 @@ static const int state_order[MSNAP_PAGE_NSTATES] = {
 static void put_written(const struct snap *s, struct onode *row, uint32_t i)
 {
 	const struct snap_region *g = &s->regions[i];
-	const struct ynode *runs = snap_private_copies(s, i);
-	uint64_t n = 0, first, count;
+	uint64_t n = 0;
 	size_t k;
 
 	if (g->perms[3] != 'p' || !g->path.len || g->path.s[0] != '/') {
 		out_null(row, "written");
 		return;
 	}
-	for (k = 0; runs && k < ynode_len(runs); k++)
-		if (!snap_private_run(s, i, runs, k, &first, &count))
-			n += count;
+	for (k = 0; k < g->private_copies.n; k++)
+		n += g->private_copies.v[k].count;
 	out_u64(row, "written", n);
 }
 
 /* Pages the manifest lists as read from swap (memsnap --read-swap). */
 static void put_from_swap(const struct snap *s, struct onode *row, uint32_t i)
 {
-	const struct ynode *runs = ynode_get(snap_region_node(s, i),
-					     "from_swap");
-	uint64_t n = 0, first, count;
+	const struct snap_region *g = &s->regions[i];
+	uint64_t n = 0;
 	size_t k;
 
-	if (!snap_region_node(s, i)) {
+	if (!g->in_manifest) {
 		out_null(row, "from_swap");
 		return;
 	}
-	for (k = 0; runs && k < ynode_len(runs); k++)
-		if (!snap_private_run(s, i, runs, k, &first, &count))
-			n += count;
+	for (k = 0; k < g->from_swap.n; k++)
+		n += g->from_swap.v[k].count;
 	out_u64(row, "from_swap", n);
 }
 

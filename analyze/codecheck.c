@@ -170,13 +170,14 @@ struct seg_scan {
 	const struct stack_words *stack;  /* candidate return addresses */
 };
 
-static uint64_t smaps_anon_kb(const struct snap *s, uint32_t i)
+/* smaps' Anonymous KiB of region i (-1: region 0), 0 when unknown. */
+static uint64_t smaps_anon_kb(const struct snap *s, int64_t i)
 {
-	uint64_t v = 0;
-
-	if (ynode_u64(ynode_path(snap_region_node(s, i), "smaps.anonymous_kb"), &v))
+	if (i < 0)
+		i = 0;
+	if ((uint64_t)i >= s->nregions)
 		return 0;
-	return v;
+	return s->regions[i].smaps_anon_kb;
 }
 
 static void name_symbol(struct finding *f, const struct module *m,
@@ -420,8 +421,7 @@ static void report_patch(struct seg_scan *sc)
 		    len == 1 ? "" : "s", m->ref.path,
 		    known ? patch_kind_name(pc.kind) : "unclassified change",
 		    why,
-		    smaps_anon_kb(c->s, (uint32_t)(f->region < 0 ? 0 : f->region))
-			    ? "; the page is a private copy (written)" : "",
+		    smaps_anon_kb(c->s, f->region) ? "; the page is a private copy (written)" : "",
 		    c->tracer_pid > 0 ? "; a tracer was attached" : "",
 		    len > FINDING_MAX_BYTES ? "; bytes shown cut" : "");
 	nb = n - ctx;
@@ -617,13 +617,12 @@ static void cow_pages(struct check_ctx *c, const struct module *m,
 
 	for (i = m->first; i <= m->last; i++) {
 		const struct snap_region *g = &c->s->regions[i];
-		const struct ynode *runs = snap_private_copies(c->s, i);
 		uint64_t kb, first, count;
 
 		if (g->perms[2] != 'x' || g->perms[3] != 'p')
 			continue;
-		if (!runs) {
-			kb = smaps_anon_kb(c->s, i);
+		if (!g->private_copies.recorded) {
+			kb = g->smaps_anon_kb;
 			if (kb && !patch_within(c->fs, first_finding,
 						g->start, g->end)) {
 				snprintf(what, sizeof(what),
@@ -633,9 +632,10 @@ static void cow_pages(struct check_ctx *c, const struct module *m,
 			}
 			continue;
 		}
-		for (k = 0; k < ynode_len(runs); k++) {
-			if (snap_private_run(c->s, i, runs, k, &first, &count))
-				continue;       /* the container check is elsewhere */
+		/* malformed runs are left out: the container check is elsewhere */
+		for (k = 0; k < g->private_copies.n; k++) {
+			first = g->private_copies.v[k].first;
+			count = g->private_copies.v[k].count;
 			if (patch_within(c->fs, first_finding,
 					 g->start + first * ps,
 					 g->start + (first + count) * ps))

@@ -123,11 +123,10 @@ static char state_number(char letter)
 
 static void emit_prpsinfo(const struct snap *s, struct note_sink *ns)
 {
-	const struct ynode *cl = snap_fact(s, "process.cmdline");
 	struct elf_prpsinfo ps;
 	struct snap_bytes b;
 	uint64_t v;
-	size_t i, used = 0, take;
+	size_t i, n, used = 0, take;
 
 	memset(&ps, 0, sizeof(ps));
 	if (s->nthreads) {
@@ -143,9 +142,9 @@ static void emit_prpsinfo(const struct snap *s, struct note_sink *ns)
 		ps.pr_pid = (int)v;
 	if (snap_fact_u64(s, "process.ppid", &v) == 0)
 		ps.pr_ppid = (int)v;
-	if (ynode_u64(ynode_at(snap_fact(s, "process.uid"), 0), &v) == 0)
+	if (snap_fact_u64_at(s, "process.uid", 0, &v) == 0)
 		ps.pr_uid = (__pr_uid_t)v;
-	if (ynode_u64(ynode_at(snap_fact(s, "process.gid"), 0), &v) == 0)
+	if (snap_fact_u64_at(s, "process.gid", 0, &v) == 0)
 		ps.pr_gid = (__pr_gid_t)v;
 	if (snap_fact_bytes(s, "process.comm", &b) == 0) {
 		memcpy(ps.pr_fname, b.s, b.len < sizeof(ps.pr_fname) - 1
@@ -153,9 +152,10 @@ static void emit_prpsinfo(const struct snap *s, struct note_sink *ns)
 		snap_bytes_free(&b);
 	}
 	/* Arguments separated by spaces, cut to fit, NUL-terminated. */
-	for (i = 0; cl && ynode_kind(cl) == YNODE_SEQ && i < ynode_len(cl);
-	     i++) {
-		if (snap_node_bytes(ynode_at(cl, i), &b))
+	if (snap_fact_count(s, "process.cmdline", &n))
+		n = 0;
+	for (i = 0; i < n; i++) {
+		if (snap_fact_bytes_at(s, "process.cmdline", i, &b))
 			continue;
 		if (used && used < sizeof(ps.pr_psargs) - 1)
 			ps.pr_psargs[used++] = ' ';
@@ -234,15 +234,13 @@ static void emit_thread(const struct snap *s, const struct snap_thread *t,
 
 static void emit_auxv(const struct snap *s, struct note_sink *ns)
 {
-	const struct ynode *seq = snap_fact(s, "process.auxv"), *e;
 	Elf64_auxv_t a;
 	size_t i, n;
 	uint64_t type, val;
 	bool ended = false;
 
-	if (!seq || ynode_kind(seq) != YNODE_SEQ)
+	if (snap_fact_count(s, "process.auxv", &n))
 		return;
-	n = ynode_len(seq);
 	if (n > SNAP_MAX_AUXV)
 		n = SNAP_MAX_AUXV;
 	/* Count the usable entries first: the note header comes first. */
@@ -250,9 +248,7 @@ static void emit_auxv(const struct snap *s, struct note_sink *ns)
 		size_t good = 0;
 
 		for (i = 0; i < n && !ended; i++) {
-			e = ynode_at(seq, i);
-			if (ynode_u64(ynode_get(e, "type"), &type) ||
-			    ynode_u64(ynode_get(e, "value"), &val))
+			if (snap_auxv_at(s, i, &type, &val))
 				continue;
 			good++;
 			ended = type == AT_NULL;
@@ -272,9 +268,7 @@ static void emit_auxv(const struct snap *s, struct note_sink *ns)
 	}
 	ended = false;
 	for (i = 0; i < n && !ended; i++) {
-		e = ynode_at(seq, i);
-		if (ynode_u64(ynode_get(e, "type"), &type) ||
-		    ynode_u64(ynode_get(e, "value"), &val))
+		if (snap_auxv_at(s, i, &type, &val))
 			continue;
 		a.a_type = type;
 		a.a_un.a_val = val;

@@ -168,7 +168,7 @@ static bool in_vdso(const struct check_ctx *c, uint64_t v)
 	if (r < 0 || (uint64_t)r >= c->s->nregions)
 		return false;
 	g = &c->s->regions[r];
-	return g->kind.s && !strcmp(g->kind.s, "vdso");
+	return g->kind_id == MSNAP_KIND_VDSO;
 }
 
 static bool ifunc_somewhere(const struct check_ctx *c, const char *name)
@@ -479,18 +479,15 @@ static void check_array(struct check_ctx *c, const struct module *m,
 
 static void check_entry(struct check_ctx *c, const struct module *m)
 {
-	const struct ynode *auxv = snap_fact(c->s, "process.auxv");
 	uint64_t want = m->bias + m->ref.entry, type, val;
 	struct finding *f;
 	char where[400];
-	size_t k;
+	size_t k, n;
 
-	for (k = 0; auxv && ynode_kind(auxv) == YNODE_SEQ &&
-		    k < ynode_len(auxv); k++) {
-		const struct ynode *a = ynode_at(auxv, k);
-
-		if (ynode_u64(ynode_get(a, "type"), &type) || type != AT_ENTRY ||
-		    ynode_u64(ynode_get(a, "value"), &val))
+	if (snap_fact_count(c->s, "process.auxv", &n))
+		return;
+	for (k = 0; k < n; k++) {
+		if (snap_auxv_at(c->s, k, &type, &val) || type != AT_ENTRY)
 			continue;
 		if (val == want && in_own_code(m, val))
 			return;

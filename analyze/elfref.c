@@ -628,58 +628,32 @@ const char *module_base_name(const struct module *m)
 	return s ? s + 1 : m->path;
 }
 
-static const struct ynode *region_node(const struct snap *s, uint32_t i)
-{
-	const struct ynode *seq = snap_fact(s, "regions");
-
-	if (!seq || ynode_kind(seq) != YNODE_SEQ || i >= ynode_len(seq))
-		return NULL;
-	return ynode_at(seq, i);
-}
-
-static bool kind_is(const struct snap_region *g, const char *k)
-{
-	return g->kind.s && !strcmp(g->kind.s, k);
-}
-
 static bool file_backed(const struct snap_region *g)
 {
 	return g->in_manifest && g->path.s && g->path.len &&
 	       g->path.s[0] == '/' && strlen(g->path.s) == g->path.len &&
-	       (kind_is(g, "file") || kind_is(g, "deleted") ||
-		kind_is(g, "memfd"));
+	       (g->kind_id == MSNAP_KIND_FILE ||
+		g->kind_id == MSNAP_KIND_DELETED ||
+		g->kind_id == MSNAP_KIND_MEMFD);
 }
 
 /* What the capture recorded about the file behind region i. */
 static void recorded_identity(struct module *m, const struct snap *s,
 			      uint32_t i)
 {
-	const struct ynode *n = region_node(s, i), *f;
-	struct snap_bytes b = { 0 };
+	const struct snap_region *g = &s->regions[i];
+	const struct snap_file_ident *f = &g->file;
 
-	if (!n)
+	if (!g->in_manifest)
 		return;
-	if (snap_node_bytes(ynode_get(n, "dev"), &b) == 0) {
-		snprintf(m->dev, sizeof(m->dev), "%s", b.s);
-		snap_bytes_free(&b);
-	}
-	f = ynode_get(n, "file");
-	if (!f)
-		return;
-	if (ynode_get(f, "build_id")) {
-		const char *hex = ynode_str(ynode_get(f, "build_id"), NULL);
-		size_t len = hex ? strlen(hex) : 0;
-
-		if (len && len % 2 == 0 && len / 2 <= sizeof(m->rec_build_id) &&
-		    ynode_hexbytes(ynode_get(f, "build_id"), m->rec_build_id,
-				   len / 2) == 0)
-			m->rec_build_id_len = len / 2;
-	}
-	m->rec_has_size = ynode_u64(ynode_get(f, "size"), &m->rec_size) == 0;
-	if (snap_node_bytes(ynode_get(f, "mtime"), &b) == 0) {
-		snprintf(m->rec_mtime, sizeof(m->rec_mtime), "%s", b.s);
-		snap_bytes_free(&b);
-	}
+	if (g->dev.s)
+		snprintf(m->dev, sizeof(m->dev), "%s", g->dev.s);
+	memcpy(m->rec_build_id, f->build_id, f->build_id_len);
+	m->rec_build_id_len = f->build_id_len;
+	m->rec_has_size = f->has_size;
+	m->rec_size = f->has_size ? f->size : 0;
+	if (f->mtime.s)
+		snprintf(m->rec_mtime, sizeof(m->rec_mtime), "%s", f->mtime.s);
 }
 
 static void fmt_mtime(const struct stat *st, char *buf, size_t size)
@@ -746,22 +720,18 @@ static int identity_matches(const struct module *m, const struct elfref *r,
 static int stored_copy(struct snap *s, const struct module *m, uint8_t **data,
 		       size_t *size, char *msg, size_t msglen)
 {
-	const struct ynode *n = region_node(s, m->first), *files, *f;
-	uint64_t k, reg, fsize;
+	const struct snap_region *g = &s->regions[m->first];
+	const uint64_t k = g->stored_file;
 	const struct msnap_region_info *ri;
 	struct msnap_error err;
+	uint64_t fsize;
+	uint32_t reg;
 	uint8_t *buf;
 
-	files = snap_fact(s, "files");
-	if (!n || !files || ynode_kind(files) != YNODE_SEQ ||
-	    ynode_u64(ynode_get(n, "stored_file"), &k) ||
-	    k >= ynode_len(files))
+	if (!g->in_manifest || !g->has_stored_file ||
+	    snap_stored_file(s, k, &reg, &fsize))
 		return 1;
-	f = ynode_at(files, (size_t)k);
-	if (ynode_u64(ynode_get(f, "region"), &reg) ||
-	    ynode_u64(ynode_get(f, "size"), &fsize) || reg > UINT32_MAX)
-		return 1;
-	ri = msnap_region(s->rd, (uint32_t)reg);
+	ri = msnap_region(s->rd, reg);
 	if (!ri || fsize > ri->end - ri->start || fsize > ELFREF_MAX_FILE ||
 	    fsize < 64)
 		return fail(msg, msglen, "stored file %" PRIu64
@@ -984,8 +954,8 @@ static int add_module(struct modules *ms, size_t *cap, struct snap *s,
 	m->first = m->last = i;
 	m->lo = g->start;
 	m->hi = g->end;
-	m->deleted = kind_is(g, "deleted");
-	m->memfd = kind_is(g, "memfd") || !strncmp(g->path.s, "/memfd:", 7);
+	m->deleted = g->kind_id == MSNAP_KIND_DELETED;
+	m->memfd = g->kind_id == MSNAP_KIND_MEMFD || !strncmp(g->path.s, "/memfd:", 7);
 	recorded_identity(m, s, i);
 	return 0;
 }
@@ -1013,8 +983,7 @@ int modules_build(struct modules *ms, struct snap *s,
 {
 	uint64_t page = s->info->page_size ? s->info->page_size : 4096;
 	uint64_t at_entry = 0, at_base = 0;
-	const struct ynode *auxv = snap_fact(s, "process.auxv");
-	size_t cap = 0, k;
+	size_t cap = 0, k, nauxv;
 	uint32_t i;
 
 	memset(ms, 0, sizeof(*ms));
@@ -1035,13 +1004,12 @@ int modules_build(struct modules *ms, struct snap *s,
 		if (g->perms[2] == 'x')
 			m->executable = true;
 	}
-	for (k = 0; auxv && ynode_kind(auxv) == YNODE_SEQ &&
-		    k < ynode_len(auxv); k++) {
-		const struct ynode *a = ynode_at(auxv, k);
+	if (snap_fact_count(s, "process.auxv", &nauxv))
+		nauxv = 0;
+	for (k = 0; k < nauxv; k++) {
 		uint64_t type, val;
 
-		if (ynode_u64(ynode_get(a, "type"), &type) ||
-		    ynode_u64(ynode_get(a, "value"), &val))
+		if (snap_auxv_at(s, k, &type, &val))
 			continue;
 		if (type == AT_ENTRY)
 			at_entry = val;

@@ -377,13 +377,12 @@ static void library_checks(struct check_ctx *c, const char *preload,
 static const char *env_value(struct check_ctx *c, const char *name,
 			     struct snap_bytes *keep)
 {
-	const struct ynode *env = snap_fact(c->s, "process.environ");
-	size_t i, n = strlen(name);
+	size_t i, count, n = strlen(name);
 
-	if (!env || ynode_kind(env) != YNODE_SEQ)
+	if (snap_fact_count(c->s, "process.environ", &count))
 		return NULL;
-	for (i = 0; i < ynode_len(env); i++) {
-		if (snap_node_bytes(ynode_at(env, i), keep))
+	for (i = 0; i < count; i++) {
+		if (snap_fact_bytes_at(c->s, "process.environ", i, keep))
 			continue;
 		if (keep->len > n && !strncmp(keep->s, name, n) &&
 		    keep->s[n] == '=' && strlen(keep->s) == keep->len)

@@ -81,24 +81,20 @@ static void copy_small(char *dst, size_t cap, const struct snap_bytes *b)
 	dst[n] = '\0';
 }
 
-static int region_extra(struct lregion *g, const struct ynode *m)
+/* The manifest's device, mapping name and build-id of region sg. */
+static int region_extra(struct lregion *g, const struct snap_region *sg)
 {
-	struct snap_bytes b;
-
-	if (!m)
-		return 0;
-	if (snap_node_bytes(ynode_get(m, "dev"), &b) == 0) {
-		copy_small(g->dev, sizeof(g->dev), &b);
-		snap_bytes_free(&b);
+	if (sg->dev.s)
+		copy_small(g->dev, sizeof(g->dev), &sg->dev);
+	if (sg->name.s) {
+		g->name = dup_bytes(sg->name.s, sg->name.len);
+		if (!g->name)
+			return -1;
+		g->name_len = sg->name.len;
 	}
-	if (snap_node_bytes(ynode_get(m, "name"), &b) == 0) {
-		g->name = b.s;
-		g->name_len = b.len;
-	}
-	if (snap_node_bytes(ynode_path(m, "file.build_id"), &b) == 0) {
-		copy_small(g->build_id, sizeof(g->build_id), &b);
-		snap_bytes_free(&b);
-	}
+	if (sg->file.build_id_text.s)
+		copy_small(g->build_id, sizeof(g->build_id),
+			   &sg->file.build_id_text);
 	return 0;
 }
 
@@ -159,7 +155,6 @@ static int thread_stacks(struct rset *s, const struct snap *snap)
 
 int rset_from_snap(struct rset *s, struct snap *snap, struct msnap_error *err)
 {
-	const struct ynode *seq;
 	uint32_t i;
 	int r;
 
@@ -170,12 +165,11 @@ int rset_from_snap(struct rset *s, struct snap *snap, struct msnap_error *err)
 	r = snap_load_threads(snap, err);
 	if (r)
 		return r;
-	seq = snap_fact(snap, "regions");
 	s->page_size = snap->info->page_size;
 	s->layout_only = snap->info->flags & MSNAP_HDR_LAYOUT_ONLY;
 	snap_fact_u64(snap, "process.pid", &s->pid);
 	snap_fact_u64(snap, "process.start_time_ticks", &s->start_ticks);
-	if (snap_fact(snap, "threads")) {
+	if (snap_fact_present(snap, "threads")) {
 		s->nthreads = snap->nthreads;
 		s->has_threads = true;
 	}
@@ -208,7 +202,8 @@ int rset_from_snap(struct rset *s, struct snap *snap, struct msnap_error *err)
 		g->offset = sg->offset;
 		g->ri = s->layout_only ? NULL : sg->ri;
 		s->n++;
-		region_extra(g, seq ? ynode_at(seq, i) : NULL);
+		if (region_extra(g, sg))
+			goto nomem;
 	}
 	if (thread_stacks(s, snap))
 		goto nomem;

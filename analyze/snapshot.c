@@ -148,6 +148,12 @@ static void region_release(struct snap_region *g)
 	snap_bytes_free(&g->kind);
 	snap_bytes_free(&g->path);
 	snap_bytes_free(&g->skipped);
+	snap_bytes_free(&g->dev);
+	snap_bytes_free(&g->name);
+	snap_bytes_free(&g->file.build_id_text);
+	snap_bytes_free(&g->file.mtime);
+	free(g->private_copies.v);
+	free(g->from_swap.v);
 }
 
 void snap_close(struct snap *s)
@@ -170,40 +176,14 @@ void snap_close(struct snap *s)
 
 /* ---- facts ------------------------------------------------------------------ */
 
-const struct ynode *snap_fact(const struct snap *s, const char *dotted)
+static const struct ynode *snap_fact(const struct snap *s, const char *dotted)
 {
 	return s->root ? ynode_path(s->root, dotted) : NULL;
 }
 
-const struct ynode *snap_region_node(const struct snap *s, uint32_t i)
+bool snap_fact_present(const struct snap *s, const char *dotted)
 {
-	const struct ynode *seq = snap_fact(s, "regions");
-
-	if (!seq || ynode_kind(seq) != YNODE_SEQ || i >= ynode_len(seq))
-		return NULL;
-	return ynode_at(seq, i);
-}
-
-const struct ynode *snap_private_copies(const struct snap *s, uint32_t i)
-{
-	return ynode_get(snap_region_node(s, i), "private_copies");
-}
-
-int snap_private_run(const struct snap *s, uint32_t i,
-		     const struct ynode *runs, size_t k, uint64_t *first,
-		     uint64_t *count)
-{
-	const uint64_t page = s->info->page_size ? s->info->page_size : 4096;
-	const struct snap_region *g = &s->regions[i];
-	const uint64_t npages = (g->end - g->start) / page;
-	const struct ynode *run = ynode_at(runs, k);
-
-	if (ynode_kind(runs) != YNODE_SEQ ||
-	    ynode_u64(ynode_at(run, 0), first) ||
-	    ynode_u64(ynode_at(run, 1), count) || !*count ||
-	    *first >= npages || *count > npages - *first)
-		return -1;
-	return 0;
+	return snap_fact(s, dotted) != NULL;
 }
 
 int snap_fact_u64(const struct snap *s, const char *dotted, uint64_t *v)
@@ -259,15 +239,141 @@ int snap_fact_bytes(const struct snap *s, const char *dotted,
 	return snap_node_bytes(snap_fact(s, dotted), out);
 }
 
-int snap_node_hex(const struct ynode *n, uint64_t *v)
+static int snap_node_hex(const struct ynode *n, uint64_t *v)
 {
 	return n && ynode_u64(n, v) == 0 ? 0 : -1;
 }
 
+/* ---- sequences ------------------------------------------------------------- */
+
+int snap_fact_count(const struct snap *s, const char *dotted, size_t *n)
+{
+	const struct ynode *seq = snap_fact(s, dotted);
+
+	if (!seq || ynode_kind(seq) != YNODE_SEQ)
+		return -1;
+	*n = ynode_len(seq);
+	return 0;
+}
+
+int snap_fact_u64_at(const struct snap *s, const char *dotted, size_t i,
+		     uint64_t *v)
+{
+	return ynode_u64(ynode_at(snap_fact(s, dotted), i), v) ? -1 : 0;
+}
+
+int snap_fact_bytes_at(const struct snap *s, const char *dotted, size_t i,
+		       struct snap_bytes *out)
+{
+	return snap_node_bytes(ynode_at(snap_fact(s, dotted), i), out);
+}
+
+void snap_capture_error(const struct snap *s, size_t i,
+			struct snap_bytes *what, struct snap_bytes *message)
+{
+	const struct ynode *e = ynode_at(snap_fact(s, "errors"), i);
+
+	snap_node_bytes(ynode_get(e, "what"), what);
+	snap_node_bytes(ynode_get(e, "message"), message);
+}
+
+int snap_auxv_at(const struct snap *s, size_t i, uint64_t *type,
+		 uint64_t *value)
+{
+	const struct ynode *e = ynode_at(snap_fact(s, "process.auxv"), i);
+
+	if (ynode_u64(ynode_get(e, "type"), type) ||
+	    ynode_u64(ynode_get(e, "value"), value))
+		return -1;
+	return 0;
+}
+
+int snap_stored_file(const struct snap *s, uint64_t k, uint32_t *region,
+		     uint64_t *size)
+{
+	const struct ynode *files = snap_fact(s, "files"), *f;
+	uint64_t reg;
+
+	if (!files || ynode_kind(files) != YNODE_SEQ || k >= ynode_len(files))
+		return -1;
+	f = ynode_at(files, (size_t)k);
+	if (ynode_u64(ynode_get(f, "region"), &reg) ||
+	    ynode_u64(ynode_get(f, "size"), size) || reg > UINT32_MAX)
+		return -1;
+	*region = (uint32_t)reg;
+	return 0;
+}
+
 /* ---- regions ------------------------------------------------------------------ */
 
-static void region_from_manifest(struct snap_region *g, const struct ynode *m)
+/* The kind's enum value; MSNAP_KIND_COUNT for a name not in the list. */
+static enum msnap_region_kind kind_from_name(const struct snap_bytes *b)
 {
+	const char *name;
+	int k;
+
+	for (k = 0; b->s && k < MSNAP_KIND_COUNT; k++) {
+		name = msnap_region_kind_name((enum msnap_region_kind)k);
+		if (strlen(name) == b->len && !memcmp(name, b->s, b->len))
+			return (enum msnap_region_kind)k;
+	}
+	return MSNAP_KIND_COUNT;
+}
+
+/* regions[].file; a build-id is kept decoded only when it is whole hex. */
+static void file_ident(struct snap_file_ident *fi, const struct ynode *f)
+{
+	const struct ynode *bid = ynode_get(f, "build_id");
+	const char *hex = ynode_str(bid, NULL);
+	size_t len = hex ? strlen(hex) : 0;
+
+	snap_node_bytes(bid, &fi->build_id_text);
+	if (len && len % 2 == 0 && len / 2 <= sizeof(fi->build_id) &&
+	    ynode_hexbytes(bid, fi->build_id, len / 2) == 0)
+		fi->build_id_len = len / 2;
+	fi->has_size = ynode_u64(ynode_get(f, "size"), &fi->size) == 0;
+	snap_node_bytes(ynode_get(f, "mtime"), &fi->mtime);
+}
+
+/*
+ * A list of [first, count] page runs; a run that is malformed, empty or
+ * outside the region's npages is left out (the container check reports
+ * such damage elsewhere).  -1 only when out of memory.
+ */
+static int page_runs(struct snap_page_runs *pr, const struct ynode *runs,
+		     uint64_t npages)
+{
+	const size_t n = ynode_len(runs);
+	uint64_t first, count;
+	size_t k;
+
+	if (!runs)
+		return 0;
+	pr->recorded = true;
+	if (ynode_kind(runs) != YNODE_SEQ || !n)
+		return 0;
+	pr->v = calloc(n, sizeof(*pr->v));
+	if (!pr->v)
+		return -1;
+	for (k = 0; k < n; k++) {
+		const struct ynode *run = ynode_at(runs, k);
+
+		if (ynode_u64(ynode_at(run, 0), &first) ||
+		    ynode_u64(ynode_at(run, 1), &count) || !count ||
+		    first >= npages || count > npages - first)
+			continue;
+		pr->v[pr->n].first = first;
+		pr->v[pr->n++].count = count;
+	}
+	return 0;
+}
+
+/* The manifest's facts of region g (start and end already checked). */
+static int region_from_manifest(const struct snap *s, struct snap_region *g,
+				const struct ynode *m)
+{
+	const uint64_t page = s->info->page_size ? s->info->page_size : 4096;
+	const uint64_t npages = (g->end - g->start) / page;
 	struct snap_bytes perms;
 
 	if (snap_node_bytes(ynode_get(m, "perms"), &perms) == 0) {
@@ -280,8 +386,21 @@ static void region_from_manifest(struct snap_region *g, const struct ynode *m)
 	if (ynode_u64(ynode_get(m, "inode"), &g->inode))
 		g->inode = 0;
 	snap_node_bytes(ynode_get(m, "kind"), &g->kind);
+	g->kind_id = kind_from_name(&g->kind);
 	snap_node_bytes(ynode_get(m, "path"), &g->path);
 	snap_node_bytes(ynode_get(m, "skipped"), &g->skipped);
+	snap_node_bytes(ynode_get(m, "dev"), &g->dev);
+	snap_node_bytes(ynode_get(m, "name"), &g->name);
+	file_ident(&g->file, ynode_get(m, "file"));
+	g->has_stored_file = ynode_u64(ynode_get(m, "stored_file"),
+				       &g->stored_file) == 0;
+	if (ynode_u64(ynode_path(m, "smaps.anonymous_kb"), &g->smaps_anon_kb))
+		g->smaps_anon_kb = 0;
+	if (page_runs(&g->private_copies, ynode_get(m, "private_copies"),
+		      npages) ||
+	    page_runs(&g->from_swap, ynode_get(m, "from_swap"), npages))
+		return -1;
+	return 0;
 }
 
 /*
@@ -344,6 +463,7 @@ int snap_load_regions(struct snap *s, struct msnap_error *err)
 		struct snap_region *g = &s->regions[i];
 
 		g->index = i;
+		g->kind_id = MSNAP_KIND_COUNT;
 		g->ri = msnap_region(s->rd, i);
 		if (g->ri) {
 			g->start = g->ri->start;
@@ -378,7 +498,8 @@ int snap_load_regions(struct snap *s, struct msnap_error *err)
 		g->start = start;
 		g->end = end;
 		g->in_manifest = true;
-		region_from_manifest(g, m);
+		if (region_from_manifest(s, g, m))
+			return msnap_fail(err, MSNAP_E_NOMEM, -1, "out of memory");
 	}
 	return 0;
 }

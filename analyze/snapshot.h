@@ -16,12 +16,35 @@
 #include <sys/user.h>
 
 #include "msnap.h"
+#include "region_kind.h"
 #include "yaml_tree.h"
 
 /* A byte string from the manifest, NUL-terminated for convenience. */
 struct snap_bytes {
 	char *s;          /* malloc'd, NULL when the fact is absent */
 	size_t len;
+};
+
+/* Pages [first, first + count) of a region, inside it. */
+struct snap_run {
+	uint64_t first, count;
+};
+
+/* A list of page runs of a region (private_copies, from_swap). */
+struct snap_page_runs {
+	bool recorded;                     /* the manifest has the list */
+	size_t n;                          /* well-formed runs in v */
+	struct snap_run *v;                /* malformed runs left out */
+};
+
+/* What the capture recorded about the file behind a region (regions[].file). */
+struct snap_file_ident {
+	struct snap_bytes build_id_text;   /* as written */
+	uint8_t build_id[64];              /* decoded hex ... */
+	size_t build_id_len;               /* ... 0 when absent or malformed */
+	bool has_size;
+	uint64_t size;
+	struct snap_bytes mtime;
 };
 
 struct snap_region {
@@ -31,9 +54,18 @@ struct snap_region {
 	char perms[5];                     /* "rwxp", "" if unknown */
 	uint64_t offset;                   /* file offset */
 	uint64_t inode;
-	struct snap_bytes kind;
+	struct snap_bytes kind;            /* as written, shown to the user */
+	enum msnap_region_kind kind_id;    /* MSNAP_KIND_COUNT: absent or unknown */
 	struct snap_bytes path;
 	struct snap_bytes skipped;         /* why contents were not read */
+	struct snap_bytes dev;             /* "MAJ:MIN" of the mapped file */
+	struct snap_bytes name;            /* the mapping's name ([anon:...]) */
+	struct snap_file_ident file;
+	bool has_stored_file;              /* memsnap --with-files stored it */
+	uint64_t stored_file;              /* as index into files[] */
+	uint64_t smaps_anon_kb;            /* smaps Anonymous, 0 if unknown */
+	struct snap_page_runs private_copies; /* written pages of a file map */
+	struct snap_page_runs from_swap;   /* pages read from swap */
 	const struct msnap_region_info *ri; /* container's view, NULL if none */
 };
 
@@ -61,7 +93,11 @@ struct snap {
 	/* Set when the trailer could not be used and the file was scanned. */
 	bool scanned_after_error;
 	struct msnap_error trailer_error;
-	/* The manifest, NULL when the file has none or it failed to parse. */
+	/*
+	 * The manifest, NULL when the file has none or it failed to parse.
+	 * Only snapshot.c reads it; the others test it for NULL and use the
+	 * facts below.
+	 */
 	struct ytree *tree;
 	const struct ynode *root;
 	char manifest_problem[600];        /* why tree is NULL, "" if no manifest */
@@ -91,30 +127,44 @@ int snap_load_regions(struct snap *s, struct msnap_error *err);
 /* Threads of the manifest (none when it has no manifest). */
 int snap_load_threads(struct snap *s, struct msnap_error *err);
 
-/* Facts by dotted path ("process.comm"); 0, or -1 when absent/malformed. */
-const struct ynode *snap_fact(const struct snap *s, const char *dotted);
-int snap_fact_u64(const struct snap *s, const char *dotted, uint64_t *v);
-/* The manifest's entry for region i, NULL when it has none. */
-const struct ynode *snap_region_node(const struct snap *s, uint32_t i);
 /*
- * The written-page runs (manifest private_copies) of region i: its node,
- * NULL when the capture recorded none; run k of it as
- * [first, first + count) pages of the region, 0, or -1 when it is
- * malformed, empty or outside the region.
+ * Scalar facts by dotted path ("process.comm"): 0, or -1 when absent or
+ * malformed.
  */
-const struct ynode *snap_private_copies(const struct snap *s, uint32_t i);
-int snap_private_run(const struct snap *s, uint32_t i,
-		     const struct ynode *runs, size_t k, uint64_t *first,
-		     uint64_t *count);
+bool snap_fact_present(const struct snap *s, const char *dotted);
+int snap_fact_u64(const struct snap *s, const char *dotted, uint64_t *v);
 int snap_fact_i64(const struct snap *s, const char *dotted, int64_t *v);
 int snap_fact_bool(const struct snap *s, const char *dotted, bool *v);
 /* Bytes of a string or !!binary fact, in out (absent: out->s == NULL). */
 int snap_fact_bytes(const struct snap *s, const char *dotted,
 		    struct snap_bytes *out);
-/* Bytes of any scalar node. */
+
+/*
+ * Sequence facts (process.cmdline, process.uid, ...): the number of
+ * entries, -1 when the fact is not a sequence; entry i as a number or
+ * bytes, -1 when it is absent or malformed.
+ */
+int snap_fact_count(const struct snap *s, const char *dotted, size_t *n);
+int snap_fact_u64_at(const struct snap *s, const char *dotted, size_t i,
+		     uint64_t *v);
+int snap_fact_bytes_at(const struct snap *s, const char *dotted, size_t i,
+		       struct snap_bytes *out);
+
+/* Entry i of the capture's errors[]: what failed and its message. */
+void snap_capture_error(const struct snap *s, size_t i,
+			struct snap_bytes *what, struct snap_bytes *message);
+/* Entry i of process.auxv; -1 when it lacks a numeric type or value. */
+int snap_auxv_at(const struct snap *s, size_t i, uint64_t *type,
+		 uint64_t *value);
+/*
+ * File k of files[] (memsnap --with-files): the container region that
+ * holds it and its size; -1 when absent or malformed.
+ */
+int snap_stored_file(const struct snap *s, uint64_t k, uint32_t *region,
+		     uint64_t *size);
+
+/* Bytes of any scalar node (also for YAML files other than the manifest). */
 int snap_node_bytes(const struct ynode *n, struct snap_bytes *out);
 void snap_bytes_free(struct snap_bytes *b);
-/* A "0x..." hex (or decimal) string. */
-int snap_node_hex(const struct ynode *n, uint64_t *v);
 
 #endif
