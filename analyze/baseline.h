@@ -120,7 +120,7 @@ int layout_compare(const struct layout *base, const struct layout *cur,
 		   const struct lay_rules *rules, struct lay_findings *out);
 void lay_findings_free(struct lay_findings *f);
 
-/* memsnap-analyze diff --layout BASE NEW: returns the exit code. */
+/* memsnap-analyze diff --layout BASE NEW (cmd_layout.c): the exit code. */
 int layout_diff_main(const char *base, const char *cur, enum out_format fmt,
 		     const char *fail_on);
 

@@ -4,9 +4,9 @@
  *
  * Regions are matched by identity (match.c), their pages compared by hash
  * (pagediff.c): --stat never decompresses anything, and a full diff reads
- * only the pages whose hashes differ.  --layout hands over to the layout
- * comparison (baseline.c).  Exit codes as diff(1): 0 same, 1 different,
- * 2 error.
+ * only the pages whose hashes differ.  --layout hands over to
+ * layout_diff_main() (cmd_layout.c), which compares layouts with
+ * baseline.c.  Exit codes as diff(1): 0 same, 1 different, 2 error.
  */
 #include <getopt.h>
 #include <inttypes.h>
