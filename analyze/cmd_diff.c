@@ -19,8 +19,8 @@
 #include "cli_opts.h"
 #include "aprogress.h"
 #include "disasm.h"
-#include "escape.h"
 #include "baseline.h"
+#include "diff_text.h"
 #include "match.h"
 #include "output.h"
 #include "pagediff.h"
@@ -55,8 +55,8 @@ struct pair_result {
 	struct pd_ranges rg;
 	/* Ranges are shown while the pages are read (one decompression). */
 	size_t emitted;               /* ranges already shown or skipped */
-	bool head_done;               /* text: the region's lines printed */
-	struct onode *node, *ranges;  /* json/yaml: the region's entry */
+	struct onode *node, *ranges;  /* the region's entry in the document */
+	struct onode *hexdump;        /* text only: its hexdump hunks */
 };
 
 struct diff_totals {
@@ -253,40 +253,6 @@ static const char *pair_status(const struct diff_ctx *c,
 	return "unchanged";
 }
 
-/* ---- text --------------------------------------------------------------------- */
-
-static void text_region(FILE *fp, const struct lregion *g)
-{
-	fprintf(fp, "%s 0x%llx-0x%llx %s", g->perms[0] ? g->perms : "????",
-		(unsigned long long)g->start, (unsigned long long)g->end,
-		g->kind[0] ? g->kind : "?");
-	if (g->path_len) {
-		fputc(' ', fp);
-		esc_fputs(fp, g->path, g->path_len);
-	} else if (g->name) {
-		fputs(" [anon:", fp);
-		esc_fputs(fp, g->name, g->name_len);
-		fputc(']', fp);
-	}
-}
-
-static int text_disasm_line(void *arg, uint64_t addr, const uint8_t *bytes,
-			    size_t len, const char *text)
-{
-	FILE *fp = arg;
-	size_t i;
-
-	fprintf(fp, "      0x%016llx  ", (unsigned long long)addr);
-	for (i = 0; i < 10; i++) {
-		if (i < len)
-			fprintf(fp, "%02x", bytes[i]);
-		else
-			fputs("  ", fp);
-	}
-	fprintf(fp, "  %s\n", text);
-	return 0;
-}
-
 /* Bytes around range k of one side, for the disassembler. */
 static int code_window(const struct pd_side *s, const struct pd_span *sp,
 		       const struct pd_range *rg, uint8_t **buf, size_t *n,
@@ -330,104 +296,7 @@ static bool executable(const struct pair_result *pr)
 	return pr->a->perms[2] == 'x' || pr->b->perms[2] == 'x';
 }
 
-static void text_head(const struct pair_result *pr, const char *status)
-{
-	FILE *fp = stdout;
-
-	fprintf(fp, "%-9s ", status);
-	if (pr->a)
-		text_region(fp, pr->a);
-	if (pr->a && pr->b)
-		fputs(" -> ", fp);
-	if (pr->b)
-		text_region(fp, pr->b);
-	fputc('\n', fp);
-	if (!pr->a || !pr->b)
-		return;
-	if (pr->p->how != MATCH_IDENTITY)
-		fprintf(fp, "          matched by %s, confidence %.2f\n",
-			match_how_name(pr->p->how), pr->p->confidence);
-	if (pr->grew || pr->shrank)
-		fprintf(fp, "          size %llu -> %llu\n",
-			(unsigned long long)(pr->a->end - pr->a->start),
-			(unsigned long long)(pr->b->end - pr->b->start));
-	if (pr->perms)
-		fprintf(fp, "          perms %s -> %s\n", pr->a->perms,
-			pr->b->perms);
-	if (pr->moved)
-		fprintf(fp, "          moved (relative to its %s)\n",
-			pr->a->module >= 0 ? "module" : "process");
-	if (pr->backing)
-		fprintf(fp, "          backing file changed (dev %s inode %llu build-id %s -> dev %s inode %llu build-id %s)\n",
-			pr->a->dev, (unsigned long long)pr->a->inode,
-			pr->a->build_id[0] ? pr->a->build_id : "-", pr->b->dev,
-			(unsigned long long)pr->b->inode,
-			pr->b->build_id[0] ? pr->b->build_id : "-");
-}
-
-/* Ranges [pr->emitted, to): a line each, their hunks, their code. */
-static int text_ranges(struct diff_ctx *c, const struct pair_result *pr,
-		       size_t to)
-{
-	const struct diff_opts *o = c->o;
-	const size_t cap = o->all ? SIZE_MAX : (size_t)o->max_ranges;
-	const size_t end = to < cap ? to : cap;
-	FILE *fp = stdout;
-	size_t k;
-	int r;
-
-	if (pr->emitted >= end)
-		return 0;
-	for (k = pr->emitted; k < end; k++)
-		fprintf(fp, "          +0x%llx %llu bytes (a 0x%llx, b 0x%llx)\n",
-			(unsigned long long)pr->rg.v[k].off,
-			(unsigned long long)pr->rg.v[k].len,
-			(unsigned long long)(pr->span.a.base + pr->rg.v[k].off),
-			(unsigned long long)(pr->span.b.base + pr->rg.v[k].off));
-	r = pd_print_hunks(fp, &pr->span, &pr->rg, pr->emitted,
-			   end - pr->emitted, o->context, &c->err);
-	if (r || !o->disasm || !executable(pr))
-		return r;
-	for (k = pr->emitted; k < end && k < DISASM_RANGES; k++) {
-		fprintf(fp, "    code at +0x%llx before:\n",
-			(unsigned long long)pr->rg.v[k].off);
-		r = show_disasm(pr, &pr->rg.v[k], 0, text_disasm_line, fp,
-				&c->err);
-		if (r)
-			return r;
-		fputs("    after:\n", fp);
-		r = show_disasm(pr, &pr->rg.v[k], 1, text_disasm_line, fp,
-				&c->err);
-		if (r)
-			return r;
-	}
-	return 0;
-}
-
-static void text_tail(const struct diff_ctx *c, const struct pair_result *pr)
-{
-	const struct diff_opts *o = c->o;
-	FILE *fp = stdout;
-
-	if (!pr->compared)
-		return;
-	if (pr->rg.n > o->max_ranges && !o->all)
-		fprintf(fp, "  ... %llu more ranges (--max-ranges, --all)\n",
-			(unsigned long long)(pr->rg.n - o->max_ranges));
-	if (pr->st.differ || pr->st.uncompared)
-		fprintf(fp, "          pages: %llu differ, %llu same, %llu not comparable\n",
-			(unsigned long long)pr->st.differ,
-			(unsigned long long)pr->st.same,
-			(unsigned long long)pr->st.uncompared);
-	if (!o->stat && pr->rg.n)
-		fprintf(fp, "          %llu bytes differ in %zu ranges\n",
-			(unsigned long long)pr->rg.bytes, pr->rg.n);
-	if (pr->rg.ptr_words)
-		fprintf(fp, "          %llu pointer words differ only by ASLR\n",
-			(unsigned long long)pr->rg.ptr_words);
-}
-
-/* ---- json / yaml --------------------------------------------------------------- */
+/* ---- the document (text, json, yaml) ---------------------------------------------- */
 
 static void doc_region(struct onode *parent, const char *key,
 		       const struct lregion *g)
@@ -567,21 +436,93 @@ static void doc_tail(struct diff_ctx *c, struct pair_result *pr,
 	out_u64(o, "range_count", pr->rg.n);
 }
 
-/* Show ranges [emitted, to) in the chosen format. */
+struct hexdump_cursor {
+	struct onode *hunks, *rows;
+};
+
+static int hunk_to_doc(void *arg, uint64_t lo, uint64_t hi)
+{
+	struct hexdump_cursor *hc = arg;
+	struct onode *h = out_map(hc->hunks, NULL);
+
+	out_hex(h, "lo", lo);
+	out_hex(h, "hi", hi);
+	hc->rows = out_seq(h, "rows");
+	return 0;
+}
+
+static int row_to_doc(void *arg, char mark, uint64_t addr,
+		      const uint8_t *bytes)
+{
+	struct hexdump_cursor *hc = arg;
+	struct onode *row = out_map(hc->rows, NULL);
+	const char m[2] = { mark, '\0' };
+
+	out_str(row, "mark", m);
+	out_hex(row, "addr", addr);
+	out_bytes(row, "bytes", bytes, PD_ROW);     /* raw: text only */
+	return 0;
+}
+
+static int skipped_to_doc(void *arg, uint64_t rows)
+{
+	struct hexdump_cursor *hc = arg;
+
+	out_u64(out_map(hc->rows, NULL), "skipped", rows);
+	return 0;
+}
+
+/*
+ * Text only (JSON and YAML give the bytes as from/to): the hexdump of
+ * ranges [emitted, to), read now while their chunk is cached, one batch of
+ * hunks per call as the text shows them.
+ */
+static int doc_hexdump(struct diff_ctx *c, struct pair_result *pr, size_t to)
+{
+	const struct diff_opts *op = c->o;
+	const size_t cap = op->all ? SIZE_MAX : (size_t)op->max_ranges;
+	const size_t end = to < cap ? to : cap;
+	struct hexdump_cursor hc = { 0 };
+	struct pd_hunk_sink sink = {
+		hunk_to_doc, row_to_doc, skipped_to_doc, &hc,
+	};
+	struct onode *batch;
+
+	if (pr->emitted >= end)
+		return 0;
+	if (!pr->hexdump)
+		pr->hexdump = out_seq(doc_node(c, pr), "text_hexdump");
+	batch = out_map(pr->hexdump, NULL);
+	out_u64(batch, "first", pr->emitted);
+	out_u64(batch, "end", end);
+	hc.hunks = out_seq(batch, "hunks");
+	return pd_hunks(&pr->span, &pr->rg, pr->emitted, end - pr->emitted,
+			op->context, &sink, &c->err);
+}
+
+/* Text only: what the backing files were on both sides. */
+static void doc_backing(struct diff_ctx *c, struct pair_result *pr)
+{
+	struct onode *o = out_map(doc_node(c, pr), "text_backing");
+	const struct lregion *g[2] = { pr->a, pr->b };
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		struct onode *side = out_map(o, k ? "b" : "a");
+
+		out_str(side, "dev", g[k]->dev);
+		out_u64(side, "inode", g[k]->inode);
+		out_str(side, "build_id", g[k]->build_id);
+	}
+}
+
+/* Put ranges [emitted, to) in the document. */
 static int emit_ranges(struct diff_ctx *c, struct pair_result *pr, size_t to)
 {
-	int r;
+	int r = doc_ranges(c, pr, to);
 
-	if (c->o->fmt != OUT_TEXT) {
-		r = doc_ranges(c, pr, to);
-	} else {
-		if (!pr->head_done) {
-			/* Bytes differ: the region is changed for sure. */
-			text_head(pr, "changed");
-			pr->head_done = true;
-		}
-		r = text_ranges(c, pr, to);
-	}
+	if (!r && c->o->fmt == OUT_TEXT)
+		r = doc_hexdump(c, pr, to);
 	pr->emitted = to;
 	return r;
 }
@@ -658,14 +599,9 @@ static int run_pairs(struct diff_ctx *c)
 			goto next;
 		status = pair_status(c, &pr);
 		count_pair(c, &pr, status);
-		if (c->o->fmt != OUT_TEXT) {
-			doc_tail(c, &pr, status);
-		} else if (pr.head_done || strcmp(status, "unchanged") ||
-			   c->o->all) {
-			if (!pr.head_done)
-				text_head(&pr, status);
-			text_tail(c, &pr);
-		}
+		doc_tail(c, &pr, status);
+		if (pr.backing && c->o->fmt == OUT_TEXT)
+			doc_backing(c, &pr);
 next:
 		pd_ranges_free(&pr.rg);
 	}
@@ -692,26 +628,6 @@ static void summary_doc(struct diff_ctx *c, struct onode *root)
 	out_bool(s, "normalize_pointers", c->o->normalize);
 }
 
-static void summary_text(struct diff_ctx *c)
-{
-	const struct diff_totals *t = &c->t;
-
-	printf("regions: %llu unchanged, %llu changed, %llu added, %llu removed\n",
-	       (unsigned long long)t->unchanged, (unsigned long long)t->changed,
-	       (unsigned long long)t->added, (unsigned long long)t->removed);
-	printf("pages: %llu same, %llu differ, %llu not comparable\n",
-	       (unsigned long long)t->same, (unsigned long long)t->differ,
-	       (unsigned long long)t->uncompared);
-	if (!c->o->stat)
-		printf("bytes: %llu differ in %llu ranges%s\n",
-		       (unsigned long long)t->bytes,
-		       (unsigned long long)t->ranges,
-		       c->o->normalize ? " (pointers normalised)" : "");
-	if (t->ptr_words)
-		printf("pointer words equal after normalisation: %llu\n",
-		       (unsigned long long)t->ptr_words);
-}
-
 static int open_side(struct diff_ctx *c, struct snap *s, struct rset *rs,
 		     const char *path)
 {
@@ -729,6 +645,9 @@ static int content_diff(const struct diff_opts *o, const char *pa,
 {
 	struct diff_ctx c;
 	int r, rc = ANA_EXIT_ERROR;
+	const struct diff_text_opts topts = {
+		.all = o->all, .stat = o->stat, .max_ranges = o->max_ranges,
+	};
 	struct ana_common co;
 	struct progress prog;
 	struct onode *root;
@@ -761,13 +680,9 @@ static int content_diff(const struct diff_opts *o, const char *pa,
 	out_str(root, "a", pa);
 	out_str(root, "b", pb);
 	c.regions = out_seq(root, "regions");
-	if (o->fmt == OUT_TEXT) {
-		printf("--- a %s\n+++ b %s\n", pa, pb);
-		fflush(stdout);
-	}
 	co = o->common;
 	if (o->fmt == OUT_TEXT && isatty(STDOUT_FILENO) && co.progress == 0)
-		co.progress = -1;   /* its lines would cut the report */
+		co.progress = -1;   /* not by default before a text report */
 	ana_progress_begin(&prog, &co, "diff", 0, c.sa.rd);
 	if (prog.on)
 		msnap_reader_set_progress(c.sb.rd, &prog);
@@ -778,14 +693,14 @@ static int content_diff(const struct diff_opts *o, const char *pa,
 		ana_err(cmd, "%s", c.err.msg);
 		goto out;
 	}
-	if (o->fmt == OUT_TEXT) {
-		summary_text(&c);
-	} else {
-		summary_doc(&c, root);
-		if (odoc_print(c.doc, o->fmt, stdout, &c.err)) {
-			ana_err(cmd, "%s", c.err.msg);
-			goto out;
-		}
+	summary_doc(&c, root);
+	if (o->fmt == OUT_TEXT)
+		r = diff_print_text(stdout, c.doc, &topts);
+	else
+		r = odoc_print(c.doc, o->fmt, stdout, &c.err);
+	if (r) {
+		ana_err(cmd, "%s", o->fmt == OUT_TEXT ? "out of memory" : c.err.msg);
+		goto out;
 	}
 	if (fflush(stdout)) {
 		ana_err(cmd, "writing the output failed");

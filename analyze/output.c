@@ -260,8 +260,11 @@ bool out_is_null(const struct onode *n)
 const char *out_get_str(const struct onode *map, const char *key,
 			size_t *len)
 {
-	const struct onode *n = out_get(map, key);
+	return out_node_str(out_get(map, key), len);
+}
 
+const char *out_node_str(const struct onode *n, size_t *len)
+{
 	if (!n || n->kind != ON_STR)
 		return NULL;
 	if (len)
@@ -286,6 +289,18 @@ uint64_t out_get_u64(const struct onode *map, const char *key)
 	default:
 		return 0;
 	}
+}
+
+bool odoc_failed(const struct odoc *d)
+{
+	return !d || d->failed;
+}
+
+double out_get_fixed(const struct onode *map, const char *key)
+{
+	const struct onode *n = out_get(map, key);
+
+	return n && n->kind == ON_FIXED ? n->fixed.v : 0;
 }
 
 /* ---- text ---------------------------------------------------------------- */

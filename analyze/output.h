@@ -60,6 +60,8 @@ void out_fixed(struct onode *parent, const char *key, double v, int decimals);
  * text and SARIF): absent keys and other kinds read as NULL / 0 / false.
  */
 const struct onode *odoc_top(const struct odoc *d);
+/* Some of the document was lost to a failed allocation. */
+bool odoc_failed(const struct odoc *d);
 const struct onode *out_get(const struct onode *map, const char *key);
 size_t out_len(const struct onode *n);        /* items of a map or sequence */
 const struct onode *out_at(const struct onode *n, size_t i);
@@ -67,8 +69,12 @@ bool out_is_null(const struct onode *n);      /* NULL or a null */
 /* A string's bytes (*len set when len is not NULL); NULL if not a string. */
 const char *out_get_str(const struct onode *map, const char *key,
 			size_t *len);
+/* The same of a node itself (an item of a sequence). */
+const char *out_node_str(const struct onode *n, size_t *len);
 /* An unsigned, signed or hex number, or a bool as 0/1. */
 uint64_t out_get_u64(const struct onode *map, const char *key);
+/* A real number of out_fixed(). */
+double out_get_fixed(const struct onode *map, const char *key);
 
 /* The JSON value of a node (as the JSON rendering has it); NULL on ENOMEM. */
 struct json_t *out_node_json(const struct onode *n);

@@ -334,10 +334,16 @@ int pd_diff_page(const struct pd_span *sp, uint64_t page, uint8_t *bufa,
 
 /* ---- hexdump ---------------------------------------------------------------- */
 
-#define ROW 16u
+#define ROW PD_ROW
 #define LONG_ROWS 8u     /* rows shown at each end of a long change */
 
-static void print_row(FILE *fp, char mark, uint64_t addr, const uint8_t *p)
+void pd_print_hunk_head(FILE *fp, uint64_t lo, uint64_t hi)
+{
+	fprintf(fp, "  @@ +0x%llx..+0x%llx @@\n", (unsigned long long)lo,
+		(unsigned long long)hi);
+}
+
+void pd_print_row(FILE *fp, char mark, uint64_t addr, const uint8_t *p)
 {
 	unsigned i;
 
@@ -350,6 +356,11 @@ static void print_row(FILE *fp, char mark, uint64_t addr, const uint8_t *p)
 	fputs("|\n", fp);
 }
 
+void pd_print_skipped(FILE *fp, uint64_t rows)
+{
+	fprintf(fp, "  ... %llu changed rows ...\n", (unsigned long long)rows);
+}
+
 /* Does row [r, r+ROW) overlap a range?  *k moves forward only. */
 static bool row_changed(const struct pd_ranges *rg, size_t *k, size_t end,
 			uint64_t r)
@@ -359,9 +370,9 @@ static bool row_changed(const struct pd_ranges *rg, size_t *k, size_t end,
 	return *k < end && rg->v[*k].off < r + ROW;
 }
 
-int pd_print_hunks(FILE *fp, const struct pd_span *sp,
-		   const struct pd_ranges *rg, size_t first, size_t count,
-		   unsigned context, struct msnap_error *err)
+int pd_hunks(const struct pd_span *sp, const struct pd_ranges *rg,
+	     size_t first, size_t count, unsigned context,
+	     const struct pd_hunk_sink *sink, struct msnap_error *err)
 {
 	const uint64_t span = sp->pages * sp->page_size;
 	const size_t end = first + count;
@@ -387,8 +398,8 @@ int pd_print_hunks(FILE *fp, const struct pd_span *sp,
 		}
 		if (hi > span)
 			hi = span;
-		fprintf(fp, "  @@ +0x%llx..+0x%llx @@\n",
-			(unsigned long long)lo, (unsigned long long)hi);
+		if (sink->hunk(sink->arg, lo, hi))
+			return msnap_fail(err, MSNAP_E_NOMEM, -1, "out of memory");
 		k = i;
 		shown = 0;
 		for (row = lo; row < hi; row += ROW) {
@@ -398,24 +409,59 @@ int pd_print_hunks(FILE *fp, const struct pd_span *sp,
 			if (r)
 				return r;
 			if (!row_changed(rg, &k, j + 1, row)) {
-				print_row(fp, ' ', sp->a.base + row, ra);
+				if (sink->row(sink->arg, ' ', sp->a.base + row, ra))
+					return msnap_fail(err, MSNAP_E_NOMEM, -1,
+							  "out of memory");
 				shown = 0;
 				continue;
 			}
-			print_row(fp, '-', sp->a.base + row, ra);
-			print_row(fp, '+', sp->b.base + row, rb);
+			if (sink->row(sink->arg, '-', sp->a.base + row, ra) ||
+			    sink->row(sink->arg, '+', sp->b.base + row, rb))
+				return msnap_fail(err, MSNAP_E_NOMEM, -1,
+						  "out of memory");
 			/* A long change: its first and last rows are enough. */
 			rend = (rg->v[k].off + rg->v[k].len) / ROW * ROW;
 			if (++shown == LONG_ROWS &&
 			    rend > row + (2 * LONG_ROWS + 1) * ROW) {
 				const uint64_t next = rend - LONG_ROWS * ROW;
 
-				fprintf(fp, "  ... %llu changed rows ...\n",
-					(unsigned long long)((next - row) / ROW - 1));
+				if (sink->skipped(sink->arg,
+						  (next - row) / ROW - 1))
+					return msnap_fail(err, MSNAP_E_NOMEM, -1,
+							  "out of memory");
 				row = next - ROW;
 			}
 		}
 		i = j + 1;
 	}
 	return 0;
+}
+
+static int print_head(void *arg, uint64_t lo, uint64_t hi)
+{
+	pd_print_hunk_head(arg, lo, hi);
+	return 0;
+}
+
+static int print_row(void *arg, char mark, uint64_t addr, const uint8_t *p)
+{
+	pd_print_row(arg, mark, addr, p);
+	return 0;
+}
+
+static int print_skipped(void *arg, uint64_t rows)
+{
+	pd_print_skipped(arg, rows);
+	return 0;
+}
+
+int pd_print_hunks(FILE *fp, const struct pd_span *sp,
+		   const struct pd_ranges *rg, size_t first, size_t count,
+		   unsigned context, struct msnap_error *err)
+{
+	const struct pd_hunk_sink sink = {
+		print_head, print_row, print_skipped, fp,
+	};
+
+	return pd_hunks(sp, rg, first, count, context, &sink, err);
 }

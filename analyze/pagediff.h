@@ -125,6 +125,26 @@ int pd_print_hunks(FILE *fp, const struct pd_span *sp,
 		   const struct pd_ranges *rg, size_t first, size_t count,
 		   unsigned context, struct msnap_error *err);
 
+#define PD_ROW 16u      /* bytes of a hexdump row */
+
+/* Where pd_hunks() puts a hexdump; each returns nonzero when out of memory. */
+struct pd_hunk_sink {
+	int (*hunk)(void *arg, uint64_t lo, uint64_t hi);  /* span offsets */
+	int (*row)(void *arg, char mark, uint64_t addr,
+		   const uint8_t *bytes);                   /* PD_ROW bytes */
+	int (*skipped)(void *arg, uint64_t rows);          /* of a long change */
+	void *arg;
+};
+
+/* The same hexdump as pd_print_hunks(), given to sink (for a document). */
+int pd_hunks(const struct pd_span *sp, const struct pd_ranges *rg,
+	     size_t first, size_t count, unsigned context,
+	     const struct pd_hunk_sink *sink, struct msnap_error *err);
+/* Its lines, as pd_print_hunks() prints them. */
+void pd_print_hunk_head(FILE *fp, uint64_t lo, uint64_t hi);
+void pd_print_row(FILE *fp, char mark, uint64_t addr, const uint8_t *bytes);
+void pd_print_skipped(FILE *fp, uint64_t rows);
+
 /* Read n bytes at span offset off of one side (pages not stored: zeros). */
 int pd_read(const struct pd_side *s, uint64_t off, void *buf, size_t n,
 	    struct msnap_error *err);

@@ -22,6 +22,8 @@
 #include "pagediff.h"
 #include "snapshot.h"
 #include "baseline.h"
+#include "diff_text.h"
+#include "output.h"
 
 #define PS 4096u
 
@@ -487,6 +489,105 @@ static int run_diff(const char *x, const char *y, const char *opt)
 	return rc;
 }
 
+struct count {
+	const char *key;
+	uint64_t v;
+};
+
+static void put_counts(struct onode *o, const struct count *c, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		out_u64(o, c[i].key, c[i].v);
+}
+
+/* diff's text comes from the document: one changed region, its hexdump. */
+static void test_text_from_document(void **state)
+{
+	static const char want[] =
+		"--- a A\n+++ b B\n"
+		"changed   rw-p 0x1000-0x3000 anon [anon:buf] -> rw-p 0x1000-0x3000 anon [anon:buf]\n"
+		"          +0x10 2 bytes (a 0x1010, b 0x1010)\n"
+		"  @@ +0x0..+0x20 @@\n"
+		"  - 0x0000000000001010  41 41 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |AA..............|\n"
+		"  + 0x0000000000001010  42 42 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |BB..............|\n"
+		"  ... 7 changed rows ...\n"
+		"          pages: 1 differ, 1 same, 0 not comparable\n"
+		"          2 bytes differ in 1 ranges\n"
+		"regions: 3 unchanged, 1 changed, 0 added, 0 removed\n"
+		"pages: 1 same, 1 differ, 0 not comparable\n"
+		"bytes: 2 differ in 1 ranges\n";
+	static const struct count pages[] = {
+		{ "same", 1 }, { "differ", 1 }, { "uncompared", 0 },
+	};
+	static const struct count region[] = {
+		{ "bytes_differ", 2 }, { "pointer_words", 0 },
+		{ "range_count", 1 },
+	};
+	static const struct count summary[] = {
+		{ "regions_unchanged", 3 }, { "regions_changed", 1 },
+		{ "pages_same", 1 }, { "pages_differ", 1 },
+		{ "bytes_differ", 2 }, { "ranges", 1 },
+	};
+	const struct diff_text_opts o = { .max_ranges = 32 };
+	struct odoc *d = odoc_new();
+	struct onode *root = odoc_root(d), *r, *side, *rg, *b, *h, *row, *s;
+	uint8_t ra[PD_ROW] = { 'A', 'A' }, rb[PD_ROW] = { 'B', 'B' };
+	char *text = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&text, &len);
+	int k;
+
+	(void)state;
+	assert_non_null(d);
+	assert_non_null(fp);
+	out_str(root, "a", "A");
+	out_str(root, "b", "B");
+	r = out_map(out_seq(root, "regions"), NULL);
+	out_str(r, "match", "identity");
+	for (k = 0; k < 2; k++) {
+		side = out_map(r, k ? "b" : "a");
+		out_hex(side, "start", 0x1000);
+		out_hex(side, "end", 0x3000);
+		out_str(side, "perms", "rw-p");
+		out_str(side, "kind", "anon");
+		out_bytes(side, "path", "", 0);
+		out_bytes(side, "name", "buf", 3);
+	}
+	rg = out_map(out_seq(r, "ranges"), NULL);
+	out_hex(rg, "offset", 0x10);
+	out_hex(rg, "a_addr", 0x1010);
+	out_hex(rg, "b_addr", 0x1010);
+	out_u64(rg, "length", 2);
+	b = out_map(out_seq(r, "text_hexdump"), NULL);
+	out_u64(b, "first", 0);
+	out_u64(b, "end", 1);
+	h = out_map(out_seq(b, "hunks"), NULL);
+	out_hex(h, "lo", 0);
+	out_hex(h, "hi", 0x20);
+	row = out_seq(h, "rows");
+	for (k = 0; k < 2; k++) {
+		s = out_map(row, NULL);
+		out_str(s, "mark", k ? "+" : "-");
+		out_hex(s, "addr", 0x1010);
+		out_bytes(s, "bytes", k ? rb : ra, PD_ROW);
+	}
+	out_u64(out_map(row, NULL), "skipped", 7);
+	out_str(r, "status", "changed");
+	out_str(out_seq(r, "changes"), NULL, "content");
+	put_counts(out_map(r, "pages"), pages, 3);
+	put_counts(r, region, 3);
+	s = out_map(root, "summary");
+	put_counts(s, summary, 6);
+	out_bool(s, "normalize_pointers", false);
+	assert_int_equal(diff_print_text(fp, d, &o), 0);
+	fclose(fp);
+	assert_string_equal(text, want);
+	free(text);
+	odoc_free(d);
+}
+
 static void test_exit_codes(void **state)
 {
 	struct pair t;
@@ -514,6 +615,7 @@ int main(void)
 		cmocka_unit_test(test_byte_ranges),
 		cmocka_unit_test(test_layout_rules),
 		cmocka_unit_test(test_exit_codes),
+		cmocka_unit_test(test_text_from_document),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
