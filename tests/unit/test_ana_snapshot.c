@@ -109,6 +109,76 @@ static void test_lying_bounds(void **state)
 			 "start: \"0x10000\", end: \"0x20000\"}\n", &e, &n) < 0);
 }
 
+/* The typed facts: what is well formed is given, the rest is "unknown". */
+static void test_typed_facts(void **state)
+{
+	static const char yaml[] =
+		"memsnap: {schema: \"1.0\"}\n"
+		"process: {uid: [1000, 1001, x], auxv: [{type: 9, value: 4096}, "
+		"{type: 3}], cmdline: [prog, \"-v\"]}\n"
+		"errors: [{what: maps, message: gone}, 7]\n"
+		"regions:\n- {index: 0, start: \"0x10000\", end: \"0x14000\", "
+		"perms: r-xp, kind: file, path: /bin/x, dev: \"08:01\", "
+		"file: {build_id: abcd, size: 12}, stored_file: 0, "
+		"smaps: {anonymous_kb: 8}, "
+		"private_copies: [[0, 2], [3, 5], [x, 1], [1, 0], [2, 1]]}\n"
+		"files: [{region: 0, size: 12}]\n";
+	char path[] = "/tmp/test_ana_snapshot.XXXXXX";
+	const struct snap_region *g;
+	struct snap_bytes what, msg, arg;
+	struct msnap_error e;
+	uint64_t v, type, size;
+	uint32_t reg;
+	struct snap s;
+	size_t n;
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	write_snapshot(path, yaml);
+	assert_int_equal(snap_open(&s, path, &e), 0);
+	assert_int_equal(snap_load_regions(&s, &e), 0);
+	g = &s.regions[0];
+	assert_int_equal(g->kind_id, MSNAP_KIND_FILE);
+	assert_string_equal(g->dev.s, "08:01");
+	assert_int_equal(g->file.build_id_len, 2);
+	assert_int_equal(g->file.build_id[0], 0xab);
+	assert_true(g->file.has_size);
+	assert_true(g->has_stored_file);
+	assert_int_equal(g->smaps_anon_kb, 8);
+	/* [3, 5] passes the region's end, [x, 1] and [1, 0] are malformed */
+	assert_true(g->private_copies.recorded);
+	assert_int_equal(g->private_copies.n, 2);
+	assert_int_equal(g->private_copies.v[1].first, 2);
+	assert_false(g->from_swap.recorded);
+	assert_int_equal(snap_stored_file(&s, 0, &reg, &size), 0);
+	assert_int_equal(size, 12);
+	assert_int_equal(snap_stored_file(&s, 1, &reg, &size), -1);
+	assert_int_equal(snap_fact_count(&s, "process.uid", &n), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(snap_fact_u64_at(&s, "process.uid", 1, &v), 0);
+	assert_int_equal(v, 1001);
+	assert_int_equal(snap_fact_u64_at(&s, "process.uid", 2, &v), -1);
+	assert_int_equal(snap_fact_count(&s, "process.pid", &n), -1);
+	assert_int_equal(snap_fact_bytes_at(&s, "process.cmdline", 1, &arg), 0);
+	assert_string_equal(arg.s, "-v");
+	snap_bytes_free(&arg);
+	assert_int_equal(snap_auxv_at(&s, 0, &type, &v), 0);
+	assert_int_equal(v, 4096);
+	assert_int_equal(snap_auxv_at(&s, 1, &type, &v), -1);
+	snap_capture_error(&s, 0, &what, &msg);
+	assert_string_equal(what.s, "maps");
+	assert_string_equal(msg.s, "gone");
+	snap_bytes_free(&what);
+	snap_bytes_free(&msg);
+	snap_capture_error(&s, 1, &what, &msg);
+	assert_null(what.s);
+	assert_null(msg.s);
+	snap_close(&s);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -116,6 +186,7 @@ int main(void)
 		cmocka_unit_test(test_lying_page_counts),
 		cmocka_unit_test(test_lying_sha256),
 		cmocka_unit_test(test_lying_bounds),
+		cmocka_unit_test(test_typed_facts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
