@@ -21,7 +21,11 @@ TEST_LIBS := $(ANA_LIBS) -lcmocka
 
 FMT_SRC  := $(sort $(wildcard formats/*.c))
 CAP_SRC  := $(sort $(wildcard capture/*.c))
-ANA_SRC  := $(sort $(wildcard analyze/*.c))
+# analyze/ by job: cmd (subcommands), snap (the snapshot and its regions),
+# diff, check, core (export-core), scan (search, yara), out (documents)
+ANA_DIRS := $(sort $(wildcard analyze/*/))
+ANA_INC  := -Ianalyze $(patsubst %/,-I%,$(ANA_DIRS))
+ANA_SRC  := $(sort $(wildcard analyze/*/*.c))
 FMT_OBJ  := $(FMT_SRC:.c=.o)
 CAP_OBJ  := $(CAP_SRC:.c=.o)
 ANA_OBJ  := $(ANA_SRC:.c=.o)
@@ -47,6 +51,9 @@ formats/libmsnap.a: $(FMT_OBJ)
 capture/memsnap: $(CAP_OBJ) formats/libmsnap.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(CAP_LIBS)
 
+# a header of one job is included by the others: every folder is searched
+$(ANA_OBJ): CPPFLAGS += $(ANA_INC)
+
 analyze/memsnap-analyze: $(ANA_OBJ) formats/libmsnap.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(ANA_LIBS)
 
@@ -65,11 +72,11 @@ tests/unit/test_%: tests/unit/test_%.c formats/libmsnap.a $(DEPS_STAMP)
 # Unit tests of capture/ (test_cap_*) and analyze/ (test_ana_*) link that
 # program's objects without its main.c.
 CAP_LIB_OBJ := $(filter-out capture/main.o,$(CAP_OBJ))
-ANA_LIB_OBJ := $(filter-out analyze/main.o,$(ANA_OBJ))
+ANA_LIB_OBJ := $(filter-out analyze/cmd/main.o,$(ANA_OBJ))
 tests/unit/test_cap_%: tests/unit/test_cap_%.c $(CAP_LIB_OBJ) formats/libmsnap.a $(DEPS_STAMP)
 	$(CC) $(CPPFLAGS) -Icapture $(CFLAGS) -o $@ $< $(CAP_LIB_OBJ) formats/libmsnap.a $(TEST_LIBS) $(LDFLAGS)
 tests/unit/test_ana_%: tests/unit/test_ana_%.c $(ANA_LIB_OBJ) formats/libmsnap.a $(DEPS_STAMP)
-	$(CC) $(CPPFLAGS) -Ianalyze $(CFLAGS) -o $@ $< $(ANA_LIB_OBJ) formats/libmsnap.a $(TEST_LIBS) $(LDFLAGS)
+	$(CC) $(CPPFLAGS) $(ANA_INC) $(CFLAGS) -o $@ $< $(ANA_LIB_OBJ) formats/libmsnap.a $(TEST_LIBS) $(LDFLAGS)
 
 unit: $(UNIT_BIN)
 
@@ -119,7 +126,7 @@ soak: all
 
 clean:
 	rm -f formats/*.o formats/*.d formats/libmsnap.a capture/*.o capture/*.d \
-	      analyze/*.o analyze/*.d capture/memsnap capture/memsnap-static \
+	      analyze/*/*.o analyze/*/*.d capture/memsnap capture/memsnap-static \
 	      analyze/memsnap-analyze $(UNIT_BIN) $(SAMPLE_BIN) tests/bench/bench_format \
 	      tests/bench/bench_format_nohash tests/bench/bench_cow
 	rm -rf build-san build-fuzz build-tsan

@@ -3,7 +3,7 @@
 # and UndefinedBehaviorSanitizer (gcc), in build-san/ so sanitizer objects
 # never mix with the normal build.
 #
-# Builds formats/*.c (tests/fuzz/san-lib.sh) and the analyzer (analyze/*.c
+# Builds formats/*.c (tests/fuzz/san-lib.sh) and the analyzer (analyze/*/*.c
 # but main.c, which parses snapshots too), and every tests/unit/test_*.c
 # except the capture ones (test_cap_*), runs each,
 # then replays every fuzz target's corpus and regression inputs
@@ -45,7 +45,7 @@ for src in tests/unit/test_*.c; do
 			failed=$((failed + 1))
 			continue
 		fi
-		extra="-Ianalyze build-san/libana.a" ;;
+		extra="$ANA_INC build-san/libana.a" ;;
 	esac
 	bin=build-san/tests/$name
 	log=build-san/logs/$name.log

@@ -1,7 +1,7 @@
 #!/bin/sh
 # tests/fuzz/build.sh - build every libFuzzer target tests/fuzz/fuzz_NAME.c
 # into build-fuzz/fuzz_NAME, with clang-14, libFuzzer, ASan and UBSan,
-# against all of formats/*.c and analyze/*.c (but main.c) compiled with the
+# against all of formats/*.c and analyze/*/*.c (but main.c) compiled with the
 # same flags.
 #
 # Usage: sh tests/fuzz/build.sh      (FUZZ_CC overrides the compiler)
@@ -33,7 +33,7 @@ for src in tests/fuzz/fuzz_*.c; do
 	name=$(basename "$src" .c)
 	n=$((n + 1))
 	# shellcheck disable=SC2086
-	if ! $CC $CPPFLAGS -Ianalyze $CFLAGS -o "build-fuzz/$name" "$src" \
+	if ! $CC $CPPFLAGS $ANA_INC $CFLAGS -o "build-fuzz/$name" "$src" \
 		build-fuzz/libana.a build-fuzz/libmsnap.a $LIBS $ANA_EXTRA_LIBS
 	then
 		echo "fuzz: $src does not build" >&2

@@ -26,7 +26,7 @@ for src in tests/fuzz/fuzz_*.c; do
 	log=build-san/logs/replay_$name.log
 	count=$((count + 1))
 	# shellcheck disable=SC2086
-	if ! $SAN_CC $SAN_CPPFLAGS -Ianalyze $SAN_CFLAGS -o "$bin" "$src" \
+	if ! $SAN_CC $SAN_CPPFLAGS $ANA_INC $SAN_CFLAGS -o "$bin" "$src" \
 		tests/fuzz/replay.c build-san/libana.a build-san/libmsnap.a \
 		$SAN_LIBS $ANA_EXTRA_LIBS >"$log" 2>&1
 	then

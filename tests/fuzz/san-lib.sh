@@ -52,22 +52,25 @@ build_formats_lib() {
 	ar rcs "$bl_dir/libmsnap.a" "$bl_dir"/formats/*.o
 }
 
-# build_ana_lib DIR CC CPPFLAGS CFLAGS: the analyzer's objects (analyze/*.c
-# but main.c) into DIR/analyze, archived as DIR/libana.a, for the fuzz
+# The analyzer's include flags: analyze/ and each of its folders.
+ANA_INC="-Ianalyze$(for d in analyze/*/; do printf ' -I%s' "${d%/}"; done)"
+
+# build_ana_lib DIR CC CPPFLAGS CFLAGS: the analyzer's objects (analyze/*/*.c
+# but cmd/main.c) into DIR/analyze, archived as DIR/libana.a, for the fuzz
 # targets and unit tests that call its library functions.
 build_ana_lib() {
 	bl_dir=$1 bl_cc=$2 bl_cppflags=$3 bl_cflags=$4
 	mkdir -p "$bl_dir/analyze" || return 1
 	bl_ok=0
-	for src in analyze/*.c; do
-		[ "$src" = analyze/main.c ] && continue
+	for src in analyze/*/*.c; do
+		[ "$src" = analyze/cmd/main.c ] && continue
 		obj=$bl_dir/analyze/$(basename "$src" .c).o
 		if [ -f "$obj" ] && [ ! "$src" -nt "$obj" ] &&
 		   [ -z "$(find analyze formats -name '*.h' -newer "$obj")" ]; then
 			continue
 		fi
 		# shellcheck disable=SC2086
-		if ! $bl_cc $bl_cppflags -Ianalyze $bl_cflags -c "$src" -o "$obj"
+		if ! $bl_cc $bl_cppflags $ANA_INC $bl_cflags -c "$src" -o "$obj"
 		then
 			echo "$bl_dir: $src does not compile" >&2
 			rm -f "$obj"
@@ -76,7 +79,8 @@ build_ana_lib() {
 	done
 	[ $bl_ok = 0 ] || return 1
 	for obj in "$bl_dir"/analyze/*.o; do
-		[ -f "analyze/$(basename "$obj" .o).c" ] || rm -f "$obj"
+		set -- analyze/*/"$(basename "$obj" .o).c"
+		[ -f "$1" ] || rm -f "$obj"
 	done
 	rm -f "$bl_dir/libana.a"
 	ar rcs "$bl_dir/libana.a" "$bl_dir"/analyze/*.o
