@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "codecheck.h"
-#include "elfref.h"
+#include "modules.h"
 #include "patchctx.h"
 #include "rules.h"
 #include "snapshot.h"

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "datacheck.h"
-#include "elfref.h"
+#include "modules.h"
 #include "interpose.h"
 #include "rules.h"
 #include "snapshot.h"

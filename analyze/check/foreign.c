@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "elfref.h"
+#include "modules.h"
 #include "foreign.h"
 #include "interpose.h"
 #include "jit.h"

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "elfref.h"
+#include "modules.h"
 #include "interpose.h"
 
 struct sensitive {

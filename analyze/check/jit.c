@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "elfref.h"
+#include "modules.h"
 #include "jit.h"
 #include "snapshot.h"
 

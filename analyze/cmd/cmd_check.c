@@ -17,7 +17,7 @@
 #include "aprogress.h"
 #include "codecheck.h"
 #include "datacheck.h"
-#include "elfref.h"
+#include "modules.h"
 #include "findings.h"
 #include "foreign.h"
 #include "open_snapshot.h"

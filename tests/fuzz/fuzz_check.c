@@ -25,7 +25,7 @@
 
 #include "codecheck.h"
 #include "datacheck.h"
-#include "elfref.h"
+#include "modules.h"
 #include "findings.h"
 #include "foreign.h"
 #include "snapshot.h"

@@ -20,7 +20,7 @@
 #include <jansson.h>
 
 #include "codecheck.h"
-#include "elfref.h"
+#include "modules.h"
 #include "findings.h"
 #include "interpose.h"
 #include "patchctx.h"
