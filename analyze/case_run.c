@@ -136,7 +136,7 @@ static bool listed(const struct msnap_case *c, const char *name)
 {
 	size_t i;
 
-	if (!strcmp(name, "case.yaml"))
+	if (!strcmp(name, "case.yaml") || (c->nfiles && !strcmp(name, "files")))
 		return true;
 	for (i = 0; i < c->nprocs; i++)
 		if (c->procs[i].snapshot && !strcmp(c->procs[i].snapshot, name))
@@ -158,11 +158,31 @@ static void note_unlisted(const char *dir, const struct msnap_case *c)
 	closedir(d);
 }
 
-static int verify_hashes(const char *dir, const struct msnap_case *c)
+/* One file the index names against its SHA-256: one line, exit code. */
+static int verify_one(const char *dir, const char *name,
+		      const uint8_t want[32])
 {
+	char *path = case_path(dir, name);
+	int ret = ANA_EXIT_OK;
 	uint8_t got[32];
 	char hex[65];
-	char *path;
+
+	if (!path || file_sha256(path, got)) {
+		printf("%s: MISSING (%s)\n", name, strerror(errno));
+		ret = ANA_EXIT_DAMAGED;
+	} else if (memcmp(got, want, 32)) {
+		msnap_hex(got, 32, hex);
+		printf("%s: SHA-256 MISMATCH: the file is %s\n", name, hex);
+		ret = ANA_EXIT_DAMAGED;
+	} else {
+		printf("%s: sha256 ok\n", name);
+	}
+	free(path);
+	return ret;
+}
+
+static int verify_hashes(const char *dir, const struct msnap_case *c)
+{
 	size_t i;
 	int ret = ANA_EXIT_OK;
 
@@ -171,20 +191,14 @@ static int verify_hashes(const char *dir, const struct msnap_case *c)
 
 		if (!p->snapshot)
 			continue;
-		path = case_path(dir, p->snapshot);
-		if (!path || file_sha256(path, got)) {
-			printf("%s: MISSING (%s)\n", p->snapshot,
-			       strerror(errno));
-			ret = ANA_EXIT_DAMAGED;
-		} else if (memcmp(got, p->sha256, 32)) {
-			msnap_hex(got, 32, hex);
-			printf("%s: SHA-256 MISMATCH: the file is %s\n",
-			       p->snapshot, hex);
-			ret = ANA_EXIT_DAMAGED;
-		} else {
-			printf("%s: sha256 ok\n", p->snapshot);
-		}
-		free(path);
+		ret = worse(ret, verify_one(dir, p->snapshot, p->sha256));
+	}
+	for (i = 0; i < c->nfiles; i++) {
+		const struct msnap_case_file *f = &c->files[i];
+
+		if (!f->stored)
+			continue;
+		ret = worse(ret, verify_one(dir, f->stored, f->sha256));
 	}
 	note_unlisted(dir, c);
 	return ret;
@@ -317,6 +331,47 @@ static int case_check(case_cmd_fn run, int argc, char **argv, int at,
 	return ret;
 }
 
+static bool has_sysroot(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++)
+		if (!strncmp(argv[i], "--sysroot", 9))
+			return true;
+	return false;
+}
+
+/*
+ * The case's files/ tree is the sysroot of the files stored once for all
+ * its processes (formats/CASE.md): check binds a file there only if it is
+ * the one the process loaded.  A --sysroot of the user's comes first.
+ */
+static int case_check_in(case_cmd_fn run, int argc, char **argv, int at,
+			 const char *dir, const struct msnap_case *c)
+{
+	char **v, *root;
+	int ret;
+
+	if (!c->nfiles || has_sysroot(argc, argv))
+		return case_check(run, argc, argv, at, dir, c);
+	v = calloc((size_t)argc + 3, sizeof(*v));
+	root = case_path(dir, "files");
+	if (!v || !root) {
+		free(v);
+		free(root);
+		ana_err("check", "out of memory");
+		return ANA_EXIT_ERROR;
+	}
+	v[0] = argv[0];
+	v[1] = (char *)"--sysroot";
+	v[2] = root;
+	memcpy(v + 3, argv + 1, (size_t)(argc - 1) * sizeof(*v));
+	ret = case_check(run, argc + 2, v, at + 2, dir, c);
+	free(root);
+	free(v);
+	return ret;
+}
+
 /* ---- the rest: one section per snapshot ---------------------------------- */
 
 static int each_snapshot(case_cmd_fn run, int argc, char **argv, int at,
@@ -430,7 +485,7 @@ int case_dispatch(const char *name, case_cmd_fn run, int argc, char **argv)
 		return ANA_EXIT_ERROR;
 	}
 	if (!strcmp(name, "check"))
-		ret = case_check(run, argc, argv, at, argv[at], c);
+		ret = case_check_in(run, argc, argv, at, argv[at], c);
 	else if (!strcmp(name, "yara"))
 		ret = all_at_once(run, argc, argv, at, argv[at], c);
 	else if (!strcmp(name, "verify"))
