@@ -20,6 +20,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include "exe_hash.h"
 #include "group_int.h"
 #include "signals.h"
 
@@ -159,8 +160,12 @@ static void prepare(struct member *m)
 		fail(m, "out of memory");
 		return;
 	}
-	if (dump_prepare(m->d))
+	if (dump_prepare(m->d)) {
 		fail(m, dump_error(m->d));
+		return;
+	}
+	/* its facts are read frozen: the long part is done now, running */
+	exe_sha256_prime(m->st.pid);
 }
 
 static void freeze(struct group *g, struct member *m)
@@ -345,6 +350,7 @@ static void group_free(struct group *g)
 		free(g->m[i]);
 	}
 	free(g->m);
+	exe_hash_forget();
 	if (g->have_files)
 		case_files_free(&g->files);
 	if (g->dirfd >= 0)
