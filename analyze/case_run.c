@@ -16,13 +16,10 @@
 #include <string.h>
 #include <unistd.h>
 #include <nettle/sha2.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include "case_run.h"
 #include "cli.h"
-
-#define DETAILS_MAX (64u << 20)     /* one process's check output kept */
 
 bool case_is_dir(const char *path)
 {
@@ -206,42 +203,6 @@ static int verify_hashes(const char *dir, const struct msnap_case *c)
 
 /* ---- check: a summary line per process, then the details ----------------- */
 
-struct checked {
-	char *text;             /* check's whole output */
-	int ret;
-};
-
-/* Run into a memory file; the output is kept for the details. */
-static int run_captured(case_cmd_fn run, int argc, char **argv, int at,
-			char *path, struct checked *out)
-{
-	int fd, saved;
-	off_t size;
-
-	fflush(stdout);
-	fd = memfd_create("check", MFD_CLOEXEC);
-	saved = dup(STDOUT_FILENO);
-	if (fd < 0 || saved < 0 || dup2(fd, STDOUT_FILENO) < 0) {
-		if (fd >= 0)
-			close(fd);
-		if (saved >= 0)
-			close(saved);
-		return -1;
-	}
-	out->ret = run_with(run, argc, argv, at, path);
-	dup2(saved, STDOUT_FILENO);
-	close(saved);
-	size = lseek(fd, 0, SEEK_END);
-	if (size > (off_t)DETAILS_MAX)
-		size = DETAILS_MAX;
-	out->text = calloc(1, (size_t)(size > 0 ? size : 0) + 1);
-	if (out->text && size > 0 &&
-	    pread(fd, out->text, (size_t)size, 0) != (ssize_t)size)
-		out->text[0] = '\0';
-	close(fd);
-	return out->text ? 0 : -1;
-}
-
 static int severity_rank(const char *line)
 {
 	static const char *const sev[] = { "[info]", "[low]", "[medium]",
@@ -291,15 +252,16 @@ static void summary_line(const struct msnap_case_proc *p, const char *text)
 static int case_check(case_cmd_fn run, int argc, char **argv, int at,
 		      const char *dir, const struct msnap_case *c)
 {
-	struct checked *res = calloc(c->nprocs ? c->nprocs : 1, sizeof(*res));
+	struct case_output *res = calloc(c->nprocs ? c->nprocs : 1, sizeof(*res));
 	int ret = ANA_EXIT_OK;
-	char *path;
 	size_t i;
 
 	if (!res) {
 		ana_err("check", "out of memory");
 		return ANA_EXIT_ERROR;
 	}
+	if (case_run_each(run, argc, argv, at, dir, c, res))
+		ret = ANA_EXIT_ERROR;
 	printf("%-8s %-16s %-10s %s\n", "PID", "COMM", "VERDICT", "WORST FINDING");
 	for (i = 0; i < c->nprocs; i++) {
 		const struct msnap_case_proc *p = &c->procs[i];
@@ -309,16 +271,12 @@ static int case_check(case_cmd_fn run, int argc, char **argv, int at,
 			       comm_of(p), p->status, p->error ? p->error : "-");
 			continue;
 		}
-		path = case_path(dir, p->snapshot);
-		if (!path || run_captured(run, argc, argv, at, path, &res[i])) {
-			res[i].ret = ANA_EXIT_ERROR;
+		if (!res[i].text)
 			printf("%-8lld %-16.16s error      cannot run check\n",
 			       (long long)p->pid, comm_of(p));
-		} else {
+		else
 			summary_line(p, res[i].text);
-		}
 		ret = worse(ret, res[i].ret);
-		free(path);
 	}
 	for (i = 0; i < c->nprocs; i++) {
 		if (!res[i].text)
