@@ -18,6 +18,7 @@
 #include <nettle/sha2.h>
 #include <sys/stat.h>
 
+#include "case_check_doc.h"
 #include "case_run.h"
 #include "cli.h"
 
@@ -52,20 +53,44 @@ static const char *comm_of(const struct msnap_case_proc *p)
 	return p->comm ? p->comm : "?";
 }
 
-/* A format other than text makes no sense for a list of sections. */
-static bool non_text_format(int argc, char **argv)
+/*
+ * The --format asked for ("text" when none), and *at the argv index that
+ * holds its value (-1 when none): check writes one document for a case.
+ */
+static const char *format_of(int argc, char **argv, int *at)
 {
 	int i;
 
+	*at = -1;
 	for (i = 1; i < argc; i++) {
 		if ((!strcmp(argv[i], "-f") || !strcmp(argv[i], "--format")) &&
-		    i + 1 < argc && strcmp(argv[i + 1], "text"))
-			return true;
-		if (!strncmp(argv[i], "--format=", 9) &&
-		    strcmp(argv[i] + 9, "text"))
-			return true;
+		    i + 1 < argc) {
+			*at = ++i;
+			return argv[i];
+		}
+		if (!strncmp(argv[i], "--format=", 9)) {
+			*at = i;
+			return argv[i] + 9;
+		}
 	}
-	return false;
+	return "text";
+}
+
+/* A format other than text makes no sense for a list of sections. */
+static bool non_text_format(int argc, char **argv)
+{
+	int at;
+
+	return strcmp(format_of(argc, argv, &at), "text") != 0;
+}
+
+/* check writes one document for a case in text, JSON or YAML. */
+static bool check_format_ok(int argc, char **argv)
+{
+	int at;
+	const char *f = format_of(argc, argv, &at);
+
+	return !strcmp(f, "text") || !strcmp(f, "json") || !strcmp(f, "yaml");
 }
 
 static bool has_output_option(int argc, char **argv)
@@ -252,6 +277,11 @@ static void summary_line(const struct msnap_case_proc *p, const char *text)
 static int case_check(case_cmd_fn run, int argc, char **argv, int at,
 		      const char *dir, const struct msnap_case *c)
 {
+	int fat;
+	const char *format = format_of(argc, argv, &fat);
+	const bool yaml = !strcmp(format, "yaml"), doc = yaml ||
+			  !strcmp(format, "json");
+	char *saved = fat >= 0 ? argv[fat] : NULL;
 	struct case_output *res = calloc(c->nprocs ? c->nprocs : 1, sizeof(*res));
 	int ret = ANA_EXIT_OK;
 	size_t i;
@@ -260,8 +290,21 @@ static int case_check(case_cmd_fn run, int argc, char **argv, int at,
 		ana_err("check", "out of memory");
 		return ANA_EXIT_ERROR;
 	}
+	/* each process's check writes JSON; the case's document is built of them */
+	if (yaml)
+		argv[fat] = (char *)(strncmp(saved, "--format=", 9) ? "json" :
+				     "--format=json");
 	if (case_run_each(run, argc, argv, at, dir, c, res))
 		ret = ANA_EXIT_ERROR;
+	if (yaml)
+		argv[fat] = saved;
+	if (doc) {
+		ret = worse(ret, case_check_doc(dir, c, res, yaml));
+		for (i = 0; i < c->nprocs; i++)
+			free(res[i].text);
+		free(res);
+		return ret;
+	}
 	printf("%-8s %-16s %-10s %s\n", "PID", "COMM", "VERDICT", "WORST FINDING");
 	for (i = 0; i < c->nprocs; i++) {
 		const struct msnap_case_proc *p = &c->procs[i];
@@ -431,11 +474,14 @@ int case_dispatch(const char *name, case_cmd_fn run, int argc, char **argv)
 			"info, verify, check, layout, yara; diff takes two)", name);
 		return ANA_EXIT_ERROR;
 	}
-	if (non_text_format(argc, argv) || (!strcmp(name, "layout") &&
+	if ((strcmp(name, "check") ? non_text_format(argc, argv) :
+	     !check_format_ok(argc, argv)) || (!strcmp(name, "layout") &&
 					    has_output_option(argc, argv))) {
-		ana_err(name, "a case directory is written as text to standard "
+		ana_err(name, "a case directory is written %s to standard "
 			"output, one section per process (run %s on each "
-			"snapshot for other formats or files)", name);
+			"snapshot for other formats or files)",
+			strcmp(name, "check") ? "as text" :
+			"as text, JSON or YAML", name);
 		return ANA_EXIT_ERROR;
 	}
 	if (msnap_case_load(&c, argv[at], &err)) {
