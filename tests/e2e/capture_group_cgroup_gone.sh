@@ -24,7 +24,7 @@ cleanup_cg() {
 	while read -r p; do echo "$p" >"$parent/cgroup.procs"; done <"$cg/cgroup.procs"
 	rmdir "$cg"
 }
-trap 'cleanup_cg' EXIT
+trap 'cleanup_cg; _e2e_cleanup' EXIT
 
 # A large process keeps the pre-copy busy for a while: the cgroup goes
 # away while memsnap reads it, before the group is frozen and rescanned.
