@@ -1411,7 +1411,8 @@ static int write_stage(struct dump *d, uint8_t sha[32])
 			    !d->unread_pages && !d->execed;
 	if (d->opt->with_files) {
 		msnap_progress_phase(&d->prog, "storing mapped files", 0);
-		if (files_store(&d->files, &d->regions, d->t.procfd, d->w,
+		if (files_store(&d->files, &d->regions, d->t.procfd,
+				d->opt->case_files, d->w,
 				(uint32_t)d->page_size, &d->errs, &d->err))
 			return -1;
 		msnap_progress_clear(&d->prog);

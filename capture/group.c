@@ -20,6 +20,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include "exe_hash.h"
 #include "group_int.h"
 #include "signals.h"
 
@@ -142,6 +143,7 @@ static struct member *add_member(struct group *g, pid_t pid, bool late)
 	m->opt.who = m->who;
 	m->opt.progress = PROGRESS_OFF;
 	m->opt.facts_while_frozen = true;
+	m->opt.case_files = g->have_files ? &g->files : NULL;
 	/* one compression worker each: a host has many writers open at once */
 	if (!m->opt.threads)
 		m->opt.threads = 1;
@@ -158,8 +160,12 @@ static void prepare(struct member *m)
 		fail(m, "out of memory");
 		return;
 	}
-	if (dump_prepare(m->d))
+	if (dump_prepare(m->d)) {
 		fail(m, dump_error(m->d));
+		return;
+	}
+	/* its facts are read frozen: the long part is done now, running */
+	exe_sha256_prime(m->st.pid);
 }
 
 static void freeze(struct group *g, struct member *m)
@@ -344,6 +350,9 @@ static void group_free(struct group *g)
 		free(g->m[i]);
 	}
 	free(g->m);
+	exe_hash_forget();
+	if (g->have_files)
+		case_files_free(&g->files);
 	if (g->dirfd >= 0)
 		close(g->dirfd);
 }
@@ -364,6 +373,15 @@ static int start(struct group *g, struct cap_error *err)
 	if (open_case_dir(g, err)) {
 		pid_list_free(&l);
 		return -1;
+	}
+	if (g->opt->with_files) {
+		if (case_files_init(&g->files, g->dirfd)) {
+			pid_list_free(&l);
+			snprintf(err->msg, sizeof(err->msg), "cannot create %s/%s: %s",
+				 g->opt->output, CASE_FILES_DIR, strerror(errno));
+			return -1;
+		}
+		g->have_files = true;
 	}
 	for (i = 0; i < l.n && !signals_caught(); i++) {
 		struct member *m = add_member(g, l.v[i], false);

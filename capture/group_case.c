@@ -17,7 +17,7 @@
 #include "msnap.h"
 #include "yaml_out.h"
 
-#define CASE_SCHEMA "1.0"
+#define CASE_SCHEMA "1.1"
 
 static const char *const kind_names[] = {
 	[GROUP_TREE] = "tree", [GROUP_CGROUP] = "cgroup",
@@ -118,6 +118,41 @@ static void emit_member(struct yout *y, const struct member *m)
 	yout_map_end(y);
 }
 
+/* The case's files/ tree: what is there, and what could not go there. */
+static void emit_files(struct yout *y, const struct group *g)
+{
+	char dev[32], where[4096];
+	size_t i;
+
+	if (!g->have_files)
+		return;
+	yout_key(y, "files");
+	yout_seq_begin(y);
+	for (i = 0; i < g->files.n; i++) {
+		const struct case_file *f = &g->files.v[i];
+
+		yout_map_begin(y);
+		yout_kv_bytes(y, "path", f->path, strlen(f->path));
+		snprintf(dev, sizeof(dev), "%02x:%02x", f->dev_major,
+			 f->dev_minor);
+		yout_kv_str(y, "dev", dev);
+		yout_kv_u64(y, "inode", f->inode);
+		yout_kv_u64(y, "size", f->size);
+		if (f->complete) {
+			snprintf(where, sizeof(where), "%s%s", CASE_FILES_DIR,
+				 f->path);
+			yout_kv_bytes(y, "stored", where, strlen(where));
+			yout_key(y, "sha256");
+			yout_hexbytes(y, f->sha256, sizeof(f->sha256));
+		} else {
+			/* kept in each snapshot that maps it instead */
+			yout_kv_bytes(y, "error", f->error, strlen(f->error));
+		}
+		yout_map_end(y);
+	}
+	yout_seq_end(y);
+}
+
 static int write_all_fd(int fd, const char *p, size_t n)
 {
 	ssize_t w;
@@ -153,6 +188,7 @@ int case_write(const struct group *g, struct cap_error *err)
 	for (i = 0; i < g->n; i++)
 		emit_member(y, g->m[i]);
 	yout_seq_end(y);
+	emit_files(y, g);
 	yout_key(y, "errors");
 	yout_seq_begin(y);
 	if (g->group_error[0])

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "case_files.h"
 #include "dump.h"
 #include "group.h"
 
@@ -35,6 +36,8 @@ struct group {
 	const struct cap_options *opt;
 	struct group_sel *sel;
 	int dirfd;
+	struct case_files files;    /* --with-files: each file once per case */
+	bool have_files;
 	struct member **m;          /* each allocated alone: dumps point into it */
 	size_t n, cap;
 	struct timespec started, freeze_begin, all_frozen, thawed, ended;

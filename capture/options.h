@@ -43,6 +43,8 @@ struct series_shot {
 	const char *cost;           /* what watching cost the target, or NULL */
 };
 
+struct case_files;                  /* case_files.h */
+
 struct cap_options {
 	pid_t pid;
 	const char *output;         /* "-" means stdout */
@@ -62,6 +64,7 @@ struct cap_options {
 	const char *who;            /* group capture: prefix of messages */
 	bool facts_while_frozen;    /* group capture: process facts read frozen */
 	bool silent_failure;        /* group capture: the group says it */
+	struct case_files *case_files;  /* group --with-files: stored once per case */
 	enum progress_mode progress;
 	struct cap_series series;
 	const struct series_shot *shot;     /* in a series, else NULL */

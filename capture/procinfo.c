@@ -10,6 +10,8 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <nettle/sha2.h>
+
+#include "exe_hash.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,37 +85,6 @@ static void format_time(char *out, size_t n, const struct timespec *ts)
 		return;
 	}
 	snprintf(out, n, "%s.%09ldZ", date, (long)ts->tv_nsec);
-}
-
-/* SHA-256 of everything readable from fd; 0 or -errno. */
-static int sha256_fd(int fd, uint8_t digest[SHA256_DIGEST_SIZE])
-{
-	const size_t bufsz = 1u << 16;
-	struct sha256_ctx ctx;
-	uint8_t *buf = malloc(bufsz);
-	off_t off = 0;
-	ssize_t r;
-
-	if (!buf)
-		return -ENOMEM;
-	sha256_init(&ctx);
-	for (;;) {
-		r = pread(fd, buf, bufsz, off);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			r = -errno;
-			free(buf);
-			return (int)r;
-		}
-		if (r == 0)
-			break;
-		sha256_update(&ctx, (size_t)r, buf);
-		off += r;
-	}
-	sha256_digest(&ctx, SHA256_DIGEST_SIZE, digest);
-	free(buf);
-	return 0;
 }
 
 static bool pread_full(int fd, void *buf, size_t n, uint64_t off)
@@ -227,7 +198,7 @@ static void emit_exe(struct yout *y, const struct target *t,
 	yout_kv_u64(y, "size", (uint64_t)st.st_size);
 	format_time(when, sizeof(when), &st.st_mtim);
 	yout_kv_str(y, "mtime", when);
-	ret = sha256_fd(fd, digest);
+	ret = exe_sha256(fd, &st, digest);
 	if (ret) {
 		errors_add(e, "file", -1, 0, 0, -ret, 0,
 			   "cannot hash the executable of pid %d: %s",

@@ -69,7 +69,7 @@ static int copy_file(struct stored_file *f, int fd, struct msnap_writer *w,
 
 static int store_one(struct stored_files *sf, const struct region *r,
 		     size_t ri, int procfd, struct msnap_writer *w,
-		     uint8_t *buf, uint32_t ps, uint32_t index,
+		     uint8_t *buf, uint32_t ps, uint32_t slot, uint32_t index,
 		     struct cap_errors *errs, struct cap_error *err)
 {
 	struct stored_file *f = &sf->v[sf->n];
@@ -105,7 +105,7 @@ static int store_one(struct stored_files *sf, const struct region *r,
 	f->first = ri;
 	f->size = (uint64_t)st.st_size;
 	f->region = index;
-	start = STORED_FILES_BASE + (uint64_t)sf->n * STORED_FILE_SLOT;
+	start = STORED_FILES_BASE + (uint64_t)slot * STORED_FILE_SLOT;
 	if (msnap_writer_begin_region(w, start, start + (f->size + ps - 1) / ps * ps,
 				      &merr))
 		goto writer;
@@ -130,10 +130,36 @@ out:
 	return ret;
 }
 
-int files_store(struct stored_files *sf, const struct region_list *regions,
-		int procfd, struct msnap_writer *w, uint32_t page_size,
-		struct cap_errors *errs, struct cap_error *err)
+/* The case already holds it (or now does): a reference, no region. */
+static bool in_case(struct stored_files *sf, const struct region *r,
+		    size_t ri, int procfd, struct case_files *shared)
 {
+	const struct case_file *cf = shared ? case_files_get(shared, r, procfd) :
+				     NULL;
+	struct stored_file *f = &sf->v[sf->n];
+
+	if (!cf)
+		return false;
+	memset(f, 0, sizeof(*f));
+	f->dev_major = r->dev_major;
+	f->dev_minor = r->dev_minor;
+	f->inode = r->inode;
+	f->first = ri;
+	f->size = cf->size;
+	memcpy(f->sha256, cf->sha256, sizeof(f->sha256));
+	f->complete = true;
+	f->case_path = cf->path;
+	sf->n++;
+	return true;
+}
+
+int files_store(struct stored_files *sf, const struct region_list *regions,
+		int procfd, struct case_files *shared, struct msnap_writer *w,
+		uint32_t page_size, struct cap_errors *errs,
+		struct cap_error *err)
+{
+	uint32_t stored = 0;        /* regions written: slots used */
+	size_t before;
 	uint8_t *buf = malloc(PIECE + page_size);
 	size_t i;
 	int ret = 0;
@@ -148,10 +174,13 @@ int files_store(struct stored_files *sf, const struct region_list *regions,
 	for (i = 0; i < regions->n && !ret; i++) {
 		const struct region *r = &regions->v[i];
 
-		if (!worth_storing(r) || files_find(sf, r) >= 0)
+		if (!worth_storing(r) || files_find(sf, r) >= 0 ||
+		    in_case(sf, r, i, procfd, shared))
 			continue;
-		ret = store_one(sf, r, i, procfd, w, buf, page_size,
-				(uint32_t)(regions->n + sf->n), errs, err);
+		before = sf->n;
+		ret = store_one(sf, r, i, procfd, w, buf, page_size, stored,
+				(uint32_t)regions->n + stored, errs, err);
+		stored += sf->n > before;   /* a region was written */
 	}
 	free(buf);
 	return ret;
@@ -160,7 +189,7 @@ int files_store(struct stored_files *sf, const struct region_list *regions,
 void files_emit(struct yout *y, const struct stored_files *sf,
 		const struct region_list *regions)
 {
-	char dev[32];
+	char dev[32], where[4096];
 	size_t i;
 
 	if (!sf)
@@ -186,7 +215,13 @@ void files_emit(struct yout *y, const struct stored_files *sf,
 			yout_key(y, "build_id");
 			yout_hexbytes(y, r->build_id, r->build_id_len);
 		}
-		yout_kv_u64(y, "region", f->region);
+		if (f->case_path) {     /* formats/CASE.md, "Stored files" */
+			snprintf(where, sizeof(where), "%s%s", CASE_FILES_DIR,
+				 f->case_path);
+			yout_kv_str(y, "case_file", where);
+		} else {
+			yout_kv_u64(y, "region", f->region);
+		}
 		yout_map_end(y);
 	}
 	yout_seq_end(y);

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "case_files.h"
 #include "maps.h"
 #include "msnap.h"
 #include "target.h"
@@ -32,6 +33,7 @@ struct stored_file {
 	uint8_t sha256[32];       /* of the whole file, when complete */
 	bool complete;            /* every byte was read */
 	uint32_t region;        /* container region index */
+	const char *case_path;  /* stored in the case's files/ instead, or NULL */
 };
 
 struct stored_files {
@@ -41,12 +43,15 @@ struct stored_files {
 
 /*
  * Store every distinct regular file mapped by `regions`, as container
- * regions numbered from regions->n.  A file that cannot be read is left out
- * with an entry in errs; only a writer failure or cancellation fails.
+ * regions numbered from regions->n, or, in a group capture (shared not
+ * NULL), once per case in the case's files/ tree where it can go there.
+ * A file that cannot be read is left out with an entry in errs; only a
+ * writer failure or cancellation fails.
  */
 int files_store(struct stored_files *sf, const struct region_list *regions,
-		int procfd, struct msnap_writer *w, uint32_t page_size,
-		struct cap_errors *errs, struct cap_error *err);
+		int procfd, struct case_files *shared, struct msnap_writer *w,
+		uint32_t page_size, struct cap_errors *errs,
+		struct cap_error *err);
 
 /* Index in sf of the file region r maps, or -1. */
 long files_find(const struct stored_files *sf, const struct region *r);

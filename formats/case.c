@@ -151,6 +151,65 @@ static bool duplicate(const struct msnap_case *c, size_t upto)
 	return false;
 }
 
+/*
+ * "files/" and then a path of plain components: a reader opens it inside
+ * the case directory and nowhere else.
+ */
+static bool stored_name_ok(const char *s)
+{
+	const char *c;
+	size_t n;
+
+	if (strncmp(s, "files/", 6) || strlen(s) > 4000)
+		return false;
+	for (c = s + 6; *c; c += n + (c[n] == '/')) {
+		n = strcspn(c, "/");
+		if (!n || (n == 1 && c[0] == '.') ||
+		    (n == 2 && c[0] == '.' && c[1] == '.'))
+			return false;
+	}
+	return c > s + 6;
+}
+
+static int parse_file(const struct ynode *m, struct msnap_case_file *f,
+		      struct msnap_error *err)
+{
+	if (ynode_kind(m) != YNODE_MAP)
+		return bad(err, m, "a file is not a mapping");
+	if (dup_str(ynode_get(m, "path"), &f->path, true, err,
+		    "a file has no path") ||
+	    dup_str(ynode_get(m, "stored"), &f->stored, false, err,
+		    "bad stored"))
+		return -MSNAP_E_YAML;
+	if (!f->stored)
+		return 0;
+	if (!stored_name_ok(f->stored))
+		return bad(err, m, "stored is not a path under files/");
+	if (ynode_hexbytes(ynode_get(m, "sha256"), f->sha256, 32))
+		return bad(err, m, "a stored file has no 32-byte sha256");
+	return 0;
+}
+
+static int parse_files(const struct ynode *files, struct msnap_case *c,
+		       struct msnap_error *err)
+{
+	size_t i, n = files ? ynode_len(files) : 0;
+
+	if (!files)
+		return 0;       /* older cases, or no --with-files */
+	if (ynode_kind(files) != YNODE_SEQ || n > MSNAP_CASE_MAX_FILES)
+		return bad(err, files, "files is not a list of at most 1048576");
+	c->files = calloc(n ? n : 1, sizeof(*c->files));
+	if (!c->files)
+		return msnap_fail(err, MSNAP_E_NOMEM, -1, "out of memory");
+	for (i = 0; i < n; i++) {
+		c->nfiles++;
+		if (parse_file(ynode_at(files, i), &c->files[i], err))
+			return -MSNAP_E_YAML;
+	}
+	return 0;
+}
+
 int msnap_case_parse(struct msnap_case **out, const char *text, size_t len,
 		     struct msnap_error *err)
 {
@@ -199,6 +258,10 @@ int msnap_case_parse(struct msnap_case **out, const char *text, size_t len,
 			goto fail;
 		}
 	}
+	ret = parse_files(ynode_get(root, "files"), c, err);
+	if (ret)
+		goto fail;
+	ret = -MSNAP_E_YAML;
 	errs = ynode_get(root, "errors");
 	if (errs && ynode_kind(errs) == YNODE_SEQ)
 		c->nerrors = ynode_len(errs);
@@ -269,6 +332,11 @@ void msnap_case_free(struct msnap_case *c)
 		free(p->argv);
 	}
 	free(c->procs);
+	for (i = 0; i < c->nfiles; i++) {
+		free(c->files[i].path);
+		free(c->files[i].stored);
+	}
+	free(c->files);
 	free(c->schema);
 	free(c->kind);
 	free(c->scope);

@@ -17,6 +17,7 @@
 #define MSNAP_CASE_MAX_BYTES (64u << 20)    /* case.yaml larger: refused */
 #define MSNAP_CASE_MAX_PROCS 65536
 #define MSNAP_CASE_MAX_ARGS  4096
+#define MSNAP_CASE_MAX_FILES 1048576
 
 struct msnap_case_proc {
 	int64_t pid, ppid;
@@ -32,6 +33,13 @@ struct msnap_case_proc {
 	char *error;            /* may be NULL */
 };
 
+/* A mapped file stored once for the case (files: of case.yaml). */
+struct msnap_case_file {
+	char *path;             /* as the processes mapped it */
+	char *stored;           /* "files/..." inside the directory, or NULL */
+	uint8_t sha256[32];     /* valid when stored is set */
+};
+
 struct msnap_case {
 	char *schema;
 	char *kind;             /* selector.kind */
@@ -40,6 +48,8 @@ struct msnap_case {
 	struct msnap_case_proc *procs;
 	size_t nprocs;
 	size_t nerrors;         /* entries of errors: */
+	struct msnap_case_file *files;
+	size_t nfiles;
 };
 
 /* Parse case.yaml text.  Returns 0 or -MSNAP_E_* with err filled. */

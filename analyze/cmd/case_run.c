@@ -16,13 +16,11 @@
 #include <string.h>
 #include <unistd.h>
 #include <nettle/sha2.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 
+#include "case_check_doc.h"
 #include "case_run.h"
 #include "cli.h"
-
-#define DETAILS_MAX (64u << 20)     /* one process's check output kept */
 
 bool case_is_dir(const char *path)
 {
@@ -55,20 +53,44 @@ static const char *comm_of(const struct msnap_case_proc *p)
 	return p->comm ? p->comm : "?";
 }
 
-/* A format other than text makes no sense for a list of sections. */
-static bool non_text_format(int argc, char **argv)
+/*
+ * The --format asked for ("text" when none), and *at the argv index that
+ * holds its value (-1 when none): check writes one document for a case.
+ */
+static const char *format_of(int argc, char **argv, int *at)
 {
 	int i;
 
+	*at = -1;
 	for (i = 1; i < argc; i++) {
 		if ((!strcmp(argv[i], "-f") || !strcmp(argv[i], "--format")) &&
-		    i + 1 < argc && strcmp(argv[i + 1], "text"))
-			return true;
-		if (!strncmp(argv[i], "--format=", 9) &&
-		    strcmp(argv[i] + 9, "text"))
-			return true;
+		    i + 1 < argc) {
+			*at = ++i;
+			return argv[i];
+		}
+		if (!strncmp(argv[i], "--format=", 9)) {
+			*at = i;
+			return argv[i] + 9;
+		}
 	}
-	return false;
+	return "text";
+}
+
+/* A format other than text makes no sense for a list of sections. */
+static bool non_text_format(int argc, char **argv)
+{
+	int at;
+
+	return strcmp(format_of(argc, argv, &at), "text") != 0;
+}
+
+/* check writes one document for a case in text, JSON or YAML. */
+static bool check_format_ok(int argc, char **argv)
+{
+	int at;
+	const char *f = format_of(argc, argv, &at);
+
+	return !strcmp(f, "text") || !strcmp(f, "json") || !strcmp(f, "yaml");
 }
 
 static bool has_output_option(int argc, char **argv)
@@ -136,7 +158,7 @@ static bool listed(const struct msnap_case *c, const char *name)
 {
 	size_t i;
 
-	if (!strcmp(name, "case.yaml"))
+	if (!strcmp(name, "case.yaml") || (c->nfiles && !strcmp(name, "files")))
 		return true;
 	for (i = 0; i < c->nprocs; i++)
 		if (c->procs[i].snapshot && !strcmp(c->procs[i].snapshot, name))
@@ -158,11 +180,31 @@ static void note_unlisted(const char *dir, const struct msnap_case *c)
 	closedir(d);
 }
 
-static int verify_hashes(const char *dir, const struct msnap_case *c)
+/* One file the index names against its SHA-256: one line, exit code. */
+static int verify_one(const char *dir, const char *name,
+		      const uint8_t want[32])
 {
+	char *path = case_path(dir, name);
+	int ret = ANA_EXIT_OK;
 	uint8_t got[32];
 	char hex[65];
-	char *path;
+
+	if (!path || file_sha256(path, got)) {
+		printf("%s: MISSING (%s)\n", name, strerror(errno));
+		ret = ANA_EXIT_DAMAGED;
+	} else if (memcmp(got, want, 32)) {
+		msnap_hex(got, 32, hex);
+		printf("%s: SHA-256 MISMATCH: the file is %s\n", name, hex);
+		ret = ANA_EXIT_DAMAGED;
+	} else {
+		printf("%s: sha256 ok\n", name);
+	}
+	free(path);
+	return ret;
+}
+
+static int verify_hashes(const char *dir, const struct msnap_case *c)
+{
 	size_t i;
 	int ret = ANA_EXIT_OK;
 
@@ -171,62 +213,20 @@ static int verify_hashes(const char *dir, const struct msnap_case *c)
 
 		if (!p->snapshot)
 			continue;
-		path = case_path(dir, p->snapshot);
-		if (!path || file_sha256(path, got)) {
-			printf("%s: MISSING (%s)\n", p->snapshot,
-			       strerror(errno));
-			ret = ANA_EXIT_DAMAGED;
-		} else if (memcmp(got, p->sha256, 32)) {
-			msnap_hex(got, 32, hex);
-			printf("%s: SHA-256 MISMATCH: the file is %s\n",
-			       p->snapshot, hex);
-			ret = ANA_EXIT_DAMAGED;
-		} else {
-			printf("%s: sha256 ok\n", p->snapshot);
-		}
-		free(path);
+		ret = worse(ret, verify_one(dir, p->snapshot, p->sha256));
+	}
+	for (i = 0; i < c->nfiles; i++) {
+		const struct msnap_case_file *f = &c->files[i];
+
+		if (!f->stored)
+			continue;
+		ret = worse(ret, verify_one(dir, f->stored, f->sha256));
 	}
 	note_unlisted(dir, c);
 	return ret;
 }
 
 /* ---- check: a summary line per process, then the details ----------------- */
-
-struct checked {
-	char *text;             /* check's whole output */
-	int ret;
-};
-
-/* Run into a memory file; the output is kept for the details. */
-static int run_captured(case_cmd_fn run, int argc, char **argv, int at,
-			char *path, struct checked *out)
-{
-	int fd, saved;
-	off_t size;
-
-	fflush(stdout);
-	fd = memfd_create("check", MFD_CLOEXEC);
-	saved = dup(STDOUT_FILENO);
-	if (fd < 0 || saved < 0 || dup2(fd, STDOUT_FILENO) < 0) {
-		if (fd >= 0)
-			close(fd);
-		if (saved >= 0)
-			close(saved);
-		return -1;
-	}
-	out->ret = run_with(run, argc, argv, at, path);
-	dup2(saved, STDOUT_FILENO);
-	close(saved);
-	size = lseek(fd, 0, SEEK_END);
-	if (size > (off_t)DETAILS_MAX)
-		size = DETAILS_MAX;
-	out->text = calloc(1, (size_t)(size > 0 ? size : 0) + 1);
-	if (out->text && size > 0 &&
-	    pread(fd, out->text, (size_t)size, 0) != (ssize_t)size)
-		out->text[0] = '\0';
-	close(fd);
-	return out->text ? 0 : -1;
-}
 
 static int severity_rank(const char *line)
 {
@@ -277,14 +277,33 @@ static void summary_line(const struct msnap_case_proc *p, const char *text)
 static int case_check(case_cmd_fn run, int argc, char **argv, int at,
 		      const char *dir, const struct msnap_case *c)
 {
-	struct checked *res = calloc(c->nprocs ? c->nprocs : 1, sizeof(*res));
+	int fat;
+	const char *format = format_of(argc, argv, &fat);
+	const bool yaml = !strcmp(format, "yaml"), doc = yaml ||
+			  !strcmp(format, "json");
+	char *saved = fat >= 0 ? argv[fat] : NULL;
+	struct case_output *res = calloc(c->nprocs ? c->nprocs : 1, sizeof(*res));
 	int ret = ANA_EXIT_OK;
-	char *path;
 	size_t i;
 
 	if (!res) {
 		ana_err("check", "out of memory");
 		return ANA_EXIT_ERROR;
+	}
+	/* each process's check writes JSON; the case's document is built of them */
+	if (yaml)
+		argv[fat] = (char *)(strncmp(saved, "--format=", 9) ? "json" :
+				     "--format=json");
+	if (case_run_each(run, argc, argv, at, dir, c, res))
+		ret = ANA_EXIT_ERROR;
+	if (yaml)
+		argv[fat] = saved;
+	if (doc) {
+		ret = worse(ret, case_check_doc(dir, c, res, yaml));
+		for (i = 0; i < c->nprocs; i++)
+			free(res[i].text);
+		free(res);
+		return ret;
 	}
 	printf("%-8s %-16s %-10s %s\n", "PID", "COMM", "VERDICT", "WORST FINDING");
 	for (i = 0; i < c->nprocs; i++) {
@@ -295,16 +314,12 @@ static int case_check(case_cmd_fn run, int argc, char **argv, int at,
 			       comm_of(p), p->status, p->error ? p->error : "-");
 			continue;
 		}
-		path = case_path(dir, p->snapshot);
-		if (!path || run_captured(run, argc, argv, at, path, &res[i])) {
-			res[i].ret = ANA_EXIT_ERROR;
+		if (!res[i].text)
 			printf("%-8lld %-16.16s error      cannot run check\n",
 			       (long long)p->pid, comm_of(p));
-		} else {
+		else
 			summary_line(p, res[i].text);
-		}
 		ret = worse(ret, res[i].ret);
-		free(path);
 	}
 	for (i = 0; i < c->nprocs; i++) {
 		if (!res[i].text)
@@ -314,6 +329,47 @@ static int case_check(case_cmd_fn run, int argc, char **argv, int at,
 		free(res[i].text);
 	}
 	free(res);
+	return ret;
+}
+
+static bool has_sysroot(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++)
+		if (!strncmp(argv[i], "--sysroot", 9))
+			return true;
+	return false;
+}
+
+/*
+ * The case's files/ tree is the sysroot of the files stored once for all
+ * its processes (formats/CASE.md): check binds a file there only if it is
+ * the one the process loaded.  A --sysroot of the user's comes first.
+ */
+static int case_check_in(case_cmd_fn run, int argc, char **argv, int at,
+			 const char *dir, const struct msnap_case *c)
+{
+	char **v, *root;
+	int ret;
+
+	if (!c->nfiles || has_sysroot(argc, argv))
+		return case_check(run, argc, argv, at, dir, c);
+	v = calloc((size_t)argc + 3, sizeof(*v));
+	root = case_path(dir, "files");
+	if (!v || !root) {
+		free(v);
+		free(root);
+		ana_err("check", "out of memory");
+		return ANA_EXIT_ERROR;
+	}
+	v[0] = argv[0];
+	v[1] = (char *)"--sysroot";
+	v[2] = root;
+	memcpy(v + 3, argv + 1, (size_t)(argc - 1) * sizeof(*v));
+	ret = case_check(run, argc + 2, v, at + 2, dir, c);
+	free(root);
+	free(v);
 	return ret;
 }
 
@@ -418,11 +474,14 @@ int case_dispatch(const char *name, case_cmd_fn run, int argc, char **argv)
 			"info, verify, check, layout, yara; diff takes two)", name);
 		return ANA_EXIT_ERROR;
 	}
-	if (non_text_format(argc, argv) || (!strcmp(name, "layout") &&
+	if ((strcmp(name, "check") ? non_text_format(argc, argv) :
+	     !check_format_ok(argc, argv)) || (!strcmp(name, "layout") &&
 					    has_output_option(argc, argv))) {
-		ana_err(name, "a case directory is written as text to standard "
+		ana_err(name, "a case directory is written %s to standard "
 			"output, one section per process (run %s on each "
-			"snapshot for other formats or files)", name);
+			"snapshot for other formats or files)",
+			strcmp(name, "check") ? "as text" :
+			"as text, JSON or YAML", name);
 		return ANA_EXIT_ERROR;
 	}
 	if (msnap_case_load(&c, argv[at], &err)) {
@@ -430,7 +489,7 @@ int case_dispatch(const char *name, case_cmd_fn run, int argc, char **argv)
 		return ANA_EXIT_ERROR;
 	}
 	if (!strcmp(name, "check"))
-		ret = case_check(run, argc, argv, at, argv[at], c);
+		ret = case_check_in(run, argc, argv, at, argv[at], c);
 	else if (!strcmp(name, "yara"))
 		ret = all_at_once(run, argc, argv, at, argv[at], c);
 	else if (!strcmp(name, "verify"))

@@ -31,6 +31,22 @@ int case_diff(case_cmd_fn run, int argc, char **argv, int ia, int ib);
 int case_run_one(case_cmd_fn run, int argc, char **argv, int at, char *path,
 		 int at2, char *path2);
 
+/* What one run printed and its exit code. */
+struct case_output {
+	char *text;             /* NUL-terminated, malloc'd; NULL if none */
+	int ret;
+};
+
+/*
+ * case_parallel.c: run once per snapshot of c (argv[at] replaced by its
+ * path), on every core, into out[i] for process i (c->nprocs entries;
+ * ret ANA_EXIT_ERROR and no text for a process without a snapshot).
+ * Returns 0, or -1 when some run could not be started.
+ */
+int case_run_each(case_cmd_fn run, int argc, char **argv, int at,
+		  const char *dir, const struct msnap_case *c,
+		  struct case_output *out);
+
 /* "DIR/NAME", malloc'd, or NULL. */
 char *case_path(const char *dir, const char *name);
 
