@@ -41,6 +41,7 @@
 #include "storefiles.h"
 #include "swapfill.h"
 #include "target.h"
+#include "freeze.h"
 
 #define MAX_BATCH_SPANS 1024
 #define MAX_BATCH_BYTES (64ull << 20)  /* between two looks at the signal flag */

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "target.h"
+#include "freeze.h"
 #include "target_int.h"
 
 /* Threads can only be made by running threads: this bounds a thread bomb. */

@@ -16,6 +16,7 @@
 #include "manifest.h"
 #include "msnap.h"
 #include "yaml_out.h"
+#include "target_facts.h"
 
 #define CASE_SCHEMA "1.1"
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "target.h"
+#include "target_facts.h"
 #include "target_int.h"
 
 void emit_host(struct yout *y)

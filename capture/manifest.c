@@ -11,6 +11,7 @@
 #include "cow.h"
 #include "manifest.h"
 #include "yaml_out.h"
+#include "target_facts.h"
 
 #define SCHEMA "1.2"
 

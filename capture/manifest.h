@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * manifest.h - the YAML manifest: the top level (memsnap, capture,
- * regions) here, host/process/threads/errors from target.h.
+ * regions) here, host/process/threads from target_facts.h, errors from
+ * cap_errors.h.
  */
 #ifndef CAPTURE_MANIFEST_H
 #define CAPTURE_MANIFEST_H

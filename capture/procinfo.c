@@ -22,6 +22,7 @@
 
 #include "preload_file.h"
 #include "target.h"
+#include "target_facts.h"
 #include "target_int.h"
 
 #define LINK_MAX_LEN 8192

@@ -26,6 +26,7 @@
 #include "series.h"
 #include "signals.h"
 #include "trigger.h"
+#include "freeze.h"
 
 #define DEFAULT_GAP_MS 10000    /* between two --when captures, as ProcDump */
 

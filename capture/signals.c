@@ -10,6 +10,7 @@
 #include "cow.h"
 #include "signals.h"
 #include "target.h"
+#include "freeze.h"
 
 static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 

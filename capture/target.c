@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "target.h"
+#include "freeze.h"
 #include "target_int.h"
 
 #define PF_KTHREAD_FLAG 0x00200000ul

@@ -1,12 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * target.h - the process being captured: pinning its identity, freezing
- * and thawing its threads, and the facts about it that go in the manifest.
- *
- * Invariant: after target_freeze() succeeds, every path out of the program
- * must reach target_thaw() (directly, or through target_emergency_thaw()
- * from a signal handler).  PTRACE_SEIZE queues no SIGSTOP, so even a
- * SIGKILLed memsnap leaves the target running.
+ * target.h - the process being captured: opening and pinning its identity.
+ * Freezing and thawing are in freeze.h, its manifest sections in
+ * target_facts.h, non-fatal errors in cap_errors.h.
  */
 #ifndef CAPTURE_TARGET_H
 #define CAPTURE_TARGET_H
@@ -16,7 +12,7 @@
 #include <sys/types.h>
 #include <sys/user.h>
 
-#include "yaml_out.h"
+#include "cap_errors.h"
 
 struct thread_state {
 	pid_t tid;
@@ -60,11 +56,6 @@ struct target {
 	size_t nthreads;
 };
 
-/* Human messages for the CLI go in err (lowercase, no final period). */
-struct cap_error {
-	char msg[512];
-};
-
 /*
  * Open and pin the target: /proc/PID dirfd, pidfd, start time.  Refuses,
  * with a message that says what is in the way: no such process, a kernel
@@ -93,63 +84,4 @@ void target_explain_eperm(const struct target *t, struct cap_error *err);
 
 /* Still the same process (start time unchanged) and alive? */
 bool target_same(const struct target *t);
-
-/*
- * Freeze: PTRACE_SEIZE + PTRACE_INTERRUPT every thread, rescanning
- * /proc/PID/task until no new thread appears; then read every thread's
- * registers (general, FP, xstate, sigmask).  On failure everything already
- * seized is released before returning -1.
- */
-int target_freeze(struct target *t, struct cap_error *err);
-
-/* Detach every seized thread (they continue as before).  Idempotent. */
-void target_thaw(struct target *t);
-
-/*
- * Async-signal-safe thaw for signal handlers and atexit: PTRACE_DETACH on
- * every tid recorded so far.  Registered by target_freeze().
- */
-void target_emergency_thaw(void);
-
-/*
- * A series' watch (trigger_trace.c) holds thread tid in a ptrace stop: the
- * next freeze adopts it as frozen instead of seizing it, and the thaw
- * detaches it with sig (a signal caught in delivery, or 0).  target_held()
- * is tid until the freeze adopted it, then 0.
- */
-void target_hold(pid_t tid, int sig);
-pid_t target_held(void);
-
-/* Read the thread list without freezing (live mode); registers stay unset. */
-int target_list_threads(struct target *t, struct cap_error *err);
-
-/*
- * Manifest sections.  Each emits one key with its value into a mapping
- * that the caller has open: "host:", "process:", "threads:".
- * Facts that cannot be read are omitted and appended to errors via
- * errors_add().
- */
-struct cap_errors;
-void emit_host(struct yout *y);
-void emit_process(struct yout *y, const struct target *t, struct cap_errors *e);
-void emit_threads(struct yout *y, const struct target *t);
-
-/* Collected non-fatal problems, emitted as the manifest's "errors:". */
-struct cap_errors {
-	struct cap_error_item {
-		char what[16];
-		char message[256];
-		int region;         /* -1 if none */
-		uint64_t start, end;
-		int err_no;         /* 0 if none */
-		pid_t tid;          /* 0 if none */
-	} *items;
-	size_t n, cap;
-};
-void errors_add(struct cap_errors *e, const char *what, int region,
-		uint64_t start, uint64_t end, int err_no, pid_t tid,
-		const char *fmt, ...) __attribute__((format(printf, 8, 9)));
-void errors_emit(struct yout *y, const struct cap_errors *e);
-void errors_free(struct cap_errors *e);
-
 #endif

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "target.h"
+#include "target_facts.h"
 #include "target_int.h"
 
 #define REG(name) { #name, offsetof(struct user_regs_struct, name) }

@@ -36,6 +36,7 @@
 
 #include "cow.h"
 #include "target.h"
+#include "freeze.h"
 
 #define PAGE 4096ul
 

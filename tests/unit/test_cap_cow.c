@@ -41,6 +41,7 @@
 #include "inject.h"
 #include "maps.h"
 #include "target.h"
+#include "freeze.h"
 #include "target_int.h"
 #include "yaml_out.h"
 #include "yaml_tree.h"

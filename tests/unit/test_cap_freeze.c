@@ -26,6 +26,8 @@
 #include <cmocka.h>
 
 #include "target.h"
+#include "target_facts.h"
+#include "freeze.h"
 #include "yaml_out.h"
 #include "yaml_tree.h"
 
