@@ -172,16 +172,24 @@ static int read_run(struct precopy *pc, struct precopy_area *a,
 		    uint64_t first, uint64_t count, struct progress *prog,
 		    struct cap_error *err)
 {
-	const uint64_t ps = pc->page_size, room = pc->buf_size / ps;
+	const uint64_t ps = pc->page_size;
 	struct bad_list bad = { 0 };
+	struct msnap_error merr;
 	struct mem_span span;
-	uint64_t take;
+	uint64_t take, room;
+	uint8_t *buf;
 	size_t bi;
 	int ret = 0;
 
 	while (count && !ret) {
+		/* straight into the writer's chunk: one copy of the page less */
+		buf = msnap_writer_copy_slot(w, &room, &merr);
+		if (!buf) {
+			buf = pc->buf;
+			room = pc->buf_size / ps;
+		}
 		take = count < room ? count : room;
-		span = (struct mem_span){ a->start + first * ps, take * ps, pc->buf };
+		span = (struct mem_span){ a->start + first * ps, take * ps, buf };
 		bad.n = 0;
 		bi = 0;
 		if (memread_spans(mr, &span, 1, note_bad, &bad)) {
@@ -194,13 +202,13 @@ static int read_run(struct precopy *pc, struct precopy_area *a,
 			ret = -1;
 			break;
 		}
-		if (hash_pages(pc, a, pc->buf, take)) {
+		if (hash_pages(pc, a, buf, take)) {
 			snprintf(err->msg, sizeof(err->msg), "out of memory");
 			errno = ENOMEM;
 			ret = -1;
 			break;
 		}
-		ret = give(pc, a, w, first, take, pc->buf, &bad, &bi, err);
+		ret = give(pc, a, w, first, take, buf, &bad, &bi, err);
 		pc->pages_read += take;
 		msnap_progress_add(prog, take * ps);
 		first += take;

@@ -461,7 +461,10 @@ static int add_pages(struct msnap_writer *w, uint64_t first, uint64_t count,
 		if (state == MSNAP_PAGE_DATA && copy) {
 			uint8_t *dst = j->own + j->npages * w->opts.page_size;
 
-			memcpy(dst, src, take * w->opts.page_size);
+			/* read in place (msnap_writer_copy_slot): no copy, or a
+			 * move down past pages that were not DATA */
+			if (dst != src)
+				memmove(dst, src, take * w->opts.page_size);
 			j->seg[j->nseg - 1].data = dst;
 		}
 		if (state == MSNAP_PAGE_DATA) {
@@ -539,6 +542,25 @@ int msnap_writer_add_copy(struct msnap_writer *w, uint64_t first,
 				  "copying pages needs a pre-copy writer "
 				  "or opts.copy_pages");
 	return add_pages(w, first, count, state, data, true, err);
+}
+
+void *msnap_writer_copy_slot(struct msnap_writer *w, uint64_t *room,
+			     struct msnap_error *err)
+{
+	struct job *j;
+
+	*room = 0;
+	if (w->broken || w->cur_region < 0 ||
+	    (!(w->opts.flags & MSNAP_HDR_PRECOPY) && !w->opts.copy_pages))
+		return NULL;
+	if (check_cancel(w, err) || open_job(w, err))
+		return NULL;
+	j = w->filling;
+	if (!j->own || j->npages >= w->chunk_pages ||
+	    j->nseg >= JOB_MAX_SEGMENTS)
+		return NULL;
+	*room = w->chunk_pages - j->npages;
+	return j->own + j->npages * w->opts.page_size;
 }
 
 int msnap_writer_end_region(struct msnap_writer *w, struct msnap_error *err)

@@ -590,6 +590,67 @@ static void test_copy_pages(void **state)
 }
 
 /*
+ * copy_slot: pages read straight into the writer's chunk are stored
+ * without a copy; an UNREADABLE page among them moves the DATA pages
+ * after it down in place.  Reads 6 pages per slot over 4-page chunks, so
+ * the slot's room also cuts reads short.
+ */
+static void test_copy_slot(void **state)
+{
+	const uint64_t ps = 4096, n = 12;
+	struct msnap_writer_opts o = { .threads = 2, .chunk_bytes = 4 * 4096,
+				       .page_size = 4096, .copy_pages = true };
+	char path[] = "/tmp/test_copy_slot.XXXXXX";
+	uint8_t want[12 * 4096], got[12 * 4096], st[12];
+	struct msnap_writer *w;
+	struct msnap_reader *r;
+	struct msnap_error e;
+	uint64_t p = 0, room, take, i;
+	uint8_t *slot;
+
+	(void)state;
+	o.fd = mkstemp(path);
+	assert_true(o.fd >= 0);
+	assert_int_equal(msnap_writer_create(&w, &o, &e), 0);
+	assert_int_equal(msnap_writer_begin_region(w, 0x10000, 0x10000 + n * ps, &e), 0);
+	while (p < n) {
+		slot = msnap_writer_copy_slot(w, &room, &e);
+		assert_non_null(slot);
+		assert_true(room >= 1 && room <= 4);
+		take = room < n - p ? room : n - p;
+		for (i = 0; i < take; i++) {
+			fill_page(slot + i * ps, 3, p + i);
+			memcpy(want + (p + i) * ps, slot + i * ps, ps);
+		}
+		if (take >= 3) {        /* the middle page could not be read */
+			memset(want + (p + 1) * ps, 0, ps);
+			assert_int_equal(msnap_writer_add_copy(w, p, 1, MSNAP_PAGE_DATA, slot, &e), 0);
+			assert_int_equal(msnap_writer_add(w, p + 1, 1, MSNAP_PAGE_UNREADABLE, NULL, &e), 0);
+			assert_int_equal(msnap_writer_add_copy(w, p + 2, take - 2, MSNAP_PAGE_DATA,
+							       slot + 2 * ps, &e), 0);
+		} else {
+			assert_int_equal(msnap_writer_add_copy(w, p, take, MSNAP_PAGE_DATA, slot, &e), 0);
+		}
+		p += take;
+	}
+	assert_int_equal(msnap_writer_end_region(w, &e), 0);
+	assert_int_equal(msnap_writer_finish(w, "{}\n", 3, NULL, &e), 0);
+	msnap_writer_free(w);
+	assert_int_equal(msnap_open(&r, o.fd, 0, &e), 0);
+	assert_int_equal(msnap_read(r, 0x10000, got, n * ps, st, &e), 0);
+	for (i = 0; i < n; i++) {
+		if (st[i] == MSNAP_PAGE_UNREADABLE)
+			continue;
+		assert_int_equal(st[i], MSNAP_PAGE_DATA);
+		assert_memory_equal(got + i * ps, want + i * ps, ps);
+	}
+	assert_int_equal(st[1], MSNAP_PAGE_UNREADABLE);
+	msnap_close(r);
+	close(o.fd);
+	unlink(path);
+}
+
+/*
  * 2.0 pre-copy: region 0 adopts area 0 up to its first cut and writes the
  * rest again with other bytes; region 1 writes its area's pages again.
  * Opened by its trailer and by a scan of the file cut before the index,
@@ -697,6 +758,7 @@ int main(void)
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_precopy_adoption),
 		cmocka_unit_test(test_copy_pages),
+		cmocka_unit_test(test_copy_slot),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
