@@ -710,9 +710,9 @@ static int child_lost(struct dump *d, size_t ri, uint64_t first,
 
 /*
  * A present run of a region the child holds as it was at the instant:
- * read it in pieces through the one reused buffer, each piece handed to
- * the writer (which copies it) at once, so memory stays small whatever
- * the target's size.
+ * read it in pieces straight into the writer's chunk buffers (or the one
+ * reused buffer when the writer offers none), each piece handed to the
+ * writer at once, so memory stays small whatever the target's size.
  */
 static int feed_from_child(struct dump *d, size_t ri, size_t k)
 {
@@ -721,16 +721,25 @@ static int feed_from_child(struct dump *d, size_t ri, size_t k)
 	const uint64_t piece = d->child_buf_size / d->page_size;
 	const uint64_t end = run->first + run->count;
 	struct msnap_run part = { .state = MSNAP_PAGE_DATA };
+	struct msnap_error merr;
 	struct mem_span span;
+	uint64_t room;
+	uint8_t *buf;
 
 	for (part.first = run->first; part.first < end;
 	     part.first += part.count) {
-		part.count = end - part.first < piece ? end - part.first : piece;
+		/* straight into the writer's chunk: its copy becomes a no-op */
+		buf = msnap_writer_copy_slot(d->w, &room, &merr);
+		if (!buf) {
+			buf = d->child_buf;
+			room = piece;
+		}
+		part.count = end - part.first < room ? end - part.first : room;
 		if (d->child_lost)
 			return child_lost(d, ri, part.first, end - part.first);
 		span.addr = d->regions.v[ri].start + part.first * d->page_size;
 		span.len = part.count * d->page_size;
-		span.dst = d->child_buf;
+		span.dst = buf;
 		if (memread_spans(&d->child_mr, &span, 1, on_bad_pages, d)) {
 			if (errno != ESRCH)
 				return failf(d, "reading the copy-on-write child: %s",
@@ -739,7 +748,7 @@ static int feed_from_child(struct dump *d, size_t ri, size_t k)
 		}
 		d->cow_facts.pages_from_child += part.count;
 		msnap_progress_add(&d->prog, span.len);
-		if (feed_data(d, wk, &part, d->child_buf, true))
+		if (feed_data(d, wk, &part, buf, true))
 			return -1;
 		if (signals_caught())
 			return 0;
