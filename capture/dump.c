@@ -725,15 +725,16 @@ static int feed_from_child(struct dump *d, size_t ri, size_t k)
 	struct mem_span span;
 	uint64_t room;
 	uint8_t *buf;
+	void *slot;
 
 	for (part.first = run->first; part.first < end;
 	     part.first += part.count) {
 		/* straight into the writer's chunk: its copy becomes a no-op */
-		buf = msnap_writer_copy_slot(d->w, &room, &merr);
-		if (!buf) {
-			buf = d->child_buf;
+		if (msnap_writer_copy_slot(d->w, &slot, &room, &merr))
+			return writer_failed(d, &merr);
+		buf = slot ? slot : d->child_buf;
+		if (!slot)
 			room = piece;
-		}
 		part.count = end - part.first < room ? end - part.first : room;
 		if (d->child_lost)
 			return child_lost(d, ri, part.first, end - part.first);

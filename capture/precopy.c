@@ -178,16 +178,21 @@ static int read_run(struct precopy *pc, struct precopy_area *a,
 	struct mem_span span;
 	uint64_t take, room;
 	uint8_t *buf;
+	void *slot;
 	size_t bi;
 	int ret = 0;
 
 	while (count && !ret) {
 		/* straight into the writer's chunk: one copy of the page less */
-		buf = msnap_writer_copy_slot(w, &room, &merr);
-		if (!buf) {
-			buf = pc->buf;
-			room = pc->buf_size / ps;
+		if (msnap_writer_copy_slot(w, &slot, &room, &merr)) {
+			snprintf(err->msg, sizeof(err->msg), "%.400s", merr.msg);
+			errno = EIO;    /* the writer failed, not the target */
+			ret = -1;
+			break;
 		}
+		buf = slot ? slot : pc->buf;
+		if (!slot)
+			room = pc->buf_size / ps;
 		take = count < room ? count : room;
 		span = (struct mem_span){ a->start + first * ps, take * ps, buf };
 		bad.n = 0;

@@ -220,16 +220,17 @@ int msnap_writer_add_copy(struct msnap_writer *w, uint64_t first,
 uint32_t msnap_writer_precopy_count(const struct msnap_writer *w);
 
 /*
- * Where the next msnap_writer_add_copy() of DATA pages would copy them to,
- * and in *room how many pages fit there: pages read straight into it and
- * then given to add_copy() at that address are not copied at all.  Stays
- * valid through the add_copy() and add() calls that hand over those pages
- * (UNREADABLE ones among them included).  NULL
- * (with *room 0) when there is no such place: the caller reads into its
- * own buffer instead.  Needs MSNAP_HDR_PRECOPY or opts.copy_pages.
+ * Where the next msnap_writer_add_copy() of DATA pages would copy them to
+ * (*slot), and in *room how many pages fit there: pages read straight
+ * into it and then given to add_copy() at that address are not copied at
+ * all.  *slot stays valid through the add_copy() and add() calls that
+ * hand over those pages (UNREADABLE ones among them included).  *slot is
+ * NULL when there is no such place (the caller reads into its own buffer
+ * instead).  Returns 0, or an error of the writer (a failed write of an
+ * earlier chunk, a cancel) with err set.
  */
-void *msnap_writer_copy_slot(struct msnap_writer *w, uint64_t *room,
-			     struct msnap_error *err);
+int msnap_writer_copy_slot(struct msnap_writer *w, void **slot,
+			   uint64_t *room, struct msnap_error *err);
 
 /*
  * After sync: the pages after which area `area` may be cut, in increasing

@@ -544,23 +544,31 @@ int msnap_writer_add_copy(struct msnap_writer *w, uint64_t first,
 	return add_pages(w, first, count, state, data, true, err);
 }
 
-void *msnap_writer_copy_slot(struct msnap_writer *w, uint64_t *room,
-			     struct msnap_error *err)
+int msnap_writer_copy_slot(struct msnap_writer *w, void **slot,
+			   uint64_t *room, struct msnap_error *err)
 {
 	struct job *j;
+	int ret;
 
+	*slot = NULL;
 	*room = 0;
-	if (w->broken || w->cur_region < 0 ||
+	if (w->broken)
+		return msnap_fail(err, MSNAP_E_STATE, -1, "writer has failed");
+	if (w->cur_region < 0 ||
 	    (!(w->opts.flags & MSNAP_HDR_PRECOPY) && !w->opts.copy_pages))
-		return NULL;
-	if (check_cancel(w, err) || open_job(w, err))
-		return NULL;
+		return 0;
+	ret = check_cancel(w, err);
+	if (!ret)
+		ret = open_job(w, err);
+	if (ret)
+		return ret;
 	j = w->filling;
 	if (!j->own || j->npages >= w->chunk_pages ||
 	    j->nseg >= JOB_MAX_SEGMENTS)
-		return NULL;
+		return 0;
 	*room = w->chunk_pages - j->npages;
-	return j->own + j->npages * w->opts.page_size;
+	*slot = j->own + j->npages * w->opts.page_size;
+	return 0;
 }
 
 int msnap_writer_end_region(struct msnap_writer *w, struct msnap_error *err)

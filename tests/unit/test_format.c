@@ -607,6 +607,7 @@ static void test_copy_slot(void **state)
 	struct msnap_error e;
 	uint64_t p = 0, room, take, i;
 	uint8_t *slot;
+	void *vslot;
 
 	(void)state;
 	o.fd = mkstemp(path);
@@ -614,7 +615,8 @@ static void test_copy_slot(void **state)
 	assert_int_equal(msnap_writer_create(&w, &o, &e), 0);
 	assert_int_equal(msnap_writer_begin_region(w, 0x10000, 0x10000 + n * ps, &e), 0);
 	while (p < n) {
-		slot = msnap_writer_copy_slot(w, &room, &e);
+		assert_int_equal(msnap_writer_copy_slot(w, &vslot, &room, &e), 0);
+		slot = vslot;
 		assert_non_null(slot);
 		assert_true(room >= 1 && room <= 4);
 		take = room < n - p ? room : n - p;
