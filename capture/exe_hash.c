@@ -8,9 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <nettle/sha2.h>
-
 #include "exe_hash.h"
+#include "sha256.h"
 
 struct exe_entry {
 	dev_t dev;
@@ -33,37 +32,6 @@ static bool same_file(const struct exe_entry *e, const struct stat *st)
 	return e->dev == st->st_dev && e->ino == st->st_ino &&
 	       e->size == st->st_size && same_time(&e->mtime, &st->st_mtim) &&
 	       same_time(&e->ctime, &st->st_ctim);
-}
-
-/* SHA-256 of everything readable from fd; 0 or -errno. */
-static int sha256_fd(int fd, uint8_t digest[SHA256_DIGEST_SIZE])
-{
-	const size_t bufsz = 1u << 16;
-	struct sha256_ctx ctx;
-	uint8_t *buf = malloc(bufsz);
-	off_t off = 0;
-	ssize_t r;
-
-	if (!buf)
-		return -ENOMEM;
-	sha256_init(&ctx);
-	for (;;) {
-		r = pread(fd, buf, bufsz, off);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			r = -errno;
-			free(buf);
-			return (int)r;
-		}
-		if (r == 0)
-			break;
-		sha256_update(&ctx, (size_t)r, buf);
-		off += r;
-	}
-	sha256_digest(&ctx, SHA256_DIGEST_SIZE, digest);
-	free(buf);
-	return 0;
 }
 
 /* Remember a digest; a full table only means hashing again later. */
@@ -99,7 +67,7 @@ int exe_sha256(int fd, const struct stat *st, uint8_t digest[32])
 			memcpy(digest, cache[i].digest, 32);
 			return 0;
 		}
-	ret = sha256_fd(fd, digest);
+	ret = msnap_file_sha256(fd, digest);
 	/* changed while hashed: the digest is of no one version, keep none */
 	if (!ret && !fstat(fd, &after) && same_file(&(struct exe_entry){
 		.dev = st->st_dev, .ino = st->st_ino, .size = st->st_size,

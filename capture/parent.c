@@ -16,7 +16,7 @@ int parent_open(struct cap_parent *p, const char *path, unsigned threads,
 	struct msnap_error merr = { 0 };
 	const char *base = strrchr(path, '/');
 	unsigned k;
-	int fd;
+	int fd, e;
 
 	memset(p, 0, sizeof(*p));
 	p->fd = -1;
@@ -36,9 +36,10 @@ int parent_open(struct cap_parent *p, const char *path, unsigned threads,
 	}
 	/* hash and read the same open file: no swap between the two */
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || msnap_file_sha256(fd, p->ref.file_sha256)) {
+	e = fd < 0 ? -errno : msnap_file_sha256(fd, p->ref.file_sha256);
+	if (e) {
 		snprintf(err->msg, sizeof(err->msg), "parent '%.400s': %s", path,
-			 strerror(errno));
+			 strerror(-e));
 		if (fd >= 0)
 			close(fd);
 		return -1;

@@ -9,9 +9,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <nettle/sha2.h>
-
-#include "exe_hash.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +17,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "exe_hash.h"
 #include "preload_file.h"
+#include "sha256.h"
 #include "target.h"
 #include "target_facts.h"
 #include "target_int.h"
@@ -173,7 +172,7 @@ static int elf_build_id(int fd, uint64_t file_size, uint8_t *out,
 static void emit_exe(struct yout *y, const struct target *t,
 		     struct cap_errors *e)
 {
-	uint8_t digest[SHA256_DIGEST_SIZE], build_id[64];
+	uint8_t digest[MSNAP_SHA256_SIZE], build_id[64];
 	size_t id_len;
 	char when[48], dev[32];
 	struct stat st;

@@ -19,6 +19,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "sha256.h"     /* msnap_file_sha256(), and the hash of every record */
+
 /*
  * Files are written as 1.0 unless they hold pre-copied chunks (2.0, see
  * FORMAT.md 12); the reader reads both.
@@ -417,9 +419,6 @@ int msnap_resolve_parent(struct msnap_reader *r, const char *child_path,
  */
 int msnap_reader_clone(struct msnap_reader **out, const struct msnap_reader *r,
 		       struct msnap_error *err);
-
-/* SHA-256 of the whole file behind fd (read with pread).  0 or -1 (errno). */
-int msnap_file_sha256(int fd, uint8_t out[32]);
 
 /* msnap_open_path() then msnap_resolve_parent() beside it. */
 int msnap_open_chain(struct msnap_reader **out, const char *path,

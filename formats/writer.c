@@ -17,7 +17,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
-#include <nettle/sha2.h>
+#include "sha256.h"
 #include <zstd.h>
 
 #include "layout.h"
@@ -131,7 +131,7 @@ int msnap_writer_create(struct msnap_writer **out,
 		w->readable = w->regular && fl >= 0 && (fl & O_ACCMODE) == O_RDWR;
 	}
 	w->cur_region = -1;
-	sha256_init(&w->file_sha);
+	msnap_sha256_init(&w->file_sha);
 
 	ret = msnap_wr_pool_start(w, err);
 	if (ret)
@@ -265,7 +265,7 @@ static struct region_acc *new_acc(struct msnap_writer *w,
 	r->sum.start = start;
 	r->sum.end = end;
 	r->npages = (end - start) / w->opts.page_size;
-	sha256_init(&r->sha);
+	msnap_sha256_init(&r->sha);
 	w->cur_region = (int64_t)(*n)++;
 	w->next_page = 0;
 	return r;
@@ -373,7 +373,7 @@ static int adopt(struct msnap_writer *w, struct region_acc *r,
 		r->sum.pages[r->runs[i].state] += r->runs[i].count;
 	memcpy(r->hashes, a->hashes, c->nhashes * sizeof(*r->hashes));
 	r->hashes_cap = r->nhashes = c->nhashes;
-	r->sha = c->sha;
+	msnap_sha256_copy(&r->sha, &c->sha);
 	r->covered = c->page;
 	r->sum.chunks = (uint32_t)c->chunks;
 	r->sum.stored_bytes = c->stored_bytes;
@@ -599,16 +599,23 @@ void msnap_writer_free(struct msnap_writer *w)
 		return;
 	msnap_wr_pool_stop(w);
 	for (i = 0; i < w->nregions; i++) {
+		msnap_sha256_discard(&w->regions[i].sha);
 		free(w->regions[i].runs);
 		free(w->regions[i].hashes);
 		free(w->regions[i].adopts);
 	}
 	for (i = 0; i < w->npre; i++) {
+		size_t k;
+
+		for (k = 0; k < w->pre[i].ncuts; k++)
+			msnap_sha256_discard(&w->pre[i].cuts[k].sha);
+		msnap_sha256_discard(&w->pre[i].sha);
 		free(w->pre[i].runs);
 		free(w->pre[i].hashes);
 		free(w->pre[i].cuts);
 		free(w->pre[i].cut_pages);
 	}
+	msnap_sha256_discard(&w->file_sha);
 	free(w->regions);
 	free(w->pre);
 	free(w->index);

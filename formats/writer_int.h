@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <nettle/sha2.h>
+#include "sha256.h"
 
 #include "msnap.h"
 
@@ -67,7 +67,7 @@ struct precopy_cut {
 	uint64_t last_count;        /* of runs[nruns-1] at the cut */
 	uint64_t nhashes;
 	uint64_t chunks, stored_bytes, compressed_bytes;
-	struct sha256_ctx sha;
+	struct msnap_sha256 sha;
 };
 
 struct region_acc {
@@ -78,7 +78,7 @@ struct region_acc {
 	size_t nruns, runs_cap;
 	uint64_t *hashes;
 	uint64_t nhashes, hashes_cap;
-	struct sha256_ctx sha;
+	struct msnap_sha256 sha;
 	uint64_t pages_offset;      /* of its PAGES record */
 	uint32_t pages_frame;
 	bool written;
@@ -106,7 +106,7 @@ struct msnap_writer {
 	bool regular;               /* fd is a regular file: write-behind */
 	bool readable;              /* ... opened for reading too: chunks read back */
 	uint64_t wb_started;        /* writeback started below this offset */
-	struct sha256_ctx file_sha;
+	struct msnap_sha256 file_sha;
 	uint64_t chunk_pages;
 
 	uint16_t major, minor;      /* written in the header and trailer */
