@@ -1429,7 +1429,12 @@ static int write_stage(struct dump *d, uint8_t sha[32])
 		return writer_failed(d, &merr);
 	}
 	free(yaml);
-	return output_commit(&d->out, &d->err);
+	if (output_commit(&d->out, &d->err))
+		return -1;
+	/* a series' next --parent is this file: its hash is known */
+	if (!d->out.is_stdout)
+		msnap_file_sha256_remember(d->out.fd, sha);
+	return 0;
 }
 
 /* ---- the whole -------------------------------------------------------------- */

@@ -17,7 +17,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "exe_hash.h"
 #include "preload_file.h"
 #include "sha256.h"
 #include "target.h"
@@ -198,7 +197,7 @@ static void emit_exe(struct yout *y, const struct target *t,
 	yout_kv_u64(y, "size", (uint64_t)st.st_size);
 	format_time(when, sizeof(when), &st.st_mtim);
 	yout_kv_str(y, "mtime", when);
-	ret = exe_sha256(fd, &st, digest);
+	ret = msnap_file_sha256(fd, digest);
 	if (ret) {
 		errors_add(e, "file", -1, 0, 0, -ret, 0,
 			   "cannot hash the executable of pid %d: %s",

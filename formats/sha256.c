@@ -1,9 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* sha256.c - SHA-256 through OpenSSL's EVP interface (see sha256.h). */
-#include <errno.h>
 #include <pthread.h>
-#include <stdlib.h>
-#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -113,32 +110,4 @@ void msnap_sha256_discard(struct msnap_sha256 *h)
 	EVP_MD_CTX_free(h->ctx);
 	h->ctx = NULL;
 	h->failed = true;
-}
-
-int msnap_file_sha256(int fd, uint8_t out[MSNAP_SHA256_SIZE])
-{
-	static const size_t block = 1u << 20;
-	struct msnap_sha256 h;
-	uint8_t *buf = malloc(block);
-	off_t off = 0;
-	ssize_t n;
-	int ret = -ENOMEM;
-
-	if (!buf)
-		return ret;
-	msnap_sha256_init(&h);
-	for (;;) {
-		n = pread(fd, buf, block, off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		msnap_sha256_update(&h, buf, (size_t)n);
-		off += n;
-	}
-	ret = n < 0 ? -errno : 0;
-	free(buf);
-	if (msnap_sha256_final(&h, out) && !ret)
-		ret = -ENOMEM;
-	return ret;
 }

@@ -37,7 +37,23 @@ int msnap_sha256_final(struct msnap_sha256 *h, uint8_t out[MSNAP_SHA256_SIZE]);
 int msnap_sha256_peek(struct msnap_sha256 *h, uint8_t out[MSNAP_SHA256_SIZE]);
 /* Drop a context without its digest (an error path). */
 void msnap_sha256_discard(struct msnap_sha256 *h);
-/* Everything readable from fd, from offset 0 (pread: fd's offset stays). 0 or -errno. */
+
+/*
+ * Whole files (file_sha256.c).  msnap_file_sha256() hashes everything
+ * readable from fd, from offset 0 (pread: fd's offset stays); 0 or -errno.
+ * It answers from memory for a file it hashed before, or one given to
+ * msnap_file_sha256_remember() (a snapshot this process just wrote and
+ * committed), as long as the file is the same and unchanged: same device,
+ * inode, size, mtime and ctime.  Every write moves ctime, and user space
+ * cannot set it back, so a file rewritten or replaced since is hashed
+ * again.  A series stores each snapshot against the one before it and
+ * need not read back what it wrote a moment ago; a group capture hashes
+ * each executable once.  Thread-safe.
+ */
 int msnap_file_sha256(int fd, uint8_t out[MSNAP_SHA256_SIZE]);
+/* The file at fd, as it is now, has SHA-256 sha. */
+void msnap_file_sha256_remember(int fd, const uint8_t sha[MSNAP_SHA256_SIZE]);
+/* Drop every remembered hash. */
+void msnap_file_sha256_forget(void);
 
 #endif
