@@ -1016,6 +1016,7 @@ static int create_writer(struct dump *d)
 		wo.parents = d->parent.rd;
 		wo.nparents = d->parent.n;
 		wo.parent = &d->parent.ref;
+		wo.parent_sha_later = true;     /* hashed while we read */
 	}
 	if (msnap_writer_create(&d->w, &wo, &merr))
 		return writer_failed(d, &merr);
@@ -1418,6 +1419,9 @@ static int write_stage(struct dump *d, uint8_t sha[32])
 			return -1;
 		msnap_progress_clear(&d->prog);
 	}
+	if (d->parent_open &&
+	    msnap_writer_parent_sha256(d->w, d->parent.ref.file_sha256, &merr))
+		return writer_failed(d, &merr);
 	ret = manifest_build(&d->facts, &d->t, &d->regions,
 			     d->opt->with_files ? &d->files : NULL, d->w,
 			     &d->errs, &yaml, &len, &d->err);

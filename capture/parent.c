@@ -16,7 +16,7 @@ int parent_open(struct cap_parent *p, const char *path, unsigned threads,
 	struct msnap_error merr = { 0 };
 	const char *base = strrchr(path, '/');
 	unsigned k;
-	int fd, e;
+	int fd;
 
 	memset(p, 0, sizeof(*p));
 	p->fd = -1;
@@ -34,14 +34,14 @@ int parent_open(struct cap_parent *p, const char *path, unsigned threads,
 		snprintf(err->msg, sizeof(err->msg), "out of memory");
 		return -1;
 	}
-	/* hash and read the same open file: no swap between the two */
+	/*
+	 * The writer hashes this open file while the capture goes on
+	 * (parent_sha_later), the readers read it: no swap between the two.
+	 */
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	e = fd < 0 ? -errno : msnap_file_sha256(fd, p->ref.file_sha256);
-	if (e) {
+	if (fd < 0) {
 		snprintf(err->msg, sizeof(err->msg), "parent '%.400s': %s", path,
-			 strerror(-e));
-		if (fd >= 0)
-			close(fd);
+			 strerror(errno));
 		return -1;
 	}
 	p->fd = fd;

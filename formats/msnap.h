@@ -146,6 +146,14 @@ struct msnap_writer_opts {
 	struct msnap_reader *const *parents;
 	unsigned nparents;
 	const struct msnap_parent_ref *parent;
+	/*
+	 * parent->file_sha256 is not known yet: the writer hashes the file
+	 * of parents[0] on a thread of its own, while the caller goes on,
+	 * and keeps what follows the header in memory (up to 64 MiB, then
+	 * it waits for the hash) until it can write the PARENT record first.
+	 * msnap_writer_parent_sha256() gives the hash.
+	 */
+	bool parent_sha_later;
 };
 
 #define MSNAP_HDR_LAYOUT_ONLY 0x1u  /* no memory contents were captured */
@@ -176,6 +184,14 @@ struct msnap_region_summary {
 int msnap_writer_create(struct msnap_writer **out,
 			const struct msnap_writer_opts *opts,
 			struct msnap_error *err);
+
+/*
+ * With parent_sha_later: wait for the parent file's SHA-256, write what was
+ * held, and give the hash (for the manifest).  Without: opts.parent's.
+ * 0 or a negative error (the parent could not be read: -MSNAP_E_PARENT).
+ */
+int msnap_writer_parent_sha256(struct msnap_writer *w, uint8_t out[32],
+			       struct msnap_error *err);
 
 /*
  * Begin the next region [start, end), page aligned, in any order but never

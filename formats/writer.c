@@ -54,7 +54,8 @@ static int write_header(struct msnap_writer *w, struct msnap_error *err)
 }
 
 /* 2.1: right after the header, so that a scan knows the parent too. */
-static int write_parent(struct msnap_writer *w, struct msnap_error *err)
+int msnap_wr_write_parent(struct msnap_writer *w, const uint8_t sha[32],
+			  struct msnap_error *err)
 {
 	const struct msnap_parent_ref *pr = w->opts.parent;
 	const size_t nlen = strlen(pr->name);
@@ -63,7 +64,7 @@ static int write_parent(struct msnap_writer *w, struct msnap_error *err)
 	put_le32(p, TAG_PARENT);
 	put_le32(p + 4, (uint32_t)nlen);
 	memcpy(p + 8, pr->capture_id, 16);
-	memcpy(p + 24, pr->file_sha256, 32);
+	memcpy(p + 24, sha, 32);
 	memcpy(p + PARENT_FIXED, pr->name, nlen);
 	return msnap_wr_emit_record(w, p, PARENT_FIXED + nlen + REC_SUM_SIZE, err);
 }
@@ -140,7 +141,8 @@ int msnap_writer_create(struct msnap_writer **out,
 		job_reset(&w->slots[i]);
 	ret = write_header(w, err);
 	if (!ret && (w->opts.flags & MSNAP_HDR_INCREMENTAL))
-		ret = write_parent(w, err);
+		ret = w->opts.parent_sha_later ? msnap_wr_hold_start(w, err) :
+		      msnap_wr_write_parent(w, w->opts.parent->file_sha256, err);
 	if (ret)
 		goto fail;
 	*out = w;
@@ -585,8 +587,13 @@ uint64_t msnap_writer_bytes(const struct msnap_writer *w)
 
 void msnap_writer_abort(struct msnap_writer *w)
 {
+	struct msnap_error err;
+
 	if (!w)
 		return;
+	/* what was held is written, so that a cut capture keeps it */
+	if (w->holding && !w->broken)
+		(void)msnap_wr_hold_release(w, &err);
 	w->broken = true;
 	msnap_wr_pool_stop(w);
 }
@@ -598,6 +605,7 @@ void msnap_writer_free(struct msnap_writer *w)
 	if (!w)
 		return;
 	msnap_wr_pool_stop(w);
+	msnap_wr_hold_free(w);
 	for (i = 0; i < w->nregions; i++) {
 		msnap_sha256_discard(&w->regions[i].sha);
 		free(w->regions[i].runs);

@@ -57,8 +57,13 @@ static bool wait_writable(int fd)
 static int write_iov(struct msnap_writer *w, struct iovec *iov, int n,
 		     struct msnap_error *err)
 {
-	int i;
+	int i, ret;
 
+	if (w->holding) {
+		ret = msnap_wr_hold(w, iov, n, err);
+		if (ret <= 0)
+			return ret;     /* held, or failed */
+	}
 	for (i = 0; WRITER_HASHES && i < n; i++)
 		msnap_sha256_update(&w->file_sha, iov[i].iov_base, iov[i].iov_len);
 	while (n > 0) {

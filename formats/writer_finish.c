@@ -94,6 +94,8 @@ int msnap_writer_finish(struct msnap_writer *w, const char *manifest,
 	if (w->cur_region >= 0)
 		return msnap_fail(err, MSNAP_E_STATE, -1, "region still open");
 	ret = msnap_writer_sync(w, err);
+	if (!ret && w->holding)
+		ret = msnap_wr_hold_release(w, err);
 	if (ret)
 		return ret;
 	ret = write_manifest(w, manifest, manifest_len, &moff, &mframe, err);

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #include "sha256.h"
 
@@ -130,12 +131,36 @@ struct msnap_writer {
 	pthread_mutex_t lock;
 	pthread_cond_t work_cv, done_cv;
 	bool stopping, pool_up;
+
+	/* parent_sha_later (writer_hold.c) */
+	bool holding;               /* bytes after the header go to held */
+	uint8_t *held;              /* never moved nor freed before the end */
+	size_t nheld;               /* atomic: workers read back from held */
+	uint64_t held_from;         /* file offset of held[0] */
+	pthread_t hasher;
+	bool hasher_running;
+	int hash_ret;
+	uint8_t parent_sha[32];
 };
 
 /* What the workers found a DATA page to be (job.zero). */
 #define PAGE_KEEP 0                 /* stored */
 #define PAGE_ZERO 1                 /* all zero: ZERO */
 #define PAGE_SAME 2                 /* as the parent's: PARENT */
+
+/* writer_hold.c */
+int msnap_wr_hold_start(struct msnap_writer *w, struct msnap_error *err);
+/* Keep iov in memory; or, held full, write everything held first (1). */
+int msnap_wr_hold(struct msnap_writer *w, const struct iovec *iov, int n,
+		  struct msnap_error *err);
+/* Wait for the hash, write the PARENT record and what was held. */
+int msnap_wr_hold_release(struct msnap_writer *w, struct msnap_error *err);
+/* The held copy of [off, off+len) if it is there, else NULL. */
+const uint8_t *msnap_wr_held_at(const struct msnap_writer *w, uint64_t off,
+				size_t len);
+void msnap_wr_hold_free(struct msnap_writer *w);
+int msnap_wr_write_parent(struct msnap_writer *w, const uint8_t sha[32],
+			  struct msnap_error *err);
 
 /* writer_parent.c */
 /* Page `page` of region [start, end) has the same bytes in the parent p. */
