@@ -8,9 +8,8 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
-#include <nettle/sha2.h>
-
 #include "case_files.h"
+#include "sha256.h"
 #include "storefiles.h"
 
 #define COPY_PIECE (1u << 20)
@@ -87,30 +86,37 @@ static int open_parent(int dirfd, const char *path, const char **base)
 static int copy_hashing(struct case_files *cf, int in, int out,
 			struct case_file *f)
 {
-	struct sha256_ctx sha;
+	struct msnap_sha256 sha;
 	uint64_t done = 0;
 	ssize_t n, w;
 	size_t off;
+	int e = 0;
 
-	sha256_init(&sha);
+	msnap_sha256_init(&sha);
 	while (done < f->size) {
 		n = pread(in, cf->buf, COPY_PIECE, (off_t)done);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
-			return n < 0 ? errno : EIO;     /* shrank while read */
-		sha256_update(&sha, (size_t)n, cf->buf);
+		if (n <= 0) {
+			e = n < 0 ? errno : EIO;        /* shrank while read */
+			goto fail;
+		}
+		msnap_sha256_update(&sha, cf->buf, (size_t)n);
 		for (off = 0; off < (size_t)n; off += (size_t)w) {
 			w = write(out, cf->buf + off, (size_t)n - off);
-			if (w < 0 && errno == EINTR)
+			if (w < 0 && errno == EINTR) {
 				w = 0;
-			else if (w <= 0)
-				return w < 0 ? errno : EIO;
+			} else if (w <= 0) {
+				e = w < 0 ? errno : EIO;
+				goto fail;
+			}
 		}
 		done += (uint64_t)n;
 	}
-	sha256_digest(&sha, sizeof(f->sha256), f->sha256);
-	return 0;
+	return msnap_sha256_final(&sha, f->sha256) ? ENOMEM : 0;
+fail:
+	msnap_sha256_discard(&sha);
+	return e;
 }
 
 /* Store f's bytes from the mapped inode.  0, or an errno with f->error. */

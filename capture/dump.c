@@ -1026,6 +1026,7 @@ static int create_writer(struct dump *d)
 		wo.parents = d->parent.rd;
 		wo.nparents = d->parent.n;
 		wo.parent = &d->parent.ref;
+		wo.parent_sha_later = true;     /* hashed while we read */
 	}
 	if (msnap_writer_create(&d->w, &wo, &merr))
 		return writer_failed(d, &merr);
@@ -1428,6 +1429,9 @@ static int write_stage(struct dump *d, uint8_t sha[32])
 			return -1;
 		msnap_progress_clear(&d->prog);
 	}
+	if (d->parent_open &&
+	    msnap_writer_parent_sha256(d->w, d->parent.ref.file_sha256, &merr))
+		return writer_failed(d, &merr);
 	ret = manifest_build(&d->facts, &d->t, &d->regions,
 			     d->opt->with_files ? &d->files : NULL, d->w,
 			     &d->errs, &yaml, &len, &d->err);
@@ -1439,7 +1443,12 @@ static int write_stage(struct dump *d, uint8_t sha[32])
 		return writer_failed(d, &merr);
 	}
 	free(yaml);
-	return output_commit(&d->out, &d->err);
+	if (output_commit(&d->out, &d->err))
+		return -1;
+	/* a series' next --parent is this file: its hash is known */
+	if (!d->out.is_stdout)
+		msnap_file_sha256_remember(d->out.fd, sha);
+	return 0;
 }
 
 /* ---- the whole -------------------------------------------------------------- */

@@ -5,24 +5,19 @@
  * and hashing node's 95 MiB binary took ~90 ms of each node process's
  * frozen time; group.c primes it while the processes still run.
  *
- * A file is keyed by device, inode, size, mtime and ctime: ctime changes
- * with every write and cannot be set back from user space, so a file
- * rewritten between the priming and the freeze is hashed again.  Not
- * thread-safe: the capture calls it from one thread.
+ * procinfo.c hashes with msnap_file_sha256(), which remembers each file by
+ * device, inode, size, mtime and ctime (formats/sha256.h): a file
+ * rewritten between the priming and the freeze is hashed again.
  */
 #ifndef CAPTURE_EXE_HASH_H
 #define CAPTURE_EXE_HASH_H
 
-#include <stdint.h>
-#include <sys/stat.h>
 #include <sys/types.h>
-
-/* SHA-256 of the file open at fd, whose fstat is st.  0 or -errno. */
-int exe_sha256(int fd, const struct stat *st, uint8_t digest[32]);
 
 /* Hash /proc/PID/exe now, so that the frozen capture finds it done. */
 void exe_sha256_prime(pid_t pid);
 
+/* Forget every remembered file hash (the end of a group capture). */
 void exe_hash_forget(void);
 
 #endif

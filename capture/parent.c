@@ -34,13 +34,14 @@ int parent_open(struct cap_parent *p, const char *path, unsigned threads,
 		snprintf(err->msg, sizeof(err->msg), "out of memory");
 		return -1;
 	}
-	/* hash and read the same open file: no swap between the two */
+	/*
+	 * The writer hashes this open file while the capture goes on
+	 * (parent_sha_later), the readers read it: no swap between the two.
+	 */
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || msnap_file_sha256(fd, p->ref.file_sha256)) {
+	if (fd < 0) {
 		snprintf(err->msg, sizeof(err->msg), "parent '%.400s': %s", path,
 			 strerror(errno));
-		if (fd >= 0)
-			close(fd);
 		return -1;
 	}
 	p->fd = fd;

@@ -4,7 +4,10 @@
  *
  * The parent (and its own parents, found beside it) is opened and checked
  * before the target is touched; its whole-file SHA-256 and capture id go
- * into the child (FORMAT.md 4.9).  Each compression worker gets a reader of
+ * into the child (FORMAT.md 4.9).  The writer hashes the parent on a
+ * thread of its own while the capture reads (parent_sha_later): ref's
+ * file_sha256 is filled from msnap_writer_parent_sha256() before the
+ * manifest.  Each compression worker gets a reader of
  * its own, and compares every page it is given with the parent's page at
  * the same address, byte for byte (formats/writer_parent.c): pages equal
  * there are recorded as PARENT and not stored.  With pre-copy that happens

@@ -9,9 +9,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <nettle/sha2.h>
-
-#include "exe_hash.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +18,7 @@
 #include <unistd.h>
 
 #include "preload_file.h"
+#include "sha256.h"
 #include "target.h"
 #include "target_facts.h"
 #include "target_int.h"
@@ -173,7 +171,7 @@ static int elf_build_id(int fd, uint64_t file_size, uint8_t *out,
 static void emit_exe(struct yout *y, const struct target *t,
 		     struct cap_errors *e)
 {
-	uint8_t digest[SHA256_DIGEST_SIZE], build_id[64];
+	uint8_t digest[MSNAP_SHA256_SIZE], build_id[64];
 	size_t id_len;
 	char when[48], dev[32];
 	struct stat st;
@@ -199,7 +197,7 @@ static void emit_exe(struct yout *y, const struct target *t,
 	yout_kv_u64(y, "size", (uint64_t)st.st_size);
 	format_time(when, sizeof(when), &st.st_mtim);
 	yout_kv_str(y, "mtime", when);
-	ret = exe_sha256(fd, &st, digest);
+	ret = msnap_file_sha256(fd, digest);
 	if (ret) {
 		errors_add(e, "file", -1, 0, 0, -ret, 0,
 			   "cannot hash the executable of pid %d: %s",

@@ -8,8 +8,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
-#include <nettle/sha2.h>
-
+#include "sha256.h"
 #include "storefiles.h"
 
 #define PIECE (8u << 20)
@@ -38,10 +37,11 @@ static bool worth_storing(const struct region *r)
 static int copy_file(struct stored_file *f, int fd, struct msnap_writer *w,
 		     uint8_t *buf, uint32_t ps, struct msnap_error *merr)
 {
-	struct sha256_ctx sha;
+	struct msnap_sha256 sha;
 	uint64_t done = 0;
+	int ret;
 
-	sha256_init(&sha);
+	msnap_sha256_init(&sha);
 	while (done < f->size) {
 		size_t want = f->size - done < PIECE ? (size_t)(f->size - done) : PIECE;
 		ssize_t n = pread(fd, buf, want, (off_t)done);
@@ -49,22 +49,32 @@ static int copy_file(struct stored_file *f, int fd, struct msnap_writer *w,
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		sha256_update(&sha, (size_t)n, buf);
+		if (n <= 0) {
+			ret = n < 0 ? -errno : -EIO;
+			goto out;
+		}
+		msnap_sha256_update(&sha, buf, (size_t)n);
 		padded = ((size_t)n + ps - 1) / ps * ps;
 		memset(buf + n, 0, padded - (size_t)n);
 		if (msnap_writer_add(w, done / ps, padded / ps, MSNAP_PAGE_DATA,
 				     buf, merr) ||
-		    msnap_writer_sync(w, merr))
-			return 1;
+		    msnap_writer_sync(w, merr)) {
+			ret = 1;
+			goto out;
+		}
 		done += (uint64_t)n;
-		if ((size_t)n < want)
-			return -EIO;    /* the file shrank while we read it */
+		if ((size_t)n < want) {
+			ret = -EIO;     /* the file shrank while we read it */
+			goto out;
+		}
 	}
-	sha256_digest(&sha, sizeof(f->sha256), f->sha256);
+	if (msnap_sha256_final(&sha, f->sha256))
+		return -ENOMEM;
 	f->complete = true;
 	return 0;
+out:
+	msnap_sha256_discard(&sha);
+	return ret;
 }
 
 static int store_one(struct stored_files *sf, const struct region *r,

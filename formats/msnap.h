@@ -19,6 +19,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "sha256.h"     /* msnap_file_sha256(), and the hash of every record */
+
 /*
  * Files are written as 1.0 unless they hold pre-copied chunks (2.0, see
  * FORMAT.md 12); the reader reads both.
@@ -144,6 +146,14 @@ struct msnap_writer_opts {
 	struct msnap_reader *const *parents;
 	unsigned nparents;
 	const struct msnap_parent_ref *parent;
+	/*
+	 * parent->file_sha256 is not known yet: the writer hashes the file
+	 * of parents[0] on a thread of its own, while the caller goes on,
+	 * and keeps what follows the header in memory (up to 64 MiB, then
+	 * it waits for the hash) until it can write the PARENT record first.
+	 * msnap_writer_parent_sha256() gives the hash.
+	 */
+	bool parent_sha_later;
 };
 
 #define MSNAP_HDR_LAYOUT_ONLY 0x1u  /* no memory contents were captured */
@@ -174,6 +184,14 @@ struct msnap_region_summary {
 int msnap_writer_create(struct msnap_writer **out,
 			const struct msnap_writer_opts *opts,
 			struct msnap_error *err);
+
+/*
+ * With parent_sha_later: wait for the parent file's SHA-256, write what was
+ * held, and give the hash (for the manifest).  Without: opts.parent's.
+ * 0 or a negative error (the parent could not be read: -MSNAP_E_PARENT).
+ */
+int msnap_writer_parent_sha256(struct msnap_writer *w, uint8_t out[32],
+			       struct msnap_error *err);
 
 /*
  * Begin the next region [start, end), page aligned, in any order but never
@@ -430,9 +448,6 @@ int msnap_resolve_parent(struct msnap_reader *r, const char *child_path,
  */
 int msnap_reader_clone(struct msnap_reader **out, const struct msnap_reader *r,
 		       struct msnap_error *err);
-
-/* SHA-256 of the whole file behind fd (read with pread).  0 or -1 (errno). */
-int msnap_file_sha256(int fd, uint8_t out[32]);
 
 /* msnap_open_path() then msnap_resolve_parent() beside it. */
 int msnap_open_chain(struct msnap_reader **out, const char *path,

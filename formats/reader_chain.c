@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <nettle/sha2.h>
+#include "sha256.h"
 
 #include "layout.h"
 #include "reader_int.h"
@@ -78,28 +78,6 @@ const char *msnap_parent_path(const struct msnap_reader *r)
 }
 
 /* ---- finding the parent ---------------------------------------------------- */
-
-int msnap_file_sha256(int fd, uint8_t out[32])
-{
-	static const size_t block = 1u << 20;
-	struct sha256_ctx c;
-	uint8_t *buf = malloc(block);
-	off_t off = 0;
-	ssize_t n;
-
-	if (!buf)
-		return -1;
-	sha256_init(&c);
-	while ((n = pread(fd, buf, block, off)) > 0) {
-		sha256_update(&c, (size_t)n, buf);
-		off += n;
-	}
-	free(buf);
-	if (n < 0)
-		return -1;
-	sha256_digest(&c, 32, out);
-	return 0;
-}
 
 /* The capture id in a file's header, without opening it as a snapshot. */
 static bool has_capture_id(const char *path, const uint8_t id[16])

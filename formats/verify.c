@@ -13,7 +13,7 @@
 #include <unistd.h>
 #include <pthread.h>
 
-#include <nettle/sha2.h>
+#include "sha256.h"
 
 #include "layout.h"
 #include "reader_int.h"
@@ -51,7 +51,7 @@ static int hash_file(struct vctx *v, struct msnap_error *err)
 	const uint64_t cut = r->info.complete ? r->info.trailer_offset : size;
 	/* a small file needs no 4 MiB buffer (fuzzing opens thousands) */
 	const size_t block = size < FILE_BLOCK ? (size_t)size + 1 : FILE_BLOCK;
-	struct sha256_ctx all;
+	struct msnap_sha256 all;
 	uint8_t content[32];
 	uint8_t *buf = malloc(block);
 	uint64_t off = 0;
@@ -61,7 +61,7 @@ static int hash_file(struct vctx *v, struct msnap_error *err)
 
 	if (!buf)
 		return msnap_fail(err, MSNAP_E_NOMEM, -1, "out of memory");
-	sha256_init(&all);
+	msnap_sha256_init(&all);
 	while (off < size) {
 		size_t n = size - off < block ? (size_t)(size - off) : block;
 
@@ -70,20 +70,24 @@ static int hash_file(struct vctx *v, struct msnap_error *err)
 		ret = msnap_rd_pread(r, buf, n, off, err);
 		if (ret)
 			goto out;
-		sha256_update(&all, n, buf);
+		msnap_sha256_update(&all, buf, n);
 		off += n;
 		if (off == cut && r->info.complete) {
-			struct sha256_ctx c = all;
-
-			sha256_digest(&c, 32, content);
+			if (msnap_sha256_peek(&all, content))
+				goto nomem;
 			v->rep->file_hash_checked = true;
 			v->rep->file_hash_ok = !memcmp(content, r->info.content_sha256, 32);
 		}
 	}
-	sha256_digest(&all, 32, v->rep->file_sha256);
+	if (msnap_sha256_final(&all, v->rep->file_sha256))
+		goto nomem;
 out:
+	msnap_sha256_discard(&all);
 	free(buf);
 	return ret;
+nomem:
+	ret = msnap_fail(err, MSNAP_E_NOMEM, -1, "out of memory");
+	goto out;
 }
 
 /* Pages of one decompressed chunk whose XXH3 differs from the page table. */
@@ -223,7 +227,7 @@ static void *file_worker(void *p)
 
 /* Take chunk i's slot in order and account for it. */
 static void consume(struct vctx *v, struct vpool *vp, uint64_t i,
-		    struct sha256_ctx *rsha, bool *rbad)
+		    struct msnap_sha256 *rsha, bool *rbad)
 {
 	struct msnap_reader *r = v->r;
 	struct vslot *s = &vp->slots[i % vp->nslots];
@@ -258,7 +262,7 @@ static void consume(struct vctx *v, struct vpool *vp, uint64_t i,
 		else if (r->regions[c->region].info.has_table)
 			v->rep->pages_checked += c->raw_size / r->info.page_size;
 		if (!v->rep->quick && c->region != MSNAP_REGION_NONE)
-			sha256_update(&rsha[c->region], c->raw_size, s->raw);
+			msnap_sha256_update(&rsha[c->region], s->raw, c->raw_size);
 	}
 	pthread_mutex_lock(&vp->lock);
 	s->ready = false;
@@ -267,13 +271,14 @@ static void consume(struct vctx *v, struct vpool *vp, uint64_t i,
 	pthread_mutex_unlock(&vp->lock);
 }
 
-static void check_regions(struct vctx *v, struct sha256_ctx *rsha, const bool *rbad)
+static void check_regions(struct vctx *v, struct msnap_sha256 *rsha, const bool *rbad)
 {
 	struct msnap_reader *r = v->r;
 	uint32_t k;
 
 	for (k = 0; k < r->nregions; k++) {
 		const struct msnap_region_info *ri = &r->regions[k].info;
+		const char *why = rbad[k] ? "damaged chunks" : NULL;
 		uint8_t d[32];
 
 		if (!ri->has_table) {
@@ -281,14 +286,17 @@ static void check_regions(struct vctx *v, struct sha256_ctx *rsha, const bool *r
 				v->rep->regions_unchecked++;
 			continue;
 		}
-		if (!v->rep->quick)
-			sha256_digest(&rsha[k], 32, d);
-		if (rbad[k] || (!v->rep->quick && memcmp(d, ri->sha256, 32))) {
+		if (!why && !v->rep->quick) {
+			if (msnap_sha256_final(&rsha[k], d))
+				why = "SHA-256 not computed: out of memory";
+			else if (memcmp(d, ri->sha256, 32))
+				why = "SHA-256 mismatch";
+		}
+		if (why) {
 			v->rep->regions_bad++;
 			report(v, -1, "region %u [0x%llx, 0x%llx): %s",
 			       k, (unsigned long long)ri->start,
-			       (unsigned long long)ri->end,
-			       rbad[k] ? "damaged chunks" : "SHA-256 mismatch");
+			       (unsigned long long)ri->end, why);
 		} else {
 			v->rep->regions_ok++;
 		}
@@ -309,7 +317,7 @@ int msnap_verify(struct msnap_reader *r, unsigned threads, unsigned flags,
 	struct vctx v = { r, rep, problem, arg };
 	struct vpool vp = { .r = r };
 	struct file_job fj = { .v = &v };
-	struct sha256_ctx *rsha = NULL;
+	struct msnap_sha256 *rsha = NULL;
 	pthread_t *tids = NULL, ftid;
 	bool *rbad = NULL, file_started = false;
 	uint64_t i, max_raw = MSNAP_MIN_PAGE_SIZE, start_read = r->bytes_read;
@@ -342,7 +350,7 @@ int msnap_verify(struct msnap_reader *r, unsigned threads, unsigned flags,
 		if (!(vp.slots[t].raw = malloc(max_raw)))
 			goto nomem;
 	for (t = 0; t < r->nregions; t++)
-		sha256_init(&rsha[t]);
+		msnap_sha256_init(&rsha[t]);
 	pthread_mutex_init(&vp.lock, NULL);
 	pthread_cond_init(&vp.cv, NULL);
 	/*
@@ -408,6 +416,8 @@ out:
 		free(vp.slots[t].raw);
 	free(vp.slots);
 	free(tids);
+	for (t = 0; rsha && t < r->nregions; t++)
+		msnap_sha256_discard(&rsha[t]);
 	free(rsha);
 	free(rbad);
 	return ret;

@@ -17,7 +17,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
-#include <nettle/sha2.h>
+#include "sha256.h"
 #include <zstd.h>
 
 #include "layout.h"
@@ -54,7 +54,8 @@ static int write_header(struct msnap_writer *w, struct msnap_error *err)
 }
 
 /* 2.1: right after the header, so that a scan knows the parent too. */
-static int write_parent(struct msnap_writer *w, struct msnap_error *err)
+int msnap_wr_write_parent(struct msnap_writer *w, const uint8_t sha[32],
+			  struct msnap_error *err)
 {
 	const struct msnap_parent_ref *pr = w->opts.parent;
 	const size_t nlen = strlen(pr->name);
@@ -63,7 +64,7 @@ static int write_parent(struct msnap_writer *w, struct msnap_error *err)
 	put_le32(p, TAG_PARENT);
 	put_le32(p + 4, (uint32_t)nlen);
 	memcpy(p + 8, pr->capture_id, 16);
-	memcpy(p + 24, pr->file_sha256, 32);
+	memcpy(p + 24, sha, 32);
 	memcpy(p + PARENT_FIXED, pr->name, nlen);
 	return msnap_wr_emit_record(w, p, PARENT_FIXED + nlen + REC_SUM_SIZE, err);
 }
@@ -131,7 +132,7 @@ int msnap_writer_create(struct msnap_writer **out,
 		w->readable = w->regular && fl >= 0 && (fl & O_ACCMODE) == O_RDWR;
 	}
 	w->cur_region = -1;
-	sha256_init(&w->file_sha);
+	msnap_sha256_init(&w->file_sha);
 
 	ret = msnap_wr_pool_start(w, err);
 	if (ret)
@@ -140,7 +141,8 @@ int msnap_writer_create(struct msnap_writer **out,
 		job_reset(&w->slots[i]);
 	ret = write_header(w, err);
 	if (!ret && (w->opts.flags & MSNAP_HDR_INCREMENTAL))
-		ret = write_parent(w, err);
+		ret = w->opts.parent_sha_later ? msnap_wr_hold_start(w, err) :
+		      msnap_wr_write_parent(w, w->opts.parent->file_sha256, err);
 	if (ret)
 		goto fail;
 	*out = w;
@@ -265,7 +267,7 @@ static struct region_acc *new_acc(struct msnap_writer *w,
 	r->sum.start = start;
 	r->sum.end = end;
 	r->npages = (end - start) / w->opts.page_size;
-	sha256_init(&r->sha);
+	msnap_sha256_init(&r->sha);
 	w->cur_region = (int64_t)(*n)++;
 	w->next_page = 0;
 	return r;
@@ -373,7 +375,7 @@ static int adopt(struct msnap_writer *w, struct region_acc *r,
 		r->sum.pages[r->runs[i].state] += r->runs[i].count;
 	memcpy(r->hashes, a->hashes, c->nhashes * sizeof(*r->hashes));
 	r->hashes_cap = r->nhashes = c->nhashes;
-	r->sha = c->sha;
+	msnap_sha256_copy(&r->sha, &c->sha);
 	r->covered = c->page;
 	r->sum.chunks = (uint32_t)c->chunks;
 	r->sum.stored_bytes = c->stored_bytes;
@@ -615,8 +617,13 @@ uint64_t msnap_writer_bytes(const struct msnap_writer *w)
 
 void msnap_writer_abort(struct msnap_writer *w)
 {
+	struct msnap_error err;
+
 	if (!w)
 		return;
+	/* what was held is written, so that a cut capture keeps it */
+	if (w->holding && !w->broken)
+		(void)msnap_wr_hold_release(w, &err);
 	w->broken = true;
 	msnap_wr_pool_stop(w);
 }
@@ -628,17 +635,25 @@ void msnap_writer_free(struct msnap_writer *w)
 	if (!w)
 		return;
 	msnap_wr_pool_stop(w);
+	msnap_wr_hold_free(w);
 	for (i = 0; i < w->nregions; i++) {
+		msnap_sha256_discard(&w->regions[i].sha);
 		free(w->regions[i].runs);
 		free(w->regions[i].hashes);
 		free(w->regions[i].adopts);
 	}
 	for (i = 0; i < w->npre; i++) {
+		size_t k;
+
+		for (k = 0; k < w->pre[i].ncuts; k++)
+			msnap_sha256_discard(&w->pre[i].cuts[k].sha);
+		msnap_sha256_discard(&w->pre[i].sha);
 		free(w->pre[i].runs);
 		free(w->pre[i].hashes);
 		free(w->pre[i].cuts);
 		free(w->pre[i].cut_pages);
 	}
+	msnap_sha256_discard(&w->file_sha);
 	free(w->regions);
 	free(w->pre);
 	free(w->index);

@@ -57,10 +57,15 @@ static bool wait_writable(int fd)
 static int write_iov(struct msnap_writer *w, struct iovec *iov, int n,
 		     struct msnap_error *err)
 {
-	int i;
+	int i, ret;
 
+	if (w->holding) {
+		ret = msnap_wr_hold(w, iov, n, err);
+		if (ret <= 0)
+			return ret;     /* held, or failed */
+	}
 	for (i = 0; WRITER_HASHES && i < n; i++)
-		sha256_update(&w->file_sha, iov[i].iov_len, iov[i].iov_base);
+		msnap_sha256_update(&w->file_sha, iov[i].iov_base, iov[i].iov_len);
 	while (n > 0) {
 		ssize_t got;
 
@@ -292,7 +297,7 @@ static int write_chunk(struct msnap_writer *w, struct job *j,
 	if (ret)
 		return ret;
 	if (WRITER_HASHES)
-		sha256_update(&r->sha, j->raw_len, j->raw);
+		msnap_sha256_update(&r->sha, j->raw, j->raw_len);
 	r->sum.chunks++;
 	r->sum.stored_bytes += j->raw_len;
 	r->sum.compressed_bytes += j->clen;
@@ -330,7 +335,8 @@ static int write_pages(struct msnap_writer *w, uint32_t index,
 
 	if (push_run(r, r->covered, r->npages - r->covered, MSNAP_PAGE_ABSENT))
 		return msnap_fail(err, MSNAP_E_NOMEM, -1, "out of memory");
-	sha256_digest(&r->sha, sizeof(r->sum.sha256), r->sum.sha256);
+	if (msnap_sha256_final(&r->sha, r->sum.sha256))
+		return msnap_fail(err, MSNAP_E_NOMEM, -1, "out of memory");
 	if (r->nruns > (MAX_RECORD_PAYLOAD - PAGES_FIXED) / PAGES_RUN_SIZE ||
 	    r->nhashes > (MAX_RECORD_PAYLOAD - PAGES_FIXED -
 			  r->nruns * PAGES_RUN_SIZE - REC_SUM_SIZE) / 8)
@@ -375,10 +381,12 @@ static int push_cut(struct msnap_writer *w, struct region_acc *r)
 {
 	struct precopy_cut *c;
 
-	if (r->ncuts && r->cuts[r->ncuts - 1].page == r->covered)
+	if (r->ncuts && r->cuts[r->ncuts - 1].page == r->covered) {
 		r->ncuts--;             /* nothing accounted since: replace it */
-	else if (!r->covered)
+		msnap_sha256_discard(&r->cuts[r->ncuts].sha);
+	} else if (!r->covered) {
 		return 0;
+	}
 	if (r->ncuts == r->cuts_cap) {
 		size_t cap = r->cuts_cap ? r->cuts_cap * 2 : 16;
 		void *p = realloc(r->cuts, cap * sizeof(*r->cuts));
@@ -403,8 +411,8 @@ static int push_cut(struct msnap_writer *w, struct region_acc *r)
 		.chunks = r->sum.chunks,
 		.stored_bytes = r->sum.stored_bytes,
 		.compressed_bytes = r->sum.compressed_bytes,
-		.sha = r->sha,
 	};
+	msnap_sha256_copy(&c->sha, &r->sha);
 	r->cut_pages[r->ncuts++] = r->covered;
 	return 0;
 }
@@ -447,7 +455,7 @@ int msnap_wr_emit_adopt(struct msnap_writer *w, struct job *j, struct msnap_erro
 	if (msnap_wr_note_adopted(r, e0, c->nindex - e0))
 		goto nomem;
 	if (WRITER_HASHES && j->raw_len)
-		sha256_update(&r->sha, j->raw_len, j->raw);
+		msnap_sha256_update(&r->sha, j->raw, j->raw_len);
 	return 0;
 nomem:
 	return msnap_fail(err, MSNAP_E_NOMEM, -1, "out of memory");

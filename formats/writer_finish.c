@@ -89,12 +89,13 @@ int msnap_writer_finish(struct msnap_writer *w, const char *manifest,
 {
 	uint8_t t[TRAILER_PAYLOAD] = { 0 };
 	uint64_t moff = 0, mframe = 0, ioff = 0, iframe = 0;
-	struct sha256_ctx content;
 	int ret;
 
 	if (w->cur_region >= 0)
 		return msnap_fail(err, MSNAP_E_STATE, -1, "region still open");
 	ret = msnap_writer_sync(w, err);
+	if (!ret && w->holding)
+		ret = msnap_wr_hold_release(w, err);
 	if (ret)
 		return ret;
 	ret = write_manifest(w, manifest, manifest_len, &moff, &mframe, err);
@@ -112,14 +113,14 @@ int msnap_writer_finish(struct msnap_writer *w, const char *manifest,
 	put_le64(t + 32, iframe);
 	put_le64(t + 40, w->nindex);
 	put_le32(t + 48, (uint32_t)w->nregions);
-	content = w->file_sha;
-	sha256_digest(&content, 32, t + 56);
+	if (msnap_sha256_peek(&w->file_sha, t + 56))
+		return msnap_fail(err, MSNAP_E_NOMEM, -1, "out of memory");
 	put_le64(t + 88, TRAILER_END_MAGIC);
 	ret = msnap_wr_emit_record(w, t, sizeof(t), err);
 	if (ret)
 		return ret;
-	if (file_sha256)
-		sha256_digest(&w->file_sha, 32, file_sha256);
+	if (file_sha256 && msnap_sha256_final(&w->file_sha, file_sha256))
+		return msnap_fail(err, MSNAP_E_NOMEM, -1, "out of memory");
 	w->broken = true;   /* nothing may follow the trailer */
 	return 0;
 }

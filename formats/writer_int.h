@@ -6,8 +6,9 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
-#include <nettle/sha2.h>
+#include "sha256.h"
 
 #include "msnap.h"
 
@@ -67,7 +68,7 @@ struct precopy_cut {
 	uint64_t last_count;        /* of runs[nruns-1] at the cut */
 	uint64_t nhashes;
 	uint64_t chunks, stored_bytes, compressed_bytes;
-	struct sha256_ctx sha;
+	struct msnap_sha256 sha;
 };
 
 struct region_acc {
@@ -78,7 +79,7 @@ struct region_acc {
 	size_t nruns, runs_cap;
 	uint64_t *hashes;
 	uint64_t nhashes, hashes_cap;
-	struct sha256_ctx sha;
+	struct msnap_sha256 sha;
 	uint64_t pages_offset;      /* of its PAGES record */
 	uint32_t pages_frame;
 	bool written;
@@ -106,7 +107,7 @@ struct msnap_writer {
 	bool regular;               /* fd is a regular file: write-behind */
 	bool readable;              /* ... opened for reading too: chunks read back */
 	uint64_t wb_started;        /* writeback started below this offset */
-	struct sha256_ctx file_sha;
+	struct msnap_sha256 file_sha;
 	uint64_t chunk_pages;
 
 	uint16_t major, minor;      /* written in the header and trailer */
@@ -130,12 +131,36 @@ struct msnap_writer {
 	pthread_mutex_t lock;
 	pthread_cond_t work_cv, done_cv;
 	bool stopping, pool_up;
+
+	/* parent_sha_later (writer_hold.c) */
+	bool holding;               /* bytes after the header go to held */
+	uint8_t *held;              /* never moved nor freed before the end */
+	size_t nheld;               /* atomic: workers read back from held */
+	uint64_t held_from;         /* file offset of held[0] */
+	pthread_t hasher;
+	bool hasher_running;
+	int hash_ret;
+	uint8_t parent_sha[32];
 };
 
 /* What the workers found a DATA page to be (job.zero). */
 #define PAGE_KEEP 0                 /* stored */
 #define PAGE_ZERO 1                 /* all zero: ZERO */
 #define PAGE_SAME 2                 /* as the parent's: PARENT */
+
+/* writer_hold.c */
+int msnap_wr_hold_start(struct msnap_writer *w, struct msnap_error *err);
+/* Keep iov in memory; or, held full, write everything held first (1). */
+int msnap_wr_hold(struct msnap_writer *w, const struct iovec *iov, int n,
+		  struct msnap_error *err);
+/* Wait for the hash, write the PARENT record and what was held. */
+int msnap_wr_hold_release(struct msnap_writer *w, struct msnap_error *err);
+/* The held copy of [off, off+len) if it is there, else NULL. */
+const uint8_t *msnap_wr_held_at(const struct msnap_writer *w, uint64_t off,
+				size_t len);
+void msnap_wr_hold_free(struct msnap_writer *w);
+int msnap_wr_write_parent(struct msnap_writer *w, const uint8_t sha[32],
+			  struct msnap_error *err);
 
 /* writer_parent.c */
 /* Page `page` of region [start, end) has the same bytes in the parent p. */

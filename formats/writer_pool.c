@@ -125,6 +125,7 @@ static void read_back(struct msnap_writer *w, struct worker_arg *a,
 	const struct region_acc *pa = &w->pre[j->area];
 	const uint64_t e = j->cut ? pa->cuts[j->cut - 1].nindex : pa->first_index;
 	const struct index_entry *x;
+	const uint8_t *frame;
 	size_t got;
 	ssize_t n;
 
@@ -137,11 +138,16 @@ static void read_back(struct msnap_writer *w, struct worker_arg *a,
 		a->dctx = ZSTD_createDCtx();
 	if (!a->dctx || x->frame_size > j->ccap || x->raw_size > w->opts.chunk_bytes)
 		goto fail;
-	n = pread(w->fd, j->cbuf, x->frame_size,
-		  (off_t)(x->header_offset + x->header_frame));
-	if (n != (ssize_t)x->frame_size)
-		goto fail;
-	got = ZSTD_decompressDCtx(a->dctx, j->stage, x->raw_size, j->cbuf,
+	frame = msnap_wr_held_at(w, x->header_offset + x->header_frame,
+				 x->frame_size);
+	if (!frame) {
+		n = pread(w->fd, j->cbuf, x->frame_size,
+			  (off_t)(x->header_offset + x->header_frame));
+		if (n != (ssize_t)x->frame_size)
+			goto fail;
+		frame = j->cbuf;
+	}
+	got = ZSTD_decompressDCtx(a->dctx, j->stage, x->raw_size, frame,
 				  x->frame_size);
 	if (ZSTD_isError(got) || got != x->raw_size)
 		goto fail;

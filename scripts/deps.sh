@@ -5,7 +5,7 @@
 # prints the command to run.
 set -eu
 
-pkgs="make gcc clang libzstd-dev zstd libelf-dev libyaml-dev nettle-dev
+pkgs="make gcc clang libzstd-dev zstd libelf-dev libyaml-dev libssl-dev
 libxxhash-dev libjansson-dev libcapstone-dev libcmocka-dev gdb binutils
 python3 python3-yaml elfutils strace time bc luajit valgrind
 nodejs default-jre-headless postgresql sqlite3 perl

@@ -14,7 +14,7 @@ flags="-D_GNU_SOURCE -Iformats -O1 -g -std=gnu11 -pthread -fsanitize=thread -fno
 
 # shellcheck disable=SC2086
 if ! $cc $flags -o "$out/open_threads" tests/tsan/open_threads.c formats/*.c \
-	-lzstd -lyaml -lnettle -lxxhash >"$out/build.log" 2>&1; then
+	-lzstd -lyaml -lcrypto -lxxhash >"$out/build.log" 2>&1; then
 	cat "$out/build.log"
 	echo "tsan: 0 passed, 1 failed"
 	exit 1

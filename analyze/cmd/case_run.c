@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <nettle/sha2.h>
 #include <sys/stat.h>
 
 #include "case_check_doc.h"
@@ -135,23 +134,17 @@ static int run_with(case_cmd_fn run, int argc, char **argv, int at,
 
 /* ---- verify: the hashes of case.yaml ------------------------------------- */
 
+/* 0, or -errno (the file cannot be opened or read). */
 static int file_sha256(const char *path, uint8_t out[32])
 {
-	struct sha256_ctx c;
-	uint8_t buf[1 << 16];
-	ssize_t n;
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int ret;
 
 	if (fd < 0)
-		return -1;
-	sha256_init(&c);
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		sha256_update(&c, (size_t)n, buf);
+		return -errno;
+	ret = msnap_file_sha256(fd, out);
 	close(fd);
-	if (n < 0)
-		return -1;
-	sha256_digest(&c, 32, out);
-	return 0;
+	return ret;
 }
 
 static bool listed(const struct msnap_case *c, const char *name)
@@ -185,12 +178,12 @@ static int verify_one(const char *dir, const char *name,
 		      const uint8_t want[32])
 {
 	char *path = case_path(dir, name);
-	int ret = ANA_EXIT_OK;
 	uint8_t got[32];
+	int ret = ANA_EXIT_OK, e = path ? file_sha256(path, got) : -ENOMEM;
 	char hex[65];
 
-	if (!path || file_sha256(path, got)) {
-		printf("%s: MISSING (%s)\n", name, strerror(errno));
+	if (e) {
+		printf("%s: MISSING (%s)\n", name, strerror(-e));
 		ret = ANA_EXIT_DAMAGED;
 	} else if (memcmp(got, want, 32)) {
 		msnap_hex(got, 32, hex);

@@ -38,7 +38,7 @@ die() {
 [ -x "$MEMSNAP" ] && [ -x "$ANALYZE" ] || die "build memsnap and memsnap-analyze first"
 
 # Ten libraries besides libc, all of them loaded (--no-as-needed).
-LIBS="-lm -lz -lzstd -lyaml -lnettle -lxxhash -lelf -ljansson -lcapstone -lcmocka"
+LIBS="-lm -lz -lzstd -lyaml -lcrypto -lxxhash -lelf -ljansson -lcapstone -lcmocka"
 cat >"$DIR/victim.c" <<'C'
 #include <stdio.h>
 #include <stdlib.h>

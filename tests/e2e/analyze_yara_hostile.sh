@@ -102,7 +102,7 @@ assert_exit 1 "$ANALYZE" yara "$rules" "$SNAP" "$SCRATCH/cut.msnap"
 # --- cut short inside a region that claims a terabyte: the stored page is
 # scanned, the rest given up after 256 MiB of nothing (not hours of zeros)
 cc -Iformats -o "$SCRATCH/craft" "$E2E/craft_cut_region.c" \
-	"$ROOT/formats/libmsnap.a" -lzstd -lnettle -lxxhash -lyaml -pthread ||
+	"$ROOT/formats/libmsnap.a" -lzstd -lcrypto -lxxhash -lyaml -pthread ||
 	fail "cannot build craft_cut_region.c"
 "$SCRATCH/craft" "$SCRATCH/huge.msnap" || fail "craft_cut_region"
 for cmd in "yara -f json $rules" "search -f json --string $TEXT_NEEDLE" "strings -f json"; do

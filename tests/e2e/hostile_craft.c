@@ -10,7 +10,7 @@
  * a module /usr/lib/libdemo.so.1 (for check --ref).  "valid" writes it
  * unchanged: every reader must accept it (so the others test what they
  * say).  Build: cc -Iformats hostile_craft.c formats/libmsnap.a -lzstd
- * -lnettle -lxxhash -lyaml -pthread.
+ * -lcrypto -lxxhash -lyaml -pthread.
  */
 #include <elf.h>
 #include <stdbool.h>
@@ -19,11 +19,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <nettle/sha2.h>
 #include <zstd.h>
 
 #include "layout.h"
 #include "msnap.h"
+#include "sha256.h"
 
 #define PS      4096u
 #define BASE    0x10000ull
@@ -51,6 +51,19 @@ static void put(struct buf *b, const void *d, size_t n)
 	}
 	memcpy(b->p + b->n, d, n);
 	b->n += n;
+}
+
+/* SHA-256 of n bytes at d into out, or exit. */
+static void sha256_of(const void *d, size_t n, uint8_t out[32])
+{
+	struct msnap_sha256 sc;
+
+	msnap_sha256_init(&sc);
+	msnap_sha256_update(&sc, d, n);
+	if (msnap_sha256_final(&sc, out)) {
+		fprintf(stderr, "hostile_craft: SHA-256 failed\n");
+		exit(2);
+	}
 }
 
 static void put64(struct buf *b, uint64_t v)
@@ -156,7 +169,6 @@ static const char base_yaml[] =
 static void build(struct buf *f, const struct tweak *t)
 {
 	struct buf pl = { 0 };
-	struct sha256_ctx sc;
 	uint8_t sha[32], *frame, *mframe;
 	char hex[65], *yaml = NULL;
 	size_t flen, mlen, ylen;
@@ -198,9 +210,7 @@ static void build(struct buf *f, const struct tweak *t)
 	free(frame);
 
 	/* PAGES of each region (the second, if any, overlaps the first) */
-	sha256_init(&sc);
-	sha256_update(&sc, sizeof(page_bytes), page_bytes);
-	sha256_digest(&sc, 32, sha);
+	sha256_of(page_bytes, sizeof(page_bytes), sha);
 	for (i = 0; i < nreg; i++) {
 		const uint64_t start = BASE + i * 2 * PS;
 
@@ -292,9 +302,7 @@ static void build(struct buf *f, const struct tweak *t)
 	put64(&pl, or_keep(t->tr_chunks, 1));
 	put32(&pl, (uint32_t)or_keep(t->tr_regions, nreg));
 	put32(&pl, 0);
-	sha256_init(&sc);
-	sha256_update(&sc, f->n, f->p);
-	sha256_digest(&sc, 32, sha);
+	sha256_of(f->p, f->n, sha);
 	put(&pl, sha, 32);
 	put64(&pl, TRAILER_END_MAGIC);
 	record(f, &pl);

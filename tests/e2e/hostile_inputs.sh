@@ -23,7 +23,7 @@ require_tools
 
 CRAFT=$SCRATCH/hostile_craft
 cc -std=gnu11 -D_GNU_SOURCE -O1 -Wall -Werror -I"$ROOT/formats" -o "$CRAFT" \
-	"$E2E/hostile_craft.c" "$ROOT/formats/libmsnap.a" -lzstd -lnettle \
+	"$E2E/hostile_craft.c" "$ROOT/formats/libmsnap.a" -lzstd -lcrypto \
 	-lxxhash -lyaml -pthread 2>"$SCRATCH/cc.err" || {
 	cat "$SCRATCH/cc.err"
 	fail "cannot build hostile_craft.c"

@@ -19,7 +19,7 @@ CFLAGS="-std=gnu11 -pthread -Wall -Wextra -Werror -Wshadow -Wformat=2 \
 -Wstrict-prototypes -Wmissing-prototypes -Wvla -Wwrite-strings \
 -Wpointer-arith -Wundef -Wimplicit-fallthrough -fno-common \
 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -g -O1"
-LIBS="-lzstd -lyaml -lnettle -lxxhash -lm -pthread"
+LIBS="-lzstd -lyaml -lcrypto -lxxhash -lm -pthread"
 
 command -v "$CC" >/dev/null 2>&1 || { echo "fuzz: $CC not found" >&2; exit 2; }
 . tests/fuzz/san-lib.sh

@@ -16,7 +16,7 @@
  * over the library's code and with an executable anonymous page.
  *
  * Build: cc -Iformats tests/fuzz/make_diff_seeds.c formats/libmsnap.a
- *        -lzstd -lyaml -lnettle -lxxhash -pthread
+ *        -lzstd -lyaml -lcrypto -lxxhash -pthread
  */
 #include <stdarg.h>
 #include <stdbool.h>

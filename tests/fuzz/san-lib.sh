@@ -16,7 +16,7 @@ SAN_CFLAGS="-std=gnu11 -pthread -Wall -Wextra -Werror -Wshadow -Wformat=2 \
 -Wpointer-arith -Wundef -Wimplicit-fallthrough -fno-common \
 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
 -g -O1"
-SAN_LIBS="-lzstd -lyaml -lnettle -lxxhash -lm -pthread"
+SAN_LIBS="-lzstd -lyaml -lcrypto -lxxhash -lm -pthread"
 
 # build_formats_lib DIR CC CPPFLAGS CFLAGS: compile formats/*.c into
 # DIR/formats (only what is older than its source or any formats/*.h) and

@@ -296,6 +296,52 @@ static void test_depth_refused(void **state)
 	free(mem);
 }
 
+/* Write n bytes of value v to a new file `name`; its fd (O_RDWR). */
+static int bytes_file(const char *name, int v, size_t n)
+{
+	char path[128], buf[4096];
+	int fd;
+
+	path_of(path, sizeof(path), name);
+	memset(buf, v, sizeof(buf));
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, buf, n, 0), (ssize_t)n);
+	return fd;
+}
+
+/*
+ * msnap_file_sha256() answers from memory for a file it knows, and hashes
+ * again once the file changed, even in the same clock tick as before.
+ */
+static void test_file_sha256_memory(void **state)
+{
+	uint8_t told[32], got[32], first[32];
+	int fd, other;
+
+	(void)state;
+	fd = bytes_file("remembered", 'a', 4096);
+	memset(told, 0x5a, sizeof(told));       /* not the bytes' hash */
+	msnap_file_sha256_remember(fd, told);
+	assert_int_equal(msnap_file_sha256(fd, got), 0);
+	assert_memory_equal(got, told, 32);
+	/* another file of the same size and bytes is not that one */
+	other = bytes_file("other", 'a', 4096);
+	assert_int_equal(msnap_file_sha256(other, got), 0);
+	assert_memory_not_equal(got, told, 32);
+	close(other);
+	/* the same bytes again: the file changed (ctime), so hashed */
+	assert_int_equal(pwrite(fd, "a", 1, 0), 1);
+	assert_int_equal(msnap_file_sha256(fd, got), 0);
+	assert_memory_not_equal(got, told, 32);
+	memcpy(first, got, 32);
+	/* changed at once after being hashed: never the old digest */
+	assert_int_equal(pwrite(fd, "b", 1, 0), 1);
+	assert_int_equal(msnap_file_sha256(fd, got), 0);
+	assert_memory_not_equal(got, first, 32);
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -303,6 +349,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_chain_and_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_loop_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_depth_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_file_sha256_memory, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
