@@ -2,6 +2,7 @@
 /* exe_hash.c - an executable's SHA-256, once per file (exe_hash.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,8 @@ struct exe_entry {
 	uint8_t digest[32];
 };
 
+/* a group reads the facts of several members at once, on worker threads */
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct exe_entry *cache;
 static size_t ncache, cache_cap;
 
@@ -94,17 +97,23 @@ int exe_sha256(int fd, const struct stat *st, uint8_t digest[32])
 	size_t i;
 	int ret;
 
+	pthread_mutex_lock(&cache_lock);
 	for (i = 0; i < ncache; i++)
 		if (same_file(&cache[i], st)) {
 			memcpy(digest, cache[i].digest, 32);
+			pthread_mutex_unlock(&cache_lock);
 			return 0;
 		}
+	pthread_mutex_unlock(&cache_lock);
 	ret = sha256_fd(fd, digest);
 	/* changed while hashed: the digest is of no one version, keep none */
 	if (!ret && !fstat(fd, &after) && same_file(&(struct exe_entry){
 		.dev = st->st_dev, .ino = st->st_ino, .size = st->st_size,
-		.mtime = st->st_mtim, .ctime = st->st_ctim }, &after))
+		.mtime = st->st_mtim, .ctime = st->st_ctim }, &after)) {
+		pthread_mutex_lock(&cache_lock);
 		remember(st, digest);
+		pthread_mutex_unlock(&cache_lock);
+	}
 	return ret;
 }
 
@@ -126,7 +135,9 @@ void exe_sha256_prime(pid_t pid)
 
 void exe_hash_forget(void)
 {
+	pthread_mutex_lock(&cache_lock);
 	free(cache);
 	cache = NULL;
 	ncache = cache_cap = 0;
+	pthread_mutex_unlock(&cache_lock);
 }

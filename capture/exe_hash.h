@@ -7,8 +7,9 @@
  *
  * A file is keyed by device, inode, size, mtime and ctime: ctime changes
  * with every write and cannot be set back from user space, so a file
- * rewritten between the priming and the freeze is hashed again.  Not
- * thread-safe: the capture calls it from one thread.
+ * rewritten between the priming and the freeze is hashed again.  Safe
+ * from several threads (a group reads its members' facts on workers); two
+ * threads may hash the same file once each.
  */
 #ifndef CAPTURE_EXE_HASH_H
 #define CAPTURE_EXE_HASH_H

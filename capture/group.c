@@ -174,7 +174,7 @@ static void freeze(struct group *g, struct member *m)
 		return;
 	if (!g->freeze_begin.tv_sec)
 		clock_gettime(CLOCK_REALTIME, &g->freeze_begin);
-	if (dump_freeze(m->d)) {
+	if (dump_freeze_begin(m->d) || dump_freeze_finish(m->d)) {
 		fail(m, dump_error(m->d));
 		return;
 	}
