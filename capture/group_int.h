@@ -44,6 +44,8 @@ struct member {
 	struct share_key *shared;   /* sorted, read while frozen */
 	size_t nshared;
 	bool shared_unknown;        /* could not tell: shares with everyone */
+	bool reads_shared;          /* its snapshot holds shared memory's bytes */
+	bool early;                 /* read before the instant (group.c) */
 };
 
 struct group {
@@ -60,7 +62,10 @@ struct group {
 	char group_error[512];      /* the group as a whole (a rescan failed) */
 };
 
-/* group_share.c: m->shared from /proc/PID/maps (m frozen). */
+/*
+ * group_share.c: m->shared and m->reads_shared from /proc/PID/maps (exact
+ * once m is frozen; a guess while it runs).
+ */
 void member_read_shared(struct member *m);
 /*
  * Does a map writable a MAP_SHARED object that b maps too (or cannot it be

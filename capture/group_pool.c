@@ -39,6 +39,7 @@ static void *worker_main(void *arg)
 		m = pop(&p->todo, &p->todo_tail);
 		if (!m)
 			break;          /* stopping, and nothing left */
+		p->queued--;
 		pthread_mutex_unlock(&p->lock);
 		p->job(m);
 		pthread_mutex_lock(&p->lock);
@@ -89,6 +90,7 @@ void read_pool_submit(struct read_pool *p, struct member *m)
 		push(&p->ready_tail, m);
 	} else {
 		push(&p->todo_tail, m);
+		p->queued++;
 		pthread_cond_signal(&p->wake);
 	}
 	pthread_mutex_unlock(&p->lock);
@@ -117,6 +119,16 @@ struct member *read_pool_take(struct read_pool *p)
 struct member *read_pool_poll(struct read_pool *p)
 {
 	return take(p, false);
+}
+
+size_t read_pool_queued(struct read_pool *p)
+{
+	size_t n;
+
+	pthread_mutex_lock(&p->lock);
+	n = p->queued;
+	pthread_mutex_unlock(&p->lock);
+	return n;
 }
 
 void read_pool_stop(struct read_pool *p)

@@ -22,6 +22,7 @@ struct read_pool {
 	struct member *todo, **todo_tail;    /* FIFO through member->next */
 	struct member *ready, **ready_tail;  /* jobs finished, not yet taken */
 	size_t outstanding;                  /* submitted, not yet taken */
+	size_t queued;                       /* submitted, not yet started */
 	pthread_t *workers;
 	unsigned nworkers;
 	bool stopping;
@@ -46,6 +47,9 @@ struct member *read_pool_take(struct read_pool *p);
 
 /* Like read_pool_take, but NULL at once when none is finished. */
 struct member *read_pool_poll(struct read_pool *p);
+
+/* Jobs submitted that no worker has started yet. */
+size_t read_pool_queued(struct read_pool *p);
 
 /* Finish the queued jobs, then stop and join the workers. */
 void read_pool_stop(struct read_pool *p);

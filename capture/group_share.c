@@ -30,24 +30,57 @@ static int cmp_key(const void *a, const void *b)
 	return (x->ino > y->ino) - (x->ino < y->ino);
 }
 
-static int add_key(struct member *m, uint64_t dev, uint64_t ino,
-		   bool writable, size_t *cap)
+static int push_key(struct share_key **v, size_t *n, size_t *cap,
+		    struct share_key k)
 {
 	struct share_key *grown;
 
-	if (m->nshared == *cap) {
-		*cap = *cap ? 2 * *cap : 8;
-		grown = reallocarray(m->shared, *cap, sizeof(*grown));
+	if (*n == *cap) {
+		grown = reallocarray(*v, *cap ? 2 * *cap : 8, sizeof(*grown));
 		if (!grown)
 			return -1;
-		m->shared = grown;
+		*v = grown;
+		*cap = *cap ? 2 * *cap : 8;
 	}
-	m->shared[m->nshared++] = (struct share_key){ dev, ino, writable };
+	(*v)[(*n)++] = k;
 	return 0;
+}
+
+static bool has_key(const struct share_key *v, size_t n, uint64_t dev,
+		    uint64_t ino)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i].dev == dev && v[i].ino == ino)
+			return true;
+	return false;
+}
+
+/*
+ * Are the bytes of some shared mapping in m's snapshot?  --scope code
+ * reads only executable mappings and the other mappings of their files
+ * (scope.c); exec lists what m maps executable.
+ */
+static bool reads_shared(const struct member *m, const struct share_key *exec,
+			 size_t nexec)
+{
+	size_t i;
+
+	if (m->opt.layout_only)
+		return false;
+	if (!m->opt.scope_code)
+		return m->nshared > 0;
+	for (i = 0; i < m->nshared; i++)
+		if (has_key(exec, nexec, m->shared[i].dev, m->shared[i].ino))
+			return true;
+	return false;
 }
 
 void member_read_shared(struct member *m)
 {
+	struct share_key *exec = NULL, k;
+	size_t nexec = 0, capexec = 0;
 	unsigned maj, min;
 	unsigned long long ino;
 	char perms[8], path[48], *text, *line, *nl;
@@ -58,7 +91,9 @@ void member_read_shared(struct member *m)
 	m->shared = NULL;
 	m->nshared = 0;
 	m->shared_unknown = false;
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)m->st.pid);
+	m->reads_shared = true;
+	/* opt.pid, not st.pid: a worker may be rewriting st (read_identity) */
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)m->opt.pid);
 	ret = tgt_read_at(AT_FDCWD, path, &text, &len);
 	if (ret) {
 		/* gone: it shares nothing any more; else assume the worst */
@@ -72,16 +107,19 @@ void member_read_shared(struct member *m)
 		if (sscanf(line, "%*x-%*x %7s %*x %x:%x %llu", perms, &maj, &min,
 			   &ino) != 4)
 			continue;
-		if (perms[3] != 's' || !ino)
-			continue;
-		if (add_key(m, (uint64_t)maj << 32 | min, ino, perms[1] == 'w',
-			    &cap)) {
-			m->shared_unknown = true;
+		if (!ino)
+			continue;       /* private anonymous memory */
+		k = (struct share_key){ (uint64_t)maj << 32 | min, ino,
+					perms[1] == 'w' };
+		if ((perms[2] == 'x' && push_key(&exec, &nexec, &capexec, k)) ||
+		    (perms[3] == 's' &&
+		     push_key(&m->shared, &m->nshared, &cap, k))) {
+			m->shared_unknown = true;       /* out of memory */
 			break;
 		}
 	}
 	free(text);
-	/* sorted and without repeats, for members_share() */
+	/* sorted and without repeats, for member_writes_into() */
 	qsort(m->shared, m->nshared, sizeof(*m->shared), cmp_key);
 	for (i = n = 0; i < m->nshared; i++) {
 		if (n && !cmp_key(&m->shared[n - 1], &m->shared[i]))
@@ -90,6 +128,8 @@ void member_read_shared(struct member *m)
 			m->shared[n++] = m->shared[i];
 	}
 	m->nshared = n;
+	m->reads_shared = m->shared_unknown || reads_shared(m, exec, nexec);
+	free(exec);
 }
 
 bool member_writes_into(const struct member *a, const struct member *b)
