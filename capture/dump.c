@@ -568,9 +568,9 @@ static size_t split_batch(struct dump *d, struct copy_half *h)
 
 static int read_batch(struct dump *d)
 {
-	/* static: too big for the stack; only the capture's main thread
-	 * reads batches, one at a time */
-	static struct copy_half h;
+	/* static: too big for the stack; per thread: a group reads several
+	 * members at once, each on its own thread */
+	static __thread struct copy_half h;
 	sigset_t all, old;
 	pthread_t tid;
 	size_t keep, i;
@@ -1328,20 +1328,33 @@ static void end_cow(struct dump *d)
 	}
 }
 
-/* Stop the target (or list its threads when reading it live). */
-static int freeze_stage(struct dump *d)
+/* The output is there from now on: the target is about to be touched. */
+static int publish_stage(struct dump *d)
 {
 	if (output_publish(&d->out, &d->err))
 		return -1;
 	d->keep_partial = true;
+	return 0;
+}
+
+static int note_frozen(struct dump *d)
+{
+	clock_gettime(CLOCK_REALTIME, &d->facts.frozen_at);
+	d->facts.was_frozen = true;
+	return reopen_if_execed(d);
+}
+
+/* Stop the target (or list its threads when reading it live). */
+static int freeze_stage(struct dump *d)
+{
+	if (publish_stage(d))
+		return -1;
 	if (d->opt->no_freeze)
 		return target_list_threads(&d->t, &d->err);
 	if (target_freeze(&d->t, &d->err))
 		return -1;
 	d->frozen_t0 = mono_ns();
-	clock_gettime(CLOCK_REALTIME, &d->facts.frozen_at);
-	d->facts.was_frozen = true;
-	return reopen_if_execed(d);
+	return note_frozen(d);
 }
 
 /* Frozen: read the layout and the memory of the instant. */
@@ -1614,9 +1627,24 @@ int dump_prepare(struct dump *d)
 	return ret;
 }
 
-int dump_freeze(struct dump *d)
+/* A group's frozen time runs from the first interrupt: a true upper bound. */
+int dump_freeze_begin(struct dump *d)
 {
-	return freeze_stage(d);
+	if (publish_stage(d))
+		return -1;
+	if (d->opt->no_freeze)
+		return 0;
+	d->frozen_t0 = mono_ns();
+	return target_freeze_begin(&d->t, &d->err);
+}
+
+int dump_freeze_finish(struct dump *d)
+{
+	if (d->opt->no_freeze)
+		return target_list_threads(&d->t, &d->err);
+	if (target_freeze_finish(&d->t, &d->err))
+		return -1;
+	return note_frozen(d);
 }
 
 int dump_read_frozen(struct dump *d)

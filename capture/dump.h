@@ -22,15 +22,21 @@ int dump_run(const struct cap_options *opt);
 /*
  * The same pipeline in stages, for a group capture (group.c) that freezes
  * several targets before it reads any.  Order: dump_new, dump_prepare
- * (output, writer, pre-copy; the target runs), dump_freeze,
+ * (output, writer, pre-copy; the target runs), dump_freeze_begin (every
+ * thread interrupted), dump_freeze_finish (every thread stopped),
  * dump_read_frozen, dump_thaw, dump_write, dump_end (thaws whatever
  * happened, says what failed, returns the EXIT_* of this target), dump_free.
  * Each int stage returns 0 or -1 (dump_error() says why).  opt must outlive d.
+ * The freeze and thaw stages make ptrace requests: one thread (the tracer)
+ * calls them all.  dump_read_frozen makes none: different dumps may be
+ * read on different threads at once, unless opt->method is METHOD_COW
+ * (its fork is injected through ptrace) or opt->read_swap is set.
  */
 struct dump;
 struct dump *dump_new(const struct cap_options *opt);
 int dump_prepare(struct dump *d);
-int dump_freeze(struct dump *d);
+int dump_freeze_begin(struct dump *d);
+int dump_freeze_finish(struct dump *d);
 int dump_read_frozen(struct dump *d);
 void dump_thaw(struct dump *d);
 int dump_write(struct dump *d);

@@ -7,7 +7,8 @@
  *
  * procinfo.c hashes with msnap_file_sha256(), which remembers each file by
  * device, inode, size, mtime and ctime (formats/sha256.h): a file
- * rewritten between the priming and the freeze is hashed again.
+ * rewritten between the priming and the freeze is hashed again.  Safe
+ * from several threads (a group reads its members' facts on workers).
  */
 #ifndef CAPTURE_EXE_HASH_H
 #define CAPTURE_EXE_HASH_H

@@ -111,6 +111,19 @@ static void emerg_forget(pid_t tid)
 					 __ATOMIC_RELEASE);
 }
 
+/*
+ * Drop the forgotten entries at the end of the table.  Other targets of a
+ * group may still be frozen: their entries stay where they are.
+ */
+static void emerg_trim(void)
+{
+	size_t n = __atomic_load_n(&emerg_n, __ATOMIC_ACQUIRE);
+
+	while (n && !__atomic_load_n(&emerg_tab[n - 1].tid, __ATOMIC_ACQUIRE))
+		n--;
+	__atomic_store_n(&emerg_n, n, __ATOMIC_RELEASE);
+}
+
 void target_emergency_thaw(void)
 {
 	const int saved_errno = errno;
@@ -349,9 +362,11 @@ static void release_all(struct target *t)
 {
 	size_t i;
 
-	for (i = 0; i < t->nthreads; i++)
+	for (i = 0; i < t->nthreads; i++) {
 		release_thread(&t->threads[i]);
-	__atomic_store_n(&emerg_n, 0, __ATOMIC_RELEASE);
+		emerg_forget(t->threads[i].tid);
+	}
+	emerg_trim();
 	t->frozen = false;
 }
 
@@ -553,14 +568,16 @@ static int cmp_tid(const void *a, const void *b)
 	return (x->tid > y->tid) - (x->tid < y->tid);
 }
 
-/* Seize and stop the tids not seen yet; *added says whether any were. */
-static int freeze_pass(struct target *t, struct tid_set *gone, bool *added,
-		       struct cap_error *err)
+/*
+ * Seize and interrupt the tids not seen yet, without waiting for their
+ * stops; *added says whether any were.
+ */
+static int seize_pass(struct target *t, struct tid_set *gone, bool *added,
+		      struct cap_error *err)
 {
-	size_t i, first_new = t->nthreads, ntids = 0;
+	size_t i, ntids = 0;
 	pid_t *tids = NULL;
-	enum wait_result w;
-	int ret, err_no = 0;
+	int ret;
 
 	*added = false;
 	ret = scan_tids(t, &tids, &ntids);
@@ -597,9 +614,24 @@ static int freeze_pass(struct target *t, struct tid_set *gone, bool *added,
 		}
 	}
 	free(tids);
-	tids = NULL;
+	return 0;
 
-	for (i = first_new; i < t->nthreads; i++) {
+nomem:
+	tgt_set_err(err, "out of memory while freezing pid %d", (int)t->pid);
+fail:
+	free(tids);
+	return -1;
+}
+
+/* Wait for the stops of the threads seized from index first on. */
+static int wait_pass(struct target *t, size_t first, struct tid_set *gone,
+		     struct cap_error *err)
+{
+	enum wait_result w;
+	int err_no = 0;
+	size_t i;
+
+	for (i = first; i < t->nthreads; i++) {
 		struct thread_state *th = &t->threads[i];
 
 		if (!th->seized || th->frozen)  /* frozen: a held thread */
@@ -635,20 +667,51 @@ static int freeze_pass(struct target *t, struct tid_set *gone, bool *added,
 
 nomem:
 	tgt_set_err(err, "out of memory while freezing pid %d", (int)t->pid);
-fail:
-	free(tids);
 	return -1;
 }
 
-static int freeze_once(struct target *t, struct cap_error *err)
+/* Seize and stop the tids not seen yet; *added says whether any were. */
+static int freeze_pass(struct target *t, struct tid_set *gone, bool *added,
+		       struct cap_error *err)
+{
+	const size_t first_new = t->nthreads;
+
+	if (seize_pass(t, gone, added, err))
+		return -1;
+	return wait_pass(t, first_new, gone, err);
+}
+
+/*
+ * The first pass without its wait: every thread listed now is seized and
+ * interrupted, and stops on its own while the caller goes on.
+ */
+static int freeze_start(struct target *t, struct cap_error *err)
+{
+	struct tid_set gone = { 0 };
+	bool added;
+	int ret;
+
+	free_threads(t);
+	ret = seize_pass(t, &gone, &added, err);
+	free(gone.tids);
+	if (ret)
+		release_all(t);
+	return ret;
+}
+
+/*
+ * Wait for the stops of what freeze_start() seized, then seize the threads
+ * born meanwhile until a pass finds none; read every thread's registers.
+ */
+static int freeze_complete(struct target *t, struct cap_error *err)
 {
 	struct tid_set gone = { 0 };
 	bool added = true;
 	int pass;
 	size_t i;
 
-	free_threads(t);
-	__atomic_store_n(&emerg_n, 0, __ATOMIC_RELEASE);
+	if (wait_pass(t, 0, &gone, err))
+		goto fail;
 	for (pass = 0; added; pass++) {
 		if (pass == MAX_PASSES) {
 			tgt_set_err(err, "threads of pid %d kept appearing "
@@ -678,6 +741,23 @@ fail:
 	return -1;
 }
 
+static int freeze_once(struct target *t, struct cap_error *err)
+{
+	return freeze_start(t, err) || freeze_complete(t, err) ? -1 : 0;
+}
+
+/*
+ * After a failed freeze: the leader's task went away but the process did
+ * not, so an execve by another thread replaced it.  Try the new program.
+ */
+static bool retry_after_exec(struct target *t)
+{
+	if (!t->exited || !target_same(t))
+		return false;
+	t->exited = false;
+	return true;
+}
+
 int target_freeze(struct target *t, struct cap_error *err)
 {
 	int attempt, ret;
@@ -686,20 +766,49 @@ int target_freeze(struct target *t, struct cap_error *err)
 		return 0;
 	for (attempt = 0;; attempt++) {
 		ret = freeze_once(t, err);
-		/*
-		 * The leader's task went away but the process did not: an
-		 * execve by another thread replaced it.  Freeze the new
-		 * program instead.
-		 */
-		if (!ret || !t->exited || !target_same(t))
+		if (!ret || !retry_after_exec(t))
 			return ret;
-		t->exited = false;
 		if (attempt == EXEC_RETRIES) {
 			tgt_set_err(err, "pid %d kept calling execve during "
 				    "the freeze: gave up", (int)t->pid);
 			return ret;
 		}
 	}
+}
+
+/* Between target_freeze_begin() and _finish(): something is seized. */
+static bool begun(const struct target *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->nthreads; i++)
+		if (t->threads[i].seized)
+			return true;
+	return false;
+}
+
+int target_freeze_begin(struct target *t, struct cap_error *err)
+{
+	if (t->frozen || begun(t))
+		return 0;
+	if (!freeze_start(t, err))
+		return 0;
+	if (!retry_after_exec(t))
+		return -1;
+	return target_freeze(t, err);
+}
+
+int target_freeze_finish(struct target *t, struct cap_error *err)
+{
+	if (t->frozen)
+		return 0;
+	if (!begun(t))
+		return target_freeze(t, err);
+	if (!freeze_complete(t, err))
+		return 0;
+	if (!retry_after_exec(t))
+		return -1;
+	return target_freeze(t, err);
 }
 
 void target_thaw(struct target *t)

@@ -20,6 +20,18 @@
  */
 int target_freeze(struct target *t, struct cap_error *err);
 
+/*
+ * target_freeze() in two halves, so that a group's members are all
+ * interrupted before any stop is waited for: _begin seizes and interrupts
+ * every thread listed now; _finish waits for their stops, brings in
+ * threads born meanwhile and reads the registers.  The thread that called
+ * _begin must call _finish (ptrace requests come from the tracer thread).
+ * On failure each releases what it seized; _finish after a failed or
+ * absent _begin is target_freeze().
+ */
+int target_freeze_begin(struct target *t, struct cap_error *err);
+int target_freeze_finish(struct target *t, struct cap_error *err);
+
 /* Detach every seized thread (they continue as before).  Idempotent. */
 void target_thaw(struct target *t);
 

@@ -2,9 +2,15 @@
 /*
  * group.c - a group capture is the one-process pipeline (dump.c) run over
  * several targets in lock step: every target is prepared (and pre-copied)
- * while the group runs, then all are frozen, then each is read, then all
- * are thawed, and only then written.  The instant is the same for every
- * snapshot: nothing of the group runs between the first read and the last.
+ * while the group runs; half of those whose snapshot holds no shared
+ * memory are frozen and read one by one (read_early); then all the others
+ * are frozen (every thread of every member interrupted before any stop is
+ * waited for): that is the instant.  They are read on worker threads
+ * (group_pool.h), each thawed as soon as it is read and every frozen member
+ * it could write into is read too (group_share.c), and only then written.
+ * The instant is the same for every snapshot: every member is stopped at
+ * it, what was read before it could not change since, and no member runs
+ * again while a member whose memory it could write is unread.
  *
  * A process that fails at any stage is recorded with its error and left
  * out; the others go on (exit status 1).  Whatever happens, every frozen
@@ -22,6 +28,7 @@
 
 #include "exe_hash.h"
 #include "group_int.h"
+#include "group_pool.h"
 #include "signals.h"
 
 #define MAX_RESCANS 8   /* rescans for processes born during the freeze */
@@ -166,20 +173,37 @@ static void prepare(struct member *m)
 	}
 	/* its facts are read frozen: the long part is done now, running */
 	exe_sha256_prime(m->st.pid);
+	/* a first guess at whether it can be read before the instant */
+	member_read_shared(m);
 }
 
-static void freeze(struct group *g, struct member *m)
+/* Interrupt every thread of m; its stop is waited for by freeze_finish. */
+static void freeze_begin(struct group *g, struct member *m)
 {
-	if (m->ret || signals_caught())
+	if (m->ret || m->frozen || signals_caught())
 		return;
 	if (!g->freeze_begin.tv_sec)
 		clock_gettime(CLOCK_REALTIME, &g->freeze_begin);
-	if (dump_freeze(m->d)) {
+	if (dump_freeze_begin(m->d))
+		fail(m, dump_error(m->d));
+}
+
+/* Even after a signal: what was interrupted must be stopped to be let go. */
+static void freeze_finish(struct member *m)
+{
+	if (m->ret || m->frozen || !m->d)
+		return;
+	if (dump_freeze_finish(m->d)) {
 		fail(m, dump_error(m->d));
 		return;
 	}
 	m->frozen = true;
-	read_identity(m);       /* frozen: it cannot exec or be reparented now */
+}
+
+static void freeze(struct group *g, struct member *m)
+{
+	freeze_begin(g, m);
+	freeze_finish(m);
 }
 
 static bool known(const struct group *g, pid_t pid)
@@ -230,7 +254,9 @@ static void freeze_all(struct group *g)
 	int added;
 
 	for (i = 0; i < g->n; i++)
-		freeze(g, g->m[i]);
+		freeze_begin(g, g->m[i]);
+	for (i = 0; i < g->n; i++)
+		freeze_finish(g->m[i]);
 	for (g->rescans = 1; g->rescans <= MAX_RESCANS; g->rescans++) {
 		if (signals_caught())
 			return;
@@ -243,24 +269,131 @@ static void freeze_all(struct group *g)
 		 "ones are not in the case", MAX_RESCANS);
 }
 
-static void read_all(struct group *g)
+/* On a worker: everything of m that is read while it is frozen. */
+static void read_job(struct member *m)
 {
-	size_t i;
-
-	clock_gettime(CLOCK_REALTIME, &g->all_frozen);
-	for (i = 0; i < g->n && !signals_caught(); i++)
-		if (!g->m[i]->ret && dump_read_frozen(g->m[i]->d))
-			fail(g->m[i], dump_error(g->m[i]->d));
+	read_identity(m);       /* frozen: it cannot exec or be reparented now */
+	m->read_ret = dump_read_frozen(m->d);
 }
 
-static void thaw_all(struct group *g)
+static void thaw_member(struct group *g, struct member *m)
 {
+	dump_thaw(m->d);
+	m->thawed = true;
+	clock_gettime(CLOCK_REALTIME, &g->thawed);
+}
+
+/* a is read, but could write into frozen, unread b: a must stay stopped. */
+static bool must_wait(const struct group *g, const struct member *a)
+{
+	const struct member *b;
 	size_t i;
 
+	for (i = 0; i < g->n; i++) {
+		b = g->m[i];
+		if (b != a && b->frozen && !b->thawed && !b->read_done &&
+		    member_writes_into(a, b))
+			return true;
+	}
+	return false;
+}
+
+static void thaw_ready(struct group *g)
+{
+	struct member *m;
+	size_t i;
+
+	for (i = 0; i < g->n; i++) {
+		m = g->m[i];
+		if (m->frozen && !m->thawed && m->read_done && !must_wait(g, m))
+			thaw_member(g, m);
+	}
+}
+
+/* The reads need no ptrace, but --cow forks through it and --read-swap
+ * shares a static buffer: those read on the tracer thread. */
+static unsigned read_workers(const struct group *g)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (g->opt->method == METHOD_COW || g->opt->read_swap)
+		return 0;
+	return ncpu < 1 ? 1 : ncpu > 8 ? 8 : (unsigned)ncpu;
+}
+
+static void collect(struct member *m)
+{
+	m->read_done = true;
+	if (m->read_ret)
+		fail(m, dump_error(m->d));
+}
+
+/*
+ * Before the instant, while the rest of the group runs: freeze and read,
+ * one after another, up to half of the members whose snapshot holds no
+ * shared memory.  Stopped, nothing of theirs that is read can change, so
+ * their reads are the instant's too, and they wait for the instant while
+ * the others are read after it: the longest frozen time is about halved.
+ * A member found to read shared memory once frozen (its maps changed)
+ * waits to be read after the instant.
+ */
+static void read_early(struct group *g, struct read_pool *pool)
+{
+	size_t i, quota = 0;
+	struct member *m, *done;
+
+	if (!pool->nworkers)
+		return;
 	for (i = 0; i < g->n; i++)
-		if (g->m[i]->d)
-			dump_thaw(g->m[i]->d);
-	clock_gettime(CLOCK_REALTIME, &g->thawed);
+		quota += !g->m[i]->ret;
+	quota /= 2;
+	for (i = 0; i < g->n && quota && !signals_caught(); i++) {
+		m = g->m[i];
+		if (m->ret || m->reads_shared)
+			continue;
+		/* no backlog: a member queued is a member frozen for nothing */
+		while (read_pool_queued(pool) && (done = read_pool_take(pool)))
+			collect(done);
+		freeze(g, m);
+		if (!m->frozen)
+			continue;
+		member_read_shared(m);
+		if (m->reads_shared)
+			continue;
+		m->early = true;
+		read_pool_submit(pool, m);
+		quota--;
+	}
+}
+
+static void read_and_thaw(struct group *g)
+{
+	struct read_pool pool;
+	struct member *m;
+	size_t i;
+
+	if (read_pool_start(&pool, read_workers(g), read_job))
+		read_pool_start(&pool, 0, read_job);    /* out of memory */
+	read_early(g, &pool);
+	freeze_all(g);
+	clock_gettime(CLOCK_REALTIME, &g->all_frozen);
+	for (i = 0; i < g->n && !signals_caught(); i++)
+		if (g->m[i]->frozen && !g->m[i]->early)
+			read_pool_submit(&pool, g->m[i]);
+	/* while the workers read: who shares memory with whom, exactly */
+	for (i = 0; i < g->n; i++)
+		if (g->m[i]->frozen && !g->m[i]->early)
+			member_read_shared(g->m[i]);
+	thaw_ready(g);
+	while ((m = read_pool_take(&pool))) {
+		collect(m);
+		thaw_ready(g);
+	}
+	read_pool_stop(&pool);
+	/* a signal, or nothing read: let every one go */
+	for (i = 0; i < g->n; i++)
+		if (g->m[i]->frozen && !g->m[i]->thawed)
+			thaw_member(g, g->m[i]);
 	if (g->freeze_begin.tv_sec)
 		g->window_ns = ns_between(&g->freeze_begin, &g->thawed);
 }
@@ -347,6 +480,7 @@ static void group_free(struct group *g)
 		}
 		free(g->m[i]->exe);
 		free(g->m[i]->cmdline);
+		free(g->m[i]->shared);
 		free(g->m[i]);
 	}
 	free(g->m);
@@ -415,9 +549,7 @@ int group_run(const struct cap_options *opt, struct group_sel *sel)
 		group_free(&g);
 		return EXIT_FAILED;
 	}
-	freeze_all(&g);
-	read_all(&g);
-	thaw_all(&g);
+	read_and_thaw(&g);
 	write_all(&g);
 	clock_gettime(CLOCK_REALTIME, &g.ended);
 	sig = signals_caught();

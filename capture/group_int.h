@@ -10,6 +10,13 @@
 #include "dump.h"
 #include "group.h"
 
+/* A MAP_SHARED mapping's identity: what two processes share. */
+struct share_key {
+	uint64_t dev;               /* major << 32 | minor */
+	uint64_t ino;
+	bool writable;              /* mapped with 'w' by this member */
+};
+
 /* One process of the group, from selection to its snapshot. */
 struct member {
 	struct proc_stat st;        /* while frozen (or when it failed) */
@@ -30,6 +37,15 @@ struct member {
 	uint8_t sha[32];
 	bool have_sha;
 	uint64_t frozen_ns;
+	/* the frozen read (on a worker: group_pool.h) and the thaw */
+	struct member *next;        /* in the pool's queues */
+	int read_ret;               /* dump_read_frozen's */
+	bool read_done, thawed;
+	struct share_key *shared;   /* sorted, read while frozen */
+	size_t nshared;
+	bool shared_unknown;        /* could not tell: shares with everyone */
+	bool reads_shared;          /* its snapshot holds shared memory's bytes */
+	bool early;                 /* read before the instant (group.c) */
 };
 
 struct group {
@@ -45,6 +61,17 @@ struct group {
 	unsigned rescans;
 	char group_error[512];      /* the group as a whole (a rescan failed) */
 };
+
+/*
+ * group_share.c: m->shared and m->reads_shared from /proc/PID/maps (exact
+ * once m is frozen; a guess while it runs).
+ */
+void member_read_shared(struct member *m);
+/*
+ * Does a map writable a MAP_SHARED object that b maps too (or cannot it be
+ * told)?  Then a may not run while b is frozen and unread.
+ */
+bool member_writes_into(const struct member *a, const struct member *b);
 
 /* group_case.c: write DIR/case.yaml (0600, never replacing).  0 or -1. */
 int case_write(const struct group *g, struct cap_error *err);

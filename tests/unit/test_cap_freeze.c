@@ -50,6 +50,7 @@ struct shared {
 
 static struct shared *shm;
 static pid_t live_child;        /* killed by the teardown if a test fails */
+static pid_t second_child;      /* the same, for a test with two */
 
 static void sleep_ms(long ms)
 {
@@ -170,6 +171,10 @@ static void end_child(pid_t pid)
 static int kill_leftover(void **state)
 {
 	(void)state;
+	if (second_child > 0) {
+		kill(second_child, SIGKILL);
+		second_child = 0;
+	}
 	if (live_child > 0) {
 		kill(live_child, SIGKILL);
 		/*
@@ -627,6 +632,91 @@ static void test_emergency_thaw(void **state)
 	end_child(pid);
 }
 
+/* The two halves: after _begin the stops are owed, after _finish done. */
+static void test_freeze_in_halves(void **state)
+{
+	uint64_t before[NSPIN], after[NSPIN];
+	struct cap_error err = { "" };
+	struct target t;
+	pid_t pid;
+	size_t i;
+
+	(void)state;
+	pid = start_child(child_spinners, NSPIN);
+	assert_int_equal(target_open(&t, pid, &err), 0);
+	assert_int_equal(target_freeze_begin(&t, &err), 0);
+	assert_false(t.frozen);
+	assert_int_equal(tracer_of(pid), getpid());
+	assert_int_equal(target_freeze_finish(&t, &err), 0);
+	assert_true(t.frozen);
+	assert_int_equal(t.nthreads, NSPIN);
+	counters(before, NSPIN);
+	sleep_ms(50);
+	counters(after, NSPIN);
+	assert_memory_equal(before, after, sizeof(before));
+	for (i = 0; i < t.nthreads; i++) {
+		assert_true(t.threads[i].frozen);
+		assert_true(t.threads[i].regs_ok);
+	}
+	target_thaw(&t);
+	assert_true(all_advance(NSPIN));
+	assert_int_equal(tracer_of(pid), 0);
+	/* _finish alone is a whole freeze */
+	assert_int_equal(target_freeze_finish(&t, &err), 0);
+	assert_true(t.frozen);
+	target_thaw(&t);
+	target_close(&t);
+	end_child(pid);
+}
+
+static void child_pause(void)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	for (;;)
+		pause();
+}
+
+/*
+ * Two targets frozen at once (a group): thawing one leaves the other in
+ * the emergency registry, so a signal handler still lets it go.
+ */
+static void test_emergency_after_other_thaw(void **state)
+{
+	struct cap_error err = { "" };
+	struct target a, b;
+	pid_t pa, pb;
+	int st;
+
+	(void)state;
+	pa = start_child(child_spinners, NSPIN);
+	pb = fork();
+	assert_true(pb >= 0);
+	if (pb == 0) {
+		child_pause();
+		_exit(0);
+	}
+	second_child = pb;
+	assert_int_equal(target_open(&a, pa, &err), 0);
+	assert_int_equal(target_open(&b, pb, &err), 0);
+	assert_int_equal(target_freeze_begin(&a, &err), 0);
+	assert_int_equal(target_freeze_begin(&b, &err), 0);
+	assert_int_equal(target_freeze_finish(&a, &err), 0);
+	assert_int_equal(target_freeze_finish(&b, &err), 0);
+	target_thaw(&b);
+	assert_int_equal(tracer_of(pb), 0);
+	assert_int_equal(tracer_of(pa), getpid());
+	target_emergency_thaw();
+	assert_int_equal(tracer_of(pa), 0);
+	assert_true(all_advance(NSPIN));
+	target_thaw(&a);
+	target_close(&a);
+	target_close(&b);
+	kill(pb, SIGKILL);
+	second_child = 0;
+	assert_int_equal(waitpid(pb, &st, 0), pb);
+	end_child(pa);
+}
+
 /* ---- manifest sections ------------------------------------------------- */
 
 static const char *const host_keys[] = {
@@ -788,6 +878,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_eperm_explained, kill_leftover),
 		cmocka_unit_test_teardown(test_same_after_exit, kill_leftover),
 		cmocka_unit_test_teardown(test_emergency_thaw, kill_leftover),
+		cmocka_unit_test_teardown(test_freeze_in_halves, kill_leftover),
+		cmocka_unit_test_teardown(test_emergency_after_other_thaw, kill_leftover),
 		cmocka_unit_test_teardown(test_manifest_sections, kill_leftover),
 		cmocka_unit_test_teardown(test_errors_empty, kill_leftover),
 	};
