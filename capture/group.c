@@ -210,8 +210,9 @@ static bool known(const struct group *g, pid_t pid)
 {
 	size_t i;
 
+	/* opt.pid, not st.pid: an early member's worker rewrites st */
 	for (i = 0; i < g->n; i++)
-		if (g->m[i]->st.pid == pid)
+		if (g->m[i]->opt.pid == pid)
 			return true;
 	return false;
 }
