@@ -730,7 +730,8 @@ static int freeze_complete(struct target *t, struct cap_error *err)
 	for (i = 0; i < t->nthreads; i++)
 		if (t->threads[i].frozen)
 			read_registers(&t->threads[i]);
-	qsort(t->threads, t->nthreads, sizeof(*t->threads), cmp_tid);
+	if (t->nthreads)
+		qsort(t->threads, t->nthreads, sizeof(*t->threads), cmp_tid);
 	t->frozen = true;
 	free(gone.tids);
 	return 0;
@@ -842,6 +843,7 @@ int target_list_threads(struct target *t, struct cap_error *err)
 		}
 	}
 	free(tids);
-	qsort(t->threads, t->nthreads, sizeof(*t->threads), cmp_tid);
+	if (t->nthreads)     /* all gone since the scan: threads is NULL */
+		qsort(t->threads, t->nthreads, sizeof(*t->threads), cmp_tid);
 	return 0;
 }

@@ -120,7 +120,8 @@ void member_read_shared(struct member *m)
 	}
 	free(text);
 	/* sorted and without repeats, for member_writes_into() */
-	qsort(m->shared, m->nshared, sizeof(*m->shared), cmp_key);
+	if (m->nshared)     /* qsort(NULL, 0) is undefined */
+		qsort(m->shared, m->nshared, sizeof(*m->shared), cmp_key);
 	for (i = n = 0; i < m->nshared; i++) {
 		if (n && !cmp_key(&m->shared[n - 1], &m->shared[i]))
 			m->shared[n - 1].writable |= m->shared[i].writable;

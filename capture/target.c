@@ -87,7 +87,8 @@ int tgt_list_numeric(int dirfd, const char *name, int **out, size_t *n)
 		free(ids);
 		return ret;
 	}
-	qsort(ids, count, sizeof(*ids), cmp_int);
+	if (count)          /* ids is NULL: qsort(NULL, 0) is undefined */
+		qsort(ids, count, sizeof(*ids), cmp_int);
 	*out = ids;
 	*n = count;
 	return 0;

@@ -367,13 +367,15 @@ static int adopt(struct msnap_writer *w, struct region_acc *r,
 	r->hashes = malloc((c->nhashes ? c->nhashes : 1) * sizeof(*r->hashes));
 	if (!r->runs || !r->hashes)
 		return msnap_fail(err, MSNAP_E_NOMEM, -1, "out of memory");
-	memcpy(r->runs, a->runs, c->nruns * sizeof(*r->runs));
+	if (c->nruns)       /* a->runs may be NULL: memcpy(NULL, 0) is undefined */
+		memcpy(r->runs, a->runs, c->nruns * sizeof(*r->runs));
 	r->runs_cap = r->nruns = c->nruns;
 	if (c->nruns)
 		r->runs[c->nruns - 1].count = c->last_count;
 	for (i = 0; i < r->nruns; i++)
 		r->sum.pages[r->runs[i].state] += r->runs[i].count;
-	memcpy(r->hashes, a->hashes, c->nhashes * sizeof(*r->hashes));
+	if (c->nhashes)
+		memcpy(r->hashes, a->hashes, c->nhashes * sizeof(*r->hashes));
 	r->hashes_cap = r->nhashes = c->nhashes;
 	msnap_sha256_copy(&r->sha, &c->sha);
 	r->covered = c->page;
