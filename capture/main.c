@@ -298,6 +298,7 @@ int main(int argc, char **argv)
 	};
 	struct cap_error herr;
 	bool have_pid = false, method_given = false, cow_given = false;
+	char *named = NULL;     /* -o DIR: the file name made in it */
 	struct group_sel sel = { 0 };
 	int ngroup = 0;
 	uint64_t v;
@@ -466,11 +467,6 @@ int main(int argc, char **argv)
 		return usage_error("%s", "no process given: use -p PID");
 	if (!o.output)
 		return usage_error("%s", "no output given: use -o FILE (or -o - for standard output)");
-	if (!o.series.active && output_is_dir(o.output)) {
-		o.output = output_name_in_dir(o.output, o.pid);
-		if (!o.output)
-			return usage_error("%s", "out of memory");
-	}
 	if (cow_given && method_given && o.method != METHOD_COW)
 		return usage_error("%s", "--cow is a method of its own: drop --method or --cow");
 	if (cow_given)
@@ -482,5 +478,13 @@ int main(int argc, char **argv)
 				   o.no_freeze ? "--no-freeze" : "--layout-only");
 	if (o.series.active && (c = check_series(&o, have_pid)))
 		return c;
-	return o.series.active ? series_run(&o) : dump_run(&o);
+	/* last: every return above is before anything is allocated */
+	if (!o.series.active && output_is_dir(o.output)) {
+		o.output = named = output_name_in_dir(o.output, o.pid);
+		if (!o.output)
+			return usage_error("%s", "out of memory");
+	}
+	c = o.series.active ? series_run(&o) : dump_run(&o);
+	free(named);
+	return c;
 }

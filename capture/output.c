@@ -148,11 +148,9 @@ static int create_named(struct output *o, struct cap_error *err)
 	return 0;
 }
 
-int output_open(struct output *o, const char *path, struct cap_error *err)
+static int open_output(struct output *o, const char *path,
+		       struct cap_error *err)
 {
-	memset(o, 0, sizeof(*o));
-	o->fd = -1;
-	o->dirfd = -1;
 	o->path = strdup(path);
 	if (!o->path)
 		return fail(err, "out of memory");
@@ -185,6 +183,17 @@ int output_open(struct output *o, const char *path, struct cap_error *err)
 		return fail(err, "cannot create %s: %s", o->partial_path,
 			    strerror(errno));
 	return create_named(o, err);
+}
+
+int output_open(struct output *o, const char *path, struct cap_error *err)
+{
+	memset(o, 0, sizeof(*o));
+	o->fd = -1;
+	o->dirfd = -1;
+	if (!open_output(o, path, err))
+		return 0;
+	output_close(o);
+	return -1;
 }
 
 int output_check_space(const struct output *o, uint64_t present,

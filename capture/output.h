@@ -31,7 +31,8 @@ bool output_is_dir(const char *path);
 /* DIR/COMM-PID-YYYYMMDDTHHMMSSZ.msnap (malloc'd; NULL: out of memory). */
 char *output_name_in_dir(const char *dir, pid_t pid);
 
-/* Refuse an existing NAME, create NAME.partial.  Returns 0 or -1. */
+/* Refuse an existing NAME, create NAME.partial.  Returns 0, or -1 with
+ * nothing left open. */
 int output_open(struct output *o, const char *path, struct cap_error *err);
 
 /*
