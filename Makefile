@@ -87,12 +87,12 @@ check: all unit static
 
 # Sanitizer build of the format code, its unit tests and the analyzer, in a
 # separate tree so it never mixes objects with the normal build.
-asan-check: $(DEPS_STAMP)
+asan-check: $(DEPS_STAMP) all
 	@sh scripts/asan-check.sh
 
 # The reader under ThreadSanitizer: several threads open different
 # snapshots at once, in build-tsan/.
-tsan-check: $(DEPS_STAMP)
+tsan-check: $(DEPS_STAMP) all
 	@sh scripts/tsan-check.sh
 
 # libFuzzer targets (clang), each run for FUZZ_SECONDS.

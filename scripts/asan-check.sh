@@ -59,21 +59,7 @@ for src in tests/unit/test_*.c; do
 		continue
 	fi
 	timeout -k 10 "$timeout_s" "./$bin" </dev/null >>"$log" 2>&1
-	rc=$?
-	case $rc in
-	0)
-		echo "ok   $name"
-		passed=$((passed + 1))
-		;;
-	77)
-		echo "skip $name: $(sed -n 's/^skip: //p' "$log" | tail -n 1)"
-		;;
-	*)
-		echo "FAIL $name (exit $rc, see $log)"
-		tail -n 20 "$log" | sed 's/^/    | /'
-		failed=$((failed + 1))
-		;;
-	esac
+	san_result $? "$name" "$log"
 done
 
 # One result per fuzz target replayed.
@@ -87,6 +73,10 @@ failed=$((failed + bad))
 if [ $rc != 0 ] && [ "$bad" = 0 ]; then
 	failed=$((failed + 1))   # the replay itself could not run
 fi
+
+# The capture program against live processes (scripts/san-capture.sh).
+sh scripts/san-capture.sh asan 2>&1 | tee build-san/logs/capture.out
+san_add_counts build-san/logs/capture.out
 
 echo "asan: $passed passed, $failed failed"
 [ $failed = 0 ]

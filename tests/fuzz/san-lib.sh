@@ -92,3 +92,44 @@ ANA_EXTRA_LIBS="-lelf -ljansson -lcapstone"
 san_build_lib() {
 	build_formats_lib build-san "$SAN_CC" "$SAN_CPPFLAGS" "$SAN_CFLAGS"
 }
+
+# san_add_counts FILE: add the "KIND: N passed, N failed" last line of FILE
+# (scripts/san-capture.sh's output) to $passed and $failed; a FILE without
+# it (the run was cut short) is one failure.
+san_add_counts() {
+	sc_line=$(tail -n 1 "$1")
+	case $sc_line in
+	*": "*" passed, "*" failed")
+		sc_ok=${sc_line#*: }
+		sc_bad=${sc_ok#* passed, }
+		passed=$((passed + ${sc_ok%% *}))
+		failed=$((failed + ${sc_bad%% *}))
+		;;
+	*)
+		failed=$((failed + 1))
+		;;
+	esac
+}
+
+# san_result RC LABEL LOG: report one test that exited RC (77: skipped,
+# with the reason its log gives) and count it in $passed or $failed; a
+# failure shows the sanitizer's report, if any, and the log's end.
+san_result() {
+	case $1 in
+	0)
+		echo "ok   $2"
+		passed=$((passed + 1))
+		;;
+	77)
+		echo "skip $2: $(sed -n 's/^skip: //p' "$3" | tail -n 1)"
+		;;
+	*)
+		echo "FAIL $2 (exit $1, see $3)"
+		grep -m 1 -A 20 -e 'ERROR: [A-Za-z]*Sanitizer' \
+			-e 'WARNING: ThreadSanitizer' -e 'runtime error' "$3" |
+			sed 's/^/    | /'
+		tail -n 10 "$3" | sed 's/^/    | /'
+		failed=$((failed + 1))
+		;;
+	esac
+}
